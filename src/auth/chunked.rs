@@ -1,0 +1,1 @@
+//! aws-chunked framing: chunk headers, chunk signatures and trailers. STUB.

@@ -1,0 +1,94 @@
+//! Who sent a request and what its signature promises about the body (SigV4 header, presigned query, aws-chunked).
+//!
+//! INTERFACE CONTRACT (the server depends on exactly these items; implementation in submodules):
+//! - `AuthConfig`, `RequestParts`, `Identity`, `Authenticated`, `PayloadMode`, `ChunkSigning`
+//! - `authenticate(&RequestParts, &AuthConfig, SystemTime) -> Result<Authenticated, S3Error>`
+//! - `body::RequestBody` (decodes/verifies the body stream according to `PayloadMode`)
+//! - `sigv4::presign_url(...)` and `sigv4::sign_request_headers(...)` (a signer for tests and CLIs)
+
+pub mod body;
+pub mod chunked;
+pub mod sigv4;
+
+use crate::error::S3Error;
+use std::time::SystemTime;
+
+/// The keys the server accepts and how strictly it checks the credential scope.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub access_key: String,
+    pub secret_key: String,
+    /// The server's region; only enforced when `strict_region` is set.
+    pub region: String,
+    pub strict_region: bool,
+}
+
+impl AuthConfig {
+    /// The secret for an access key id, if the key exists.
+    pub fn secret_for(&self, access_key: &str) -> Option<&str> {
+        (access_key == self.access_key).then_some(self.secret_key.as_str())
+    }
+}
+
+/// An HTTP request as the signature sees it: nothing decoded yet.
+#[derive(Debug, Clone)]
+pub struct RequestParts<'a> {
+    pub method: &'a str,
+    /// The path exactly as sent on the request line, still percent-encoded.
+    pub raw_path: &'a str,
+    /// The query string exactly as sent (no leading `?`), still percent-encoded.
+    pub raw_query: &'a str,
+    /// Header names lower-cased, values as sent, in order of appearance (repeats kept).
+    pub headers: &'a [(String, String)],
+}
+
+/// Who made the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// No signature at all.
+    Anonymous,
+    /// A valid signature by this access key id.
+    AccessKey(String),
+}
+
+/// What the request's signature says about the body.
+#[derive(Debug, Clone)]
+pub enum PayloadMode {
+    /// Body hash not covered (`UNSIGNED-PAYLOAD`, presigned URLs, anonymous).
+    Unsigned,
+    /// The lower-case hex SHA-256 the body must have.
+    Sha256(String),
+    /// `Content-Encoding: aws-chunked` body; `signing` is set for the signed variants.
+    Chunked {
+        signing: Option<ChunkSigning>,
+        trailer: bool,
+    },
+}
+
+/// What is needed to verify each aws-chunked chunk signature in turn.
+#[derive(Debug, Clone)]
+pub struct ChunkSigning {
+    pub signing_key: Vec<u8>,
+    pub amz_date: String,
+    pub scope: String,
+    pub seed_signature: String,
+}
+
+/// The outcome of checking a request's signature.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub identity: Identity,
+    /// The service named in the credential scope (`s3`), empty when anonymous.
+    pub service: String,
+    pub payload: PayloadMode,
+}
+
+/// Checks the request's signature, presigned query first (a browser may add an Authorization header
+/// of its own to a presigned URL), then the Authorization header, else anonymous.
+pub fn authenticate(
+    req: &RequestParts<'_>,
+    cfg: &AuthConfig,
+    now: SystemTime,
+) -> Result<Authenticated, S3Error> {
+    sigv4::authenticate(req, cfg, now)
+}

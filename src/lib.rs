@@ -1,0 +1,16 @@
+//! minis3: a self-contained, S3-compatible object store.
+//!
+//! A request flows one way:
+//! - `server`: actix-web, path-style and virtual-hosted addressing, request ids, logging;
+//! - `auth`: SigV4 (header and presigned), aws-chunked bodies and their signatures;
+//! - `router`: a pure `Endpoint` enum parsed from method, bucket, key and query;
+//! - `handlers`: one file per S3 API family, turning an `Endpoint` into a response;
+//! - `storage`: buckets, object metadata and chunked object data in sled; knows nothing of HTTP.
+//!
+//! Only `error` (the one `S3Error`) and `xml` know the wire format of bodies. `checksum` holds the
+//! body checksums S3 offers; `config` the command-line settings.
+
+pub mod auth;
+pub mod checksum;
+pub mod error;
+pub mod xml;
