@@ -199,3 +199,20 @@ mod tests {
         assert_eq!(err.status(), 400);
     }
 }
+
+impl From<crate::storage::StorageError> for S3Error {
+    fn from(err: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError as E;
+        match err {
+            E::NoSuchBucket => S3Error::new(ErrorCode::NoSuchBucket),
+            E::BucketAlreadyExists => S3Error::new(ErrorCode::BucketAlreadyOwnedByYou),
+            E::BucketNotEmpty => S3Error::new(ErrorCode::BucketNotEmpty),
+            E::NoSuchKey => S3Error::new(ErrorCode::NoSuchKey),
+            E::DiskFull => {
+                tracing::error!("disk full");
+                S3Error::new(ErrorCode::InsufficientStorage)
+            }
+            other => S3Error::internal(other),
+        }
+    }
+}

@@ -13,4 +13,5 @@
 pub mod auth;
 pub mod checksum;
 pub mod error;
+pub mod storage;
 pub mod xml;

@@ -21,7 +21,11 @@ pub struct RequestBody {
 impl RequestBody {
     /// `decoded_length` is `Content-Length`, or `x-amz-decoded-content-length` for aws-chunked bodies.
     pub fn new(raw: RawBody, mode: PayloadMode, _decoded_length: Option<u64>) -> Self {
-        RequestBody { raw, mode, trailers: Vec::new() }
+        RequestBody {
+            raw,
+            mode,
+            trailers: Vec::new(),
+        }
     }
 
     /// The next piece of decoded body; `Ok(None)` once the whole body has arrived and verified.
@@ -29,7 +33,10 @@ impl RequestBody {
         match self.raw.next().await {
             None => Ok(None),
             Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(S3Error::with_message(crate::error::ErrorCode::IncompleteBody, e.to_string())),
+            Some(Err(e)) => Err(S3Error::with_message(
+                crate::error::ErrorCode::IncompleteBody,
+                e.to_string(),
+            )),
         }
     }
 

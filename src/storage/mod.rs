@@ -1,0 +1,385 @@
+//! Buckets, object metadata and chunked object data in sled; knows nothing of HTTP.
+//!
+//! Trees:
+//! - `buckets`: bucket name -> [`BucketMeta`];
+//! - `objects`: bucket name, 0, key -> [`ObjectMeta`] (one bucket is one ordered range: listing is a
+//!   range scan costing O(page));
+//! - `chunks`: segment id, chunk index -> bytes (an object's data, written as the body streams in);
+//! - `incomplete`: segment ids being written (freed at start-up if a crash interrupted them);
+//! - `garbage`: segment ids no object refers to any more, freed once no reader streams them.
+//!
+//! A PUT writes its chunks under a fresh segment id, then one transaction makes the object point at
+//! them, so readers see the old object or the new one, never a mix.
+
+mod commit;
+mod data;
+pub mod error;
+mod list;
+pub mod records;
+
+pub use data::{ObjectReader, ObjectWriter};
+pub use error::{StorageError, StorageResult};
+pub use list::{ListEntry, ListPage, ListQuery};
+pub use records::{BucketMeta, ContentHeaders, NewObject, ObjectMeta, Segment, StoredChecksum};
+
+use commit::GroupCommit;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::Transactional;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Bytes per stored chunk. Chosen with `SEGMENT_SIZE`: sled writes a page larger than a quarter
+/// segment as a separate "blob" file that its flush never fsyncs, and a leaf holds up to ~17 chunks,
+/// so 17 x 128 KiB stays well under 16 MiB / 4 and every chunk lives in sled's fsynced log.
+pub const CHUNK_SIZE: usize = 128 * 1024;
+const SEGMENT_SIZE: usize = 16 * 1024 * 1024;
+
+/// A cheap-to-clone handle on the store.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    buckets: sled::Tree,
+    objects: sled::Tree,
+    chunks: sled::Tree,
+    incomplete: sled::Tree,
+    garbage: sled::Tree,
+    commit: GroupCommit,
+    /// How many readers stream each segment right now. A plain mutex: it is held only for a metadata
+    /// lookup or a counter change, never across I/O of object data or an await.
+    readers: Mutex<HashMap<u64, u32>>,
+    /// Object writes take it shared, DeleteBucket exclusively, so no object lands in a bucket
+    /// between DeleteBucket's emptiness check and the bucket's removal.
+    bucket_guard: RwLock<()>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir` with a page cache of `cache_bytes`, and frees whatever
+    /// an earlier crash left half-written.
+    pub fn open(dir: &Path, cache_bytes: u64) -> StorageResult<Store> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .segment_size(SEGMENT_SIZE)
+            .open()?;
+        let commit = GroupCommit::start(db.clone())?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                buckets: db.open_tree("buckets")?,
+                objects: db.open_tree("objects")?,
+                chunks: db.open_tree("chunks")?,
+                incomplete: db.open_tree("incomplete")?,
+                garbage: db.open_tree("garbage")?,
+                db,
+                commit,
+                readers: Mutex::new(HashMap::new()),
+                bucket_guard: RwLock::new(()),
+            }),
+        };
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// Waits until every write made before the call is durable (shared among concurrent callers).
+    pub async fn sync(&self) -> StorageResult<()> {
+        self.inner.commit.sync().await
+    }
+
+    /// Flushes everything synchronously (shutdown).
+    pub fn flush_blocking(&self) -> StorageResult<()> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    fn recover(&self) -> StorageResult<()> {
+        let mut freed = 0usize;
+        for tree in [&self.inner.incomplete, &self.inner.garbage] {
+            for entry in tree.iter() {
+                let (id_bytes, _) = entry?;
+                let id = segment_id_from(&id_bytes)?;
+                self.remove_chunks(id)?;
+                tree.remove(&id_bytes)?;
+                freed += 1;
+            }
+        }
+        if freed > 0 {
+            tracing::info!(
+                segments = freed,
+                "freed data left by an interrupted write or delete"
+            );
+            self.inner.db.flush()?;
+        }
+        Ok(())
+    }
+
+    // ---- buckets ----
+
+    pub fn list_buckets(&self) -> StorageResult<Vec<(String, BucketMeta)>> {
+        let mut out = Vec::new();
+        for entry in self.inner.buckets.iter() {
+            let (name, value) = entry?;
+            let name = String::from_utf8(name.to_vec())
+                .map_err(|_| StorageError::Corrupt("bucket name is not UTF-8".into()))?;
+            out.push((name, records::decode(&value)?));
+        }
+        Ok(out)
+    }
+
+    pub fn bucket(&self, name: &str) -> StorageResult<Option<BucketMeta>> {
+        match self.inner.buckets.get(name.as_bytes())? {
+            Some(v) => Ok(Some(records::decode(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates a bucket; `BucketAlreadyExists` when the name is taken.
+    pub fn create_bucket(&self, name: &str, meta: &BucketMeta) -> StorageResult<()> {
+        let value = records::encode(meta)?;
+        match self.inner.buckets.compare_and_swap(
+            name.as_bytes(),
+            None as Option<&[u8]>,
+            Some(value),
+        )? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StorageError::BucketAlreadyExists),
+        }
+    }
+
+    /// Deletes an empty bucket.
+    pub fn delete_bucket(&self, name: &str) -> StorageResult<()> {
+        let _exclusive = self
+            .inner
+            .bucket_guard
+            .write()
+            .map_err(|_| StorageError::Corrupt("bucket lock poisoned".into()))?;
+        if self.inner.buckets.get(name.as_bytes())?.is_none() {
+            return Err(StorageError::NoSuchBucket);
+        }
+        if self
+            .inner
+            .objects
+            .scan_prefix(records::bucket_prefix(name))
+            .next()
+            .is_some()
+        {
+            return Err(StorageError::BucketNotEmpty);
+        }
+        self.inner.buckets.remove(name.as_bytes())?;
+        Ok(())
+    }
+
+    fn require_bucket(&self, name: &str) -> StorageResult<()> {
+        if self.inner.buckets.contains_key(name.as_bytes())? {
+            Ok(())
+        } else {
+            Err(StorageError::NoSuchBucket)
+        }
+    }
+
+    // ---- objects ----
+
+    /// An object's metadata, if it exists.
+    pub fn object(&self, bucket: &str, key: &str) -> StorageResult<Option<ObjectMeta>> {
+        self.require_bucket(bucket)?;
+        let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        match self.inner.objects.get(tree_key)? {
+            Some(v) => Ok(Some(records::decode(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes an object; returns whether it existed. Its data is freed once no reader needs it.
+    pub fn delete_object(&self, bucket: &str, key: &str) -> StorageResult<bool> {
+        self.require_bucket(bucket)?;
+        let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        let old = (&self.inner.objects, &self.inner.garbage).transaction(|(objects, garbage)| {
+            let old = objects.remove(tree_key.as_slice())?;
+            if let Some(old) = &old {
+                mark_garbage(garbage, old)?;
+            }
+            Ok(old)
+        });
+        let old = old.map_err(StorageError::from)?;
+        match old {
+            Some(old) => {
+                let meta: ObjectMeta = records::decode(&old)?;
+                self.free_unread(&meta.segments)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Starts writing a new object's data; nothing is visible until [`ObjectWriter::commit`].
+    pub fn begin_write(&self) -> StorageResult<ObjectWriter> {
+        ObjectWriter::begin(self.clone())
+    }
+
+    /// Opens an object for streaming `range` (start inclusive, end exclusive, within the object),
+    /// pinning its data until the reader is dropped.
+    pub fn open_read(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> StorageResult<Option<(ObjectMeta, ObjectReader)>> {
+        self.require_bucket(bucket)?;
+        let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        // The lookup and the pin happen under one lock, which the freeing side also takes: a segment
+        // seen here cannot be freed before it is pinned.
+        let mut readers = self.lock_readers()?;
+        let Some(value) = self.inner.objects.get(tree_key)? else {
+            return Ok(None);
+        };
+        let meta: ObjectMeta = records::decode(&value)?;
+        for segment in &meta.segments {
+            *readers.entry(segment.id).or_insert(0) += 1;
+        }
+        drop(readers);
+        let reader = ObjectReader::new(self.clone(), meta.segments.clone(), meta.size);
+        Ok(Some((meta, reader)))
+    }
+
+    fn lock_readers(&self) -> StorageResult<std::sync::MutexGuard<'_, HashMap<u64, u32>>> {
+        self.inner
+            .readers
+            .lock()
+            .map_err(|_| StorageError::Corrupt("reader table lock poisoned".into()))
+    }
+
+    /// Called when a reader is done with its segments: frees those that became garbage meanwhile.
+    fn unpin(&self, segments: &[Segment]) -> StorageResult<()> {
+        let mut to_free = Vec::new();
+        {
+            let mut readers = self.lock_readers()?;
+            for segment in segments {
+                if let Some(count) = readers.get_mut(&segment.id) {
+                    *count -= 1;
+                    if *count == 0 {
+                        readers.remove(&segment.id);
+                        if self.inner.garbage.contains_key(segment.id.to_be_bytes())? {
+                            to_free.push(segment.id);
+                        }
+                    }
+                }
+            }
+        }
+        for id in to_free {
+            self.free_segment(id)?;
+        }
+        Ok(())
+    }
+
+    /// Frees the given garbage segments that no reader holds; the others are freed by the last reader.
+    fn free_unread(&self, segments: &[Segment]) -> StorageResult<()> {
+        let unread: Vec<u64> = {
+            let readers = self.lock_readers()?;
+            segments
+                .iter()
+                .map(|s| s.id)
+                .filter(|id| !readers.contains_key(id))
+                .collect()
+        };
+        for id in unread {
+            self.free_segment(id)?;
+        }
+        Ok(())
+    }
+
+    fn free_segment(&self, id: u64) -> StorageResult<()> {
+        self.remove_chunks(id)?;
+        self.inner.garbage.remove(id.to_be_bytes())?;
+        Ok(())
+    }
+
+    fn remove_chunks(&self, id: u64) -> StorageResult<()> {
+        for entry in self.inner.chunks.scan_prefix(id.to_be_bytes()) {
+            let (k, _) = entry?;
+            self.inner.chunks.remove(k)?;
+        }
+        Ok(())
+    }
+
+    /// Makes `meta` the object at `bucket/key` in one transaction: the segments stop being
+    /// incomplete, and whatever object was there before becomes garbage.
+    fn install_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: &ObjectMeta,
+        written: &[u64],
+    ) -> StorageResult<()> {
+        let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        let value = records::encode(meta)?;
+        let _shared = self
+            .inner
+            .bucket_guard
+            .read()
+            .map_err(|_| StorageError::Corrupt("bucket lock poisoned".into()))?;
+        let inner = &self.inner;
+        let old = (
+            &inner.buckets,
+            &inner.objects,
+            &inner.incomplete,
+            &inner.garbage,
+        )
+            .transaction(|(buckets, objects, incomplete, garbage)| {
+                if buckets.get(bucket.as_bytes())?.is_none() {
+                    return Err(ConflictableTransactionError::Abort(
+                        StorageError::NoSuchBucket,
+                    ));
+                }
+                for id in written {
+                    incomplete.remove(&id.to_be_bytes())?;
+                }
+                let old = objects.insert(tree_key.as_slice(), value.as_slice())?;
+                if let Some(old) = &old {
+                    mark_garbage(garbage, old)?;
+                }
+                Ok(old)
+            });
+        let old = old.map_err(StorageError::from)?;
+        if let Some(old) = old {
+            let old: ObjectMeta = records::decode(&old)?;
+            self.free_unread(&old.segments)?;
+        }
+        Ok(())
+    }
+
+    /// Lists a bucket's objects (see [`ListQuery`]).
+    pub fn list_objects(&self, bucket: &str, query: &ListQuery) -> StorageResult<ListPage> {
+        self.require_bucket(bucket)?;
+        list::list(&self.inner.objects, bucket, query)
+    }
+
+    #[cfg(test)]
+    fn chunk_count(&self) -> usize {
+        self.inner.chunks.len()
+    }
+}
+
+/// Inside a transaction: records the segments of a replaced or deleted object as garbage.
+fn mark_garbage(
+    garbage: &TransactionalTree,
+    old_value: &[u8],
+) -> Result<(), ConflictableTransactionError<StorageError>> {
+    let old: ObjectMeta =
+        records::decode(old_value).map_err(ConflictableTransactionError::Abort)?;
+    for segment in &old.segments {
+        garbage.insert(&segment.id.to_be_bytes(), &[])?;
+    }
+    Ok(())
+}
+
+fn segment_id_from(bytes: &[u8]) -> StorageResult<u64> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StorageError::Corrupt("segment id is not 8 bytes".into()))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+#[cfg(test)]
+mod tests;

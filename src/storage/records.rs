@@ -1,0 +1,170 @@
+//! The records kept in sled: bucket and object metadata, their encodings and the tree keys.
+
+use super::error::{StorageError, StorageResult};
+use serde::{Deserialize, Serialize};
+
+/// A bucket's record in the `buckets` tree (key: the bucket name).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BucketMeta {
+    /// Creation time, seconds since the Unix epoch.
+    pub created: i64,
+    /// The `LocationConstraint` the bucket was created with (empty = the server's region).
+    #[serde(default)]
+    pub location: String,
+}
+
+/// The headers S3 stores with an object and returns on GET/HEAD.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContentHeaders {
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub cache_control: Option<String>,
+    pub expires: Option<String>,
+}
+
+/// An additional checksum stored with an object (`x-amz-checksum-<algorithm>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredChecksum {
+    /// Upper-case algorithm name as S3 spells it: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`.
+    pub algorithm: String,
+    /// Base64 of the digest.
+    pub value: String,
+}
+
+/// One run of object bytes in the `chunks` tree: chunks `(id, 0..)` of `chunk_size` bytes, the last
+/// one possibly shorter. A plain PUT writes one segment; a multipart object is a list of them.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Segment {
+    pub id: u64,
+    pub len: u64,
+    pub chunk_size: u32,
+}
+
+/// What the caller supplies for a new object; the store adds size, ETag and data.
+#[derive(Debug, Clone, Default)]
+pub struct NewObject {
+    pub headers: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lower-case without the prefix.
+    pub user_metadata: Vec<(String, String)>,
+    pub checksum: Option<StoredChecksum>,
+    /// ETag without quotes (hex MD5, or `hex-N` for multipart).
+    pub etag: String,
+}
+
+/// An object's record in the `objects` tree.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub size: u64,
+    /// ETag without quotes.
+    pub etag: String,
+    /// Seconds since the Unix epoch; S3 reports whole seconds in both listings and headers.
+    pub last_modified: i64,
+    #[serde(default)]
+    pub headers: ContentHeaders,
+    #[serde(default)]
+    pub user_metadata: Vec<(String, String)>,
+    #[serde(default)]
+    pub checksum: Option<StoredChecksum>,
+    pub segments: Vec<Segment>,
+}
+
+/// The key of an object in the `objects` tree: bucket name, a 0 byte, object key. A bucket name never
+/// holds a 0 byte, so one bucket's objects are a contiguous range ordered by key bytes.
+pub fn object_tree_key(bucket: &str, key: &[u8]) -> Vec<u8> {
+    let mut k = bucket_prefix(bucket);
+    k.extend_from_slice(key);
+    k
+}
+
+/// The prefix all of a bucket's object keys share.
+pub fn bucket_prefix(bucket: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bucket.len() + 64);
+    k.extend_from_slice(bucket.as_bytes());
+    k.push(0);
+    k
+}
+
+/// The key of one chunk in the `chunks` tree: segment id then chunk index, big-endian so a segment's
+/// chunks are contiguous and in order.
+pub fn chunk_key(segment: u64, index: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..8].copy_from_slice(&segment.to_be_bytes());
+    k[8..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+pub fn encode<T: Serialize>(value: &T) -> StorageResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> StorageResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+/// The smallest byte string greater than every string that starts with `prefix`, or `None` when no
+/// such string exists (all bytes 0xFF). Used to skip past a whole common prefix in one seek.
+pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut next = prefix.to_vec();
+    while let Some(last) = next.pop() {
+        if last < 0xFF {
+            next.push(last + 1);
+            return Some(next);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_keys_order_by_bucket_then_key() {
+        let a = object_tree_key("a", b"zzz");
+        let ab = object_tree_key("a-b", b"");
+        let a2 = object_tree_key("a", b"zzzz");
+        assert!(a < ab, "all of bucket a sorts before bucket a-b");
+        assert!(a < a2);
+    }
+
+    #[test]
+    fn chunk_keys_sort_by_segment_then_index() {
+        assert!(chunk_key(1, 255) < chunk_key(1, 256));
+        assert!(chunk_key(1, u32::MAX) < chunk_key(2, 0));
+    }
+
+    #[test]
+    fn successor_skips_the_whole_prefix() {
+        assert_eq!(prefix_successor(b"dir/"), Some(b"dir0".to_vec()));
+        assert_eq!(prefix_successor(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_successor(b"\xff\xff"), None);
+    }
+
+    #[test]
+    fn object_meta_round_trips() {
+        let meta = ObjectMeta {
+            size: 3,
+            etag: "abc".into(),
+            last_modified: 1_700_000_000,
+            headers: ContentHeaders {
+                content_type: Some("text/plain".into()),
+                ..Default::default()
+            },
+            user_metadata: vec![("k".into(), "v".into())],
+            checksum: Some(StoredChecksum {
+                algorithm: "CRC32".into(),
+                value: "AAAAAA==".into(),
+            }),
+            segments: vec![Segment {
+                id: 7,
+                len: 3,
+                chunk_size: 131072,
+            }],
+        };
+        let bytes = encode(&meta).expect("encodes");
+        let back: ObjectMeta = decode(&bytes).expect("decodes");
+        assert_eq!(back, meta);
+    }
+}

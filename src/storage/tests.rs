@@ -1,0 +1,316 @@
+//! Unit tests of the store: atomic writes, freeing of data, listing order and pagination, recovery.
+
+use super::*;
+
+fn open_temp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), 8 * 1024 * 1024).expect("open");
+    store
+        .create_bucket(
+            "b",
+            &BucketMeta {
+                created: 0,
+                location: String::new(),
+            },
+        )
+        .expect("bucket");
+    (dir, store)
+}
+
+fn put(store: &Store, key: &str, body: &[u8]) -> ObjectMeta {
+    let mut w = store.begin_write().expect("begin");
+    w.write(body).expect("write");
+    let object = NewObject {
+        etag: format!("etag-{}", body.len()),
+        ..Default::default()
+    };
+    w.commit("b", key, object, 1).expect("commit")
+}
+
+fn read_all(store: &Store, key: &str) -> Vec<u8> {
+    let (_, mut reader) = store.open_read("b", key).expect("open").expect("exists");
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next_chunk().expect("chunk") {
+        out.extend_from_slice(&chunk);
+    }
+    out
+}
+
+fn body(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn writes_read_back_across_chunk_boundaries() {
+    let (_dir, store) = open_temp();
+    let data = body(CHUNK_SIZE * 2 + 17);
+    let meta = put(&store, "k", &data);
+    assert_eq!(meta.size, data.len() as u64);
+    assert_eq!(read_all(&store, "k"), data);
+    assert_eq!(store.chunk_count(), 3);
+}
+
+#[test]
+fn ranges_read_only_what_is_asked() {
+    let (_dir, store) = open_temp();
+    let data = body(CHUNK_SIZE * 3);
+    put(&store, "k", &data);
+    let (_, mut reader) = store.open_read("b", "k").unwrap().unwrap();
+    let (start, end) = (CHUNK_SIZE as u64 - 5, 2 * CHUNK_SIZE as u64 + 5);
+    reader.set_range(start, end);
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next_chunk().unwrap() {
+        out.extend_from_slice(&chunk);
+    }
+    assert_eq!(out, &data[start as usize..end as usize]);
+}
+
+#[test]
+fn empty_objects_have_no_chunks() {
+    let (_dir, store) = open_temp();
+    let meta = put(&store, "empty", b"");
+    assert_eq!(meta.size, 0);
+    assert!(read_all(&store, "empty").is_empty());
+    assert_eq!(store.chunk_count(), 0);
+    assert_eq!(store.inner.incomplete.len(), 0);
+}
+
+#[test]
+fn overwrite_and_delete_free_old_chunks() {
+    let (_dir, store) = open_temp();
+    put(&store, "k", &body(CHUNK_SIZE + 1));
+    assert_eq!(store.chunk_count(), 2);
+    put(&store, "k", &body(10));
+    assert_eq!(store.chunk_count(), 1);
+    assert!(store.delete_object("b", "k").unwrap());
+    assert_eq!(store.chunk_count(), 0);
+    assert!(!store.delete_object("b", "k").unwrap());
+    assert_eq!(store.inner.garbage.len(), 0);
+}
+
+#[test]
+fn abandoned_writes_leave_nothing() {
+    let (_dir, store) = open_temp();
+    {
+        let mut w = store.begin_write().unwrap();
+        w.write(&body(CHUNK_SIZE * 2)).unwrap();
+    }
+    assert_eq!(store.chunk_count(), 0);
+    assert_eq!(store.inner.incomplete.len(), 0);
+    assert!(store.object("b", "k").unwrap().is_none());
+}
+
+#[test]
+fn a_reader_keeps_the_old_data_until_it_is_done() {
+    let (_dir, store) = open_temp();
+    let old = body(CHUNK_SIZE * 2);
+    put(&store, "k", &old);
+    let (_, mut reader) = store.open_read("b", "k").unwrap().unwrap();
+    let first = reader.next_chunk().unwrap().unwrap();
+    put(&store, "k", b"new");
+    // The reader still sees the old object whole, never a mix.
+    let mut out = first.to_vec();
+    while let Some(chunk) = reader.next_chunk().unwrap() {
+        out.extend_from_slice(&chunk);
+    }
+    assert_eq!(out, old);
+    assert_eq!(store.chunk_count(), 3, "old chunks pinned while read");
+    drop(reader);
+    assert_eq!(
+        store.chunk_count(),
+        1,
+        "old chunks freed by the last reader"
+    );
+    assert_eq!(read_all(&store, "k"), b"new");
+}
+
+#[test]
+fn recovery_frees_interrupted_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        store
+            .create_bucket(
+                "b",
+                &BucketMeta {
+                    created: 0,
+                    location: String::new(),
+                },
+            )
+            .unwrap();
+        let mut w = store.begin_write().unwrap();
+        w.write(&body(CHUNK_SIZE * 2)).unwrap();
+        w.crash();
+        store.flush_blocking().unwrap();
+    }
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    assert_eq!(store.chunk_count(), 0);
+    assert_eq!(store.inner.incomplete.len(), 0);
+}
+
+#[test]
+fn data_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = body(CHUNK_SIZE + 3);
+    {
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        store
+            .create_bucket(
+                "b",
+                &BucketMeta {
+                    created: 0,
+                    location: String::new(),
+                },
+            )
+            .unwrap();
+        put(&store, "k", &data);
+        store.flush_blocking().unwrap();
+    }
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    assert_eq!(read_all(&store, "k"), data);
+}
+
+#[test]
+fn bucket_rules() {
+    let (_dir, store) = open_temp();
+    let meta = BucketMeta {
+        created: 0,
+        location: String::new(),
+    };
+    assert!(matches!(
+        store.create_bucket("b", &meta),
+        Err(StorageError::BucketAlreadyExists)
+    ));
+    put(&store, "k", b"x");
+    assert!(matches!(
+        store.delete_bucket("b"),
+        Err(StorageError::BucketNotEmpty)
+    ));
+    assert!(matches!(
+        store.delete_bucket("nope"),
+        Err(StorageError::NoSuchBucket)
+    ));
+    assert!(matches!(
+        store.object("nope", "k"),
+        Err(StorageError::NoSuchBucket)
+    ));
+    store.delete_object("b", "k").unwrap();
+    store.delete_bucket("b").unwrap();
+    assert!(store.bucket("b").unwrap().is_none());
+    let mut w = store.begin_write().unwrap();
+    w.write(b"x").unwrap();
+    assert!(matches!(
+        w.commit("b", "k", NewObject::default(), 0),
+        Err(StorageError::NoSuchBucket)
+    ));
+    assert_eq!(store.chunk_count(), 0);
+}
+
+fn names(page: &ListPage) -> Vec<&str> {
+    page.entries.iter().map(ListEntry::name).collect()
+}
+
+#[test]
+fn listing_orders_by_bytes_and_rolls_up_prefixes() {
+    let (_dir, store) = open_temp();
+    for key in ["b", "a/1", "a/2", "a/b/3", "c", "\u{e9}", "Z", "a+"] {
+        put(&store, key, b"x");
+    }
+    let all = store
+        .list_objects(
+            "b",
+            &ListQuery {
+                max_keys: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        names(&all),
+        ["Z", "a+", "a/1", "a/2", "a/b/3", "b", "c", "\u{e9}"]
+    );
+
+    let q = ListQuery {
+        delimiter: Some("/".into()),
+        max_keys: 1000,
+        ..Default::default()
+    };
+    let page = store.list_objects("b", &q).unwrap();
+    assert_eq!(names(&page), ["Z", "a+", "a/", "b", "c", "\u{e9}"]);
+    assert!(matches!(page.entries[2], ListEntry::CommonPrefix(_)));
+
+    let q = ListQuery {
+        prefix: "a/".into(),
+        delimiter: Some("/".into()),
+        max_keys: 1000,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&store.list_objects("b", &q).unwrap()),
+        ["a/1", "a/2", "a/b/"]
+    );
+}
+
+#[test]
+fn listing_pages_never_repeat_or_skip() {
+    let (_dir, store) = open_temp();
+    let mut expected = Vec::new();
+    for dir in 0..5 {
+        for file in 0..4 {
+            put(&store, &format!("d{dir}/f{file}"), b"x");
+        }
+        put(&store, &format!("top{dir}"), b"x");
+        expected.push(format!("d{dir}/"));
+    }
+    for i in 0..5 {
+        expected.push(format!("top{i}"));
+    }
+    let mut seen = Vec::new();
+    let mut start_after = None;
+    loop {
+        let q = ListQuery {
+            delimiter: Some("/".into()),
+            start_after: start_after.clone(),
+            max_keys: 2,
+            ..Default::default()
+        };
+        let page = store.list_objects("b", &q).unwrap();
+        seen.extend(names(&page).iter().map(|s| s.to_string()));
+        if !page.is_truncated {
+            break;
+        }
+        start_after = page.entries.last().map(|e| e.name().to_string());
+    }
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn max_keys_zero_lists_nothing() {
+    let (_dir, store) = open_temp();
+    put(&store, "k", b"x");
+    let page = store.list_objects("b", &ListQuery::default()).unwrap();
+    assert!(page.entries.is_empty());
+    assert!(!page.is_truncated);
+}
+
+#[test]
+fn buckets_do_not_see_each_others_keys() {
+    let (_dir, store) = open_temp();
+    let meta = BucketMeta {
+        created: 0,
+        location: String::new(),
+    };
+    store.create_bucket("b-2", &meta).unwrap();
+    put(&store, "k", b"x");
+    let page = store
+        .list_objects(
+            "b-2",
+            &ListQuery {
+                max_keys: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(page.entries.is_empty());
+    assert!(store.object("b-2", "k").unwrap().is_none());
+}
