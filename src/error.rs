@@ -61,6 +61,8 @@ error_codes! {
     InvalidBucketName => 400, "The specified bucket is not valid.";
     InvalidChunkSizeError => 400, "Only the last chunk is allowed to have a size less than 8192 bytes";
     InvalidDigest => 400, "The Content-MD5 you specified is not valid.";
+    InvalidPartNumber => 416, "The requested partnumber is not satisfiable";
+    InvalidURI => 400, "Couldn't parse the specified URI.";
     InvalidPart => 400, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.";
     InvalidPartOrder => 400, "The list of parts was not in ascending order. Parts must be ordered by part number.";
     InvalidRange => 416, "The requested range is not satisfiable";
@@ -69,6 +71,7 @@ error_codes! {
     InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
     KeyTooLongError => 400, "Your key is too long";
     MalformedXML => 400, "The XML you provided was not well-formed or did not validate against our published schema";
+    MetadataTooLarge => 400, "Your metadata headers exceed the maximum allowed metadata size.";
     MethodNotAllowed => 405, "The specified method is not allowed against this resource.";
     MissingContentLength => 411, "You must provide the Content-Length HTTP header.";
     MissingSecurityHeader => 400, "Your request was missing a required header";

@@ -1,1 +1,79 @@
-fn main() {}
+//! The `minis3` binary: parses the command line, opens the store, serves until SIGINT/SIGTERM.
+
+use clap::Parser;
+use minis3::config::{Cli, Command, ServeConfig};
+use minis3::server::{self, AppState};
+use minis3::storage::Store;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let config = match cli.command {
+        Some(Command::Serve(config)) => config,
+        None => cli.serve,
+    };
+    match serve(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("minis3: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: ServeConfig) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    let store = Store::open(
+        &config.data_dir,
+        config.cache_mb.saturating_mul(1024 * 1024),
+    )
+    .map_err(|e| {
+        format!(
+            "cannot open the store in {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let system = actix_web::rt::System::new();
+    let banner_config = config.clone();
+    let flush_store = store.clone();
+    system.block_on(async move {
+        let (server, addrs) = server::bind(AppState::new(store, config))
+            .map_err(|e| format!("cannot listen on {}: {e}", banner_config.address))?;
+        print_banner(&banner_config, &addrs);
+        server.await.map_err(|e| format!("server failed: {e}"))
+    })?;
+    flush_store
+        .flush_blocking()
+        .map_err(|e| format!("final flush failed: {e}"))?;
+    tracing::info!("stopped; data flushed");
+    Ok(())
+}
+
+fn print_banner(config: &ServeConfig, addrs: &[std::net::SocketAddr]) {
+    let url = addrs
+        .first()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_else(|| format!("http://{}", config.address));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "minis3 is serving {url}");
+    let _ = writeln!(out, "  data dir:   {}", config.data_dir.display());
+    let _ = writeln!(out, "  access key: {}", config.access_key);
+    let _ = writeln!(out, "  secret key: {}", config.secret_key);
+    let _ = writeln!(out, "  region:     {}", config.region);
+    let _ = writeln!(
+        out,
+        "  try:        AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {url} s3 ls",
+        config.access_key, config.secret_key
+    );
+    let _ = out.flush();
+}

@@ -37,6 +37,15 @@ impl XmlWriter {
         self.out.push_str("\">");
     }
 
+    /// A root element with S3's namespace and no content: `<name xmlns="..."/>`.
+    pub fn empty_root(&mut self, name: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push_str(" xmlns=\"");
+        self.out.push_str(S3_NAMESPACE);
+        self.out.push_str("\"/>");
+    }
+
     pub fn open(&mut self, name: &str) {
         self.out.push('<');
         self.out.push_str(name);
@@ -136,6 +145,267 @@ pub struct Tag {
     pub value: String,
 }
 
+// ---- response documents ----
+
+/// The bucket owner as S3 shows it.
+pub struct Owner<'a> {
+    pub id: &'a str,
+    pub display_name: &'a str,
+}
+
+impl XmlWriter {
+    fn owner(&mut self, element: &str, owner: &Owner<'_>) {
+        self.open(element);
+        self.text_element("ID", owner.id);
+        self.text_element("DisplayName", owner.display_name);
+        self.close(element);
+    }
+}
+
+pub struct BucketEntry<'a> {
+    pub name: &'a str,
+    pub creation_date: &'a str,
+    pub region: &'a str,
+}
+
+/// ListBuckets.
+pub fn list_all_my_buckets_result(owner: &Owner<'_>, buckets: &[BucketEntry<'_>]) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ListAllMyBucketsResult");
+    w.owner("Owner", owner);
+    w.open("Buckets");
+    for b in buckets {
+        w.open("Bucket");
+        w.text_element("Name", b.name);
+        w.text_element("CreationDate", b.creation_date);
+        w.text_element("BucketRegion", b.region);
+        w.close("Bucket");
+    }
+    w.close("Buckets");
+    w.close("ListAllMyBucketsResult");
+    w.finish()
+}
+
+/// GetBucketLocation: empty for us-east-1, as S3 answers.
+pub fn location_constraint(region: &str) -> String {
+    let mut w = XmlWriter::new();
+    if region.is_empty() || region == "us-east-1" {
+        w.empty_root("LocationConstraint");
+    } else {
+        w.open_root("LocationConstraint");
+        w.out.push_str(&escape(region));
+        w.close("LocationConstraint");
+    }
+    w.finish()
+}
+
+/// GetBucketVersioning of a bucket that never had versioning: an empty configuration.
+pub fn versioning_configuration() -> String {
+    let mut w = XmlWriter::new();
+    w.empty_root("VersioningConfiguration");
+    w.finish()
+}
+
+/// One object in a listing. `key` is already URL-encoded when the request asked for it.
+pub struct ObjectEntry<'a> {
+    pub key: String,
+    pub last_modified: String,
+    /// ETag without quotes.
+    pub etag: &'a str,
+    pub size: u64,
+    pub checksum_algorithm: Option<&'a str>,
+    pub owner: Option<&'a Owner<'a>>,
+}
+
+impl XmlWriter {
+    fn object_fields(&mut self, o: &ObjectEntry<'_>) {
+        self.text_element("Key", &o.key);
+        self.text_element("LastModified", &o.last_modified);
+        self.text_element("ETag", &format!("\"{}\"", o.etag));
+        if let Some(alg) = o.checksum_algorithm {
+            self.text_element("ChecksumAlgorithm", alg);
+            self.text_element("ChecksumType", "FULL_OBJECT");
+        }
+        self.text_element("Size", &o.size.to_string());
+    }
+
+    fn common_prefixes(&mut self, prefixes: &[String]) {
+        for p in prefixes {
+            self.open("CommonPrefixes");
+            self.text_element("Prefix", p);
+            self.close("CommonPrefixes");
+        }
+    }
+}
+
+/// The parts of a listing answer common to ListObjects, ListObjectsV2 and ListObjectVersions.
+/// Strings are already URL-encoded when `encoding_type` is set.
+pub struct ListCommon<'a> {
+    pub bucket: &'a str,
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    pub encoding_type: Option<&'a str>,
+    pub is_truncated: bool,
+    pub objects: Vec<ObjectEntry<'a>>,
+    pub common_prefixes: Vec<String>,
+}
+
+/// Which listing flavour, with its own paging fields.
+pub enum ListFlavour {
+    V1 {
+        marker: String,
+        next_marker: Option<String>,
+    },
+    V2 {
+        continuation_token: Option<String>,
+        next_continuation_token: Option<String>,
+        start_after: Option<String>,
+    },
+}
+
+/// ListObjects (V1) and ListObjectsV2: `ListBucketResult`.
+pub fn list_bucket_result(list: &ListCommon<'_>, flavour: &ListFlavour) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ListBucketResult");
+    w.text_element("Name", list.bucket);
+    w.text_element("Prefix", &list.prefix);
+    match flavour {
+        ListFlavour::V1 {
+            marker,
+            next_marker,
+        } => {
+            w.text_element("Marker", marker);
+            w.optional_element("NextMarker", next_marker.as_deref());
+        }
+        ListFlavour::V2 {
+            continuation_token,
+            next_continuation_token,
+            start_after,
+        } => {
+            w.optional_element("ContinuationToken", continuation_token.as_deref());
+            w.optional_element("NextContinuationToken", next_continuation_token.as_deref());
+            w.optional_element("StartAfter", start_after.as_deref());
+            let count = list.objects.len() + list.common_prefixes.len();
+            w.text_element("KeyCount", &count.to_string());
+        }
+    }
+    w.text_element("MaxKeys", &list.max_keys.to_string());
+    w.optional_element("Delimiter", list.delimiter.as_deref());
+    w.optional_element("EncodingType", list.encoding_type);
+    w.text_element(
+        "IsTruncated",
+        if list.is_truncated { "true" } else { "false" },
+    );
+    for o in &list.objects {
+        w.open("Contents");
+        w.object_fields(o);
+        if let Some(owner) = o.owner {
+            w.owner("Owner", owner);
+        }
+        w.text_element("StorageClass", "STANDARD");
+        w.close("Contents");
+    }
+    w.common_prefixes(&list.common_prefixes);
+    w.close("ListBucketResult");
+    w.finish()
+}
+
+/// ListObjectVersions of an unversioned bucket: every object is its own `null` version.
+pub fn list_versions_result(
+    list: &ListCommon<'_>,
+    key_marker: &str,
+    version_id_marker: &str,
+    next_key_marker: Option<&str>,
+) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ListVersionsResult");
+    w.text_element("Name", list.bucket);
+    w.text_element("Prefix", &list.prefix);
+    w.text_element("KeyMarker", key_marker);
+    w.text_element("VersionIdMarker", version_id_marker);
+    if let Some(next) = next_key_marker {
+        w.text_element("NextKeyMarker", next);
+        w.text_element("NextVersionIdMarker", "null");
+    }
+    w.text_element("MaxKeys", &list.max_keys.to_string());
+    w.optional_element("Delimiter", list.delimiter.as_deref());
+    w.optional_element("EncodingType", list.encoding_type);
+    w.text_element(
+        "IsTruncated",
+        if list.is_truncated { "true" } else { "false" },
+    );
+    for o in &list.objects {
+        w.open("Version");
+        w.text_element("Key", &o.key);
+        w.text_element("VersionId", "null");
+        w.text_element("IsLatest", "true");
+        w.text_element("LastModified", &o.last_modified);
+        w.text_element("ETag", &format!("\"{}\"", o.etag));
+        if let Some(alg) = o.checksum_algorithm {
+            w.text_element("ChecksumAlgorithm", alg);
+            w.text_element("ChecksumType", "FULL_OBJECT");
+        }
+        w.text_element("Size", &o.size.to_string());
+        w.text_element("StorageClass", "STANDARD");
+        if let Some(owner) = o.owner {
+            w.owner("Owner", owner);
+        }
+        w.close("Version");
+    }
+    w.common_prefixes(&list.common_prefixes);
+    w.close("ListVersionsResult");
+    w.finish()
+}
+
+/// The outcome of one key in DeleteObjects.
+pub enum DeleteOutcome {
+    Deleted {
+        key: String,
+        version_id: Option<String>,
+    },
+    Failed {
+        key: String,
+        version_id: Option<String>,
+        code: &'static str,
+        message: String,
+    },
+}
+
+/// DeleteObjects: `DeleteResult`; in quiet mode only the failures.
+pub fn delete_result(outcomes: &[DeleteOutcome], quiet: bool) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("DeleteResult");
+    for outcome in outcomes {
+        match outcome {
+            DeleteOutcome::Deleted { key, version_id } => {
+                if quiet {
+                    continue;
+                }
+                w.open("Deleted");
+                w.text_element("Key", key);
+                w.optional_element("VersionId", version_id.as_deref());
+                w.close("Deleted");
+            }
+            DeleteOutcome::Failed {
+                key,
+                version_id,
+                code,
+                message,
+            } => {
+                w.open("Error");
+                w.text_element("Key", key);
+                w.optional_element("VersionId", version_id.as_deref());
+                w.text_element("Code", code);
+                w.text_element("Message", message);
+                w.close("Error");
+            }
+        }
+    }
+    w.close("DeleteResult");
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +456,91 @@ mod tests {
     fn rejects_garbage_as_malformed_xml() {
         let err = parse::<Delete>(b"<Delete><Object>").unwrap_err();
         assert_eq!(err.code.as_str(), "MalformedXML");
+    }
+
+    #[test]
+    fn golden_list_bucket_result_v2() {
+        let owner = Owner {
+            id: "id1",
+            display_name: "me",
+        };
+        let list = ListCommon {
+            bucket: "b",
+            prefix: "p/".into(),
+            delimiter: Some("/".into()),
+            max_keys: 2,
+            encoding_type: None,
+            is_truncated: true,
+            objects: vec![ObjectEntry {
+                key: "p/a&b".into(),
+                last_modified: "2009-10-12T17:50:30.000Z".into(),
+                etag: "abc",
+                size: 5,
+                checksum_algorithm: None,
+                owner: Some(&owner),
+            }],
+            common_prefixes: vec!["p/d/".into()],
+        };
+        let flavour = ListFlavour::V2 {
+            continuation_token: None,
+            next_continuation_token: Some("tok".into()),
+            start_after: None,
+        };
+        assert_eq!(
+            list_bucket_result(&list, &flavour),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <Name>b</Name><Prefix>p/</Prefix><NextContinuationToken>tok</NextContinuationToken>\
+             <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><Delimiter>/</Delimiter>\
+             <IsTruncated>true</IsTruncated><Contents><Key>p/a&amp;b</Key>\
+             <LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;abc&quot;</ETag>\
+             <Size>5</Size><Owner><ID>id1</ID><DisplayName>me</DisplayName></Owner>\
+             <StorageClass>STANDARD</StorageClass></Contents>\
+             <CommonPrefixes><Prefix>p/d/</Prefix></CommonPrefixes></ListBucketResult>"
+        );
+    }
+
+    #[test]
+    fn golden_location_and_versioning() {
+        assert_eq!(
+            location_constraint("us-east-1"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"
+        );
+        assert_eq!(
+            location_constraint("eu-west-1"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">eu-west-1</LocationConstraint>"
+        );
+        assert_eq!(
+            versioning_configuration(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"
+        );
+    }
+
+    #[test]
+    fn golden_delete_result_quiet_keeps_only_errors() {
+        let outcomes = vec![
+            DeleteOutcome::Deleted {
+                key: "a".into(),
+                version_id: None,
+            },
+            DeleteOutcome::Failed {
+                key: "b".into(),
+                version_id: Some("v".into()),
+                code: "InvalidArgument",
+                message: "Invalid version id specified".into(),
+            },
+        ];
+        let expected_error =
+            "<Error><Key>b</Key><VersionId>v</VersionId><Code>InvalidArgument</Code>\
+                              <Message>Invalid version id specified</Message></Error>";
+        let loud = delete_result(&outcomes, false);
+        assert!(loud.contains("<Deleted><Key>a</Key></Deleted>"));
+        assert!(loud.contains(expected_error));
+        let quiet = delete_result(&outcomes, true);
+        assert!(!quiet.contains("Deleted"));
+        assert!(quiet.contains(expected_error));
     }
 }

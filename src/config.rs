@@ -1,0 +1,62 @@
+//! The server's settings: command-line flags, each with a `MINIS3_*` environment twin.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "minis3",
+    version,
+    about = "A self-contained, S3-compatible object store"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings for `minis3` with no subcommand, which serves like `minis3 serve`.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the S3 API (the default).
+    Serve(ServeConfig),
+}
+
+/// Everything `minis3 serve` needs. The standard `AWS_*` variables are deliberately not read, so a
+/// developer's real AWS keys never become the server's.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "MINIS3_ADDRESS", default_value = "127.0.0.1:9000")]
+    pub address: String,
+    /// Directory holding the database.
+    #[arg(long, env = "MINIS3_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The access key id clients sign with.
+    #[arg(long, env = "MINIS3_ACCESS_KEY", default_value = "minis3admin")]
+    pub access_key: String,
+    /// The secret key clients sign with.
+    #[arg(
+        long,
+        env = "MINIS3_SECRET_KEY",
+        default_value = "minis3admin",
+        hide_env_values = true
+    )]
+    pub secret_key: String,
+    /// The region the server reports (and requires, with --strict-region).
+    #[arg(long, env = "MINIS3_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Reject signatures whose credential scope names another region.
+    #[arg(long, env = "MINIS3_STRICT_REGION")]
+    pub strict_region: bool,
+    /// Domain for virtual-hosted addressing: `BUCKET.<domain>[:port]/key`.
+    #[arg(long, env = "MINIS3_DOMAIN", default_value = "localhost")]
+    pub domain: String,
+    /// sled page cache size in MiB (bounds the store's memory).
+    #[arg(long, env = "MINIS3_CACHE_MB", default_value_t = 32)]
+    pub cache_mb: u64,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "MINIS3_WORKERS")]
+    pub workers: Option<usize>,
+}

@@ -1,0 +1,100 @@
+//! DeleteObject and DeleteObjects (the XML batch `aws s3 rm --recursive` sends).
+
+use super::put::{content_md5, requested_checksum, verify_checksum};
+use super::{require_bucket, xml_response, RequestContext};
+use crate::auth::body::RequestBody;
+use crate::checksum::ChecksumHasher;
+use crate::error::S3Error;
+use crate::s3_error;
+use crate::xml::{self, DeleteOutcome};
+use actix_web::HttpResponse;
+use md5::{Digest, Md5};
+
+/// S3 takes at most 1000 keys per DeleteObjects request.
+const MAX_KEYS_PER_DELETE: usize = 1000;
+/// Room for 1000 keys of 1024 bytes with XML escaping.
+const MAX_DELETE_BODY: usize = 8 * 1024 * 1024;
+
+pub async fn handle_delete_object(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<HttpResponse, S3Error> {
+    if ctx.store.delete_object(bucket, key)? {
+        ctx.store.sync().await?;
+    }
+    // S3 answers 204 whether or not the key existed.
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn handle_delete_objects(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    // Integrity headers are verified when present; current SDKs send a CRC instead of Content-MD5,
+    // and absence of both is accepted.
+    let expected_md5 = content_md5(ctx)?;
+    let checksum = requested_checksum(ctx)?;
+    let document = body.read_to_end(MAX_DELETE_BODY).await?;
+    if let Some(expected) = expected_md5 {
+        if expected.as_slice() != Md5::digest(&document).as_slice() {
+            return Err(s3_error!(BadDigest));
+        }
+    }
+    if let Some(requested) = checksum {
+        let mut hasher = ChecksumHasher::new(requested.algorithm);
+        hasher.update(&document);
+        verify_checksum(requested, hasher, body.trailers())?;
+    }
+    let request: xml::Delete = xml::parse(&document)?;
+    if request.objects.is_empty() || request.objects.len() > MAX_KEYS_PER_DELETE {
+        return Err(s3_error!(MalformedXML));
+    }
+
+    let mut outcomes = Vec::with_capacity(request.objects.len());
+    let mut any_deleted = false;
+    for object in request.objects {
+        let outcome = match object.version_id.as_deref() {
+            Some(v) if v != "null" => DeleteOutcome::Failed {
+                key: object.key,
+                version_id: object.version_id,
+                code: "NoSuchVersion",
+                message: "The specified version does not exist.".into(),
+            },
+            _ if object.key.len() > 1024 => DeleteOutcome::Failed {
+                key: object.key,
+                version_id: object.version_id,
+                code: "KeyTooLongError",
+                message: "Your key is too long".into(),
+            },
+            _ => match ctx.store.delete_object(bucket, &object.key) {
+                Ok(existed) => {
+                    any_deleted |= existed;
+                    DeleteOutcome::Deleted {
+                        key: object.key,
+                        version_id: object.version_id,
+                    }
+                }
+                Err(e) => {
+                    let err = S3Error::from(e);
+                    DeleteOutcome::Failed {
+                        key: object.key,
+                        version_id: object.version_id,
+                        code: err.code.as_str(),
+                        message: err.message,
+                    }
+                }
+            },
+        };
+        outcomes.push(outcome);
+    }
+    if any_deleted {
+        ctx.store.sync().await?;
+    }
+    Ok(xml_response(xml::delete_result(
+        &outcomes,
+        request.quiet.unwrap_or(false),
+    )))
+}

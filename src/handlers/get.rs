@@ -1,0 +1,254 @@
+//! GetObject and HeadObject: conditional requests, byte ranges, header overrides, streamed bodies.
+
+use super::{require_bucket, RequestContext};
+use crate::checksum::ChecksumAlgorithm;
+use crate::error::S3Error;
+use crate::router::ResponseOverrides;
+use crate::s3_error;
+use crate::storage::{ObjectMeta, ObjectReader};
+use crate::timefmt;
+use actix_web::body::SizedStream;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use futures_util::stream;
+
+/// `overrides` is `Some` for GetObject (which sends a body) and `None` for HeadObject.
+pub fn handle_get_object(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+    overrides: Option<&ResponseOverrides>,
+    part_number: Option<u32>,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let (meta, mut reader) = ctx
+        .store
+        .open_read(bucket, key)?
+        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    check_preconditions(ctx, &meta)?;
+
+    // A plain object is a single part: part 1 is all of it.
+    if let Some(part) = part_number {
+        if part != 1 {
+            return Err(
+                s3_error!(InvalidPartNumber).detail("PartNumberRequested", part.to_string())
+            );
+        }
+    }
+    let range = match ctx.header("range") {
+        Some(spec) if part_number.is_none() => parse_range(spec, meta.size)?,
+        _ => None,
+    };
+
+    let mut response = HttpResponse::build(if range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    });
+    object_headers(&mut response, &meta, overrides);
+    if part_number.is_some() {
+        response.insert_header(("x-amz-mp-parts-count", "1"));
+    }
+    let want_checksum = ctx
+        .header("x-amz-checksum-mode")
+        .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
+    // A stored checksum covers the whole object, so a range never carries it.
+    if want_checksum && range.is_none() {
+        if let Some(c) = &meta.checksum {
+            if let Some(alg) = ChecksumAlgorithm::from_name(&c.algorithm) {
+                response.insert_header((alg.header_name(), c.value.clone()));
+                response.insert_header(("x-amz-checksum-type", "FULL_OBJECT"));
+            }
+        }
+    }
+    let (start, end) = range.unwrap_or((0, meta.size));
+    if range.is_some() {
+        response.insert_header((
+            "Content-Range",
+            format!("bytes {}-{}/{}", start, end.saturating_sub(1), meta.size),
+        ));
+    }
+    reader.set_range(start, end);
+    Ok(response.body(SizedStream::new(end - start, body_stream(reader))))
+}
+
+/// The object's bytes, read one stored chunk at a time as the client consumes them.
+fn body_stream(
+    reader: ObjectReader,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, S3Error>> + 'static {
+    stream::unfold(Some(reader), |reader| async move {
+        let mut reader = reader?;
+        match reader.next_chunk() {
+            Ok(Some(bytes)) => Some((Ok(bytes), Some(reader))),
+            Ok(None) => None,
+            Err(e) => Some((Err(S3Error::from(e)), None)),
+        }
+    })
+}
+
+fn object_headers(
+    response: &mut HttpResponseBuilder,
+    meta: &ObjectMeta,
+    overrides: Option<&ResponseOverrides>,
+) {
+    let empty = ResponseOverrides::default();
+    let o = overrides.unwrap_or(&empty);
+    let h = &meta.headers;
+    let content_type = o
+        .content_type
+        .as_deref()
+        .or(h.content_type.as_deref())
+        .unwrap_or("binary/octet-stream");
+    response.insert_header(("Content-Type", content_type));
+    let optional = [
+        (
+            "Content-Disposition",
+            &o.content_disposition,
+            &h.content_disposition,
+        ),
+        ("Content-Encoding", &o.content_encoding, &h.content_encoding),
+        ("Content-Language", &o.content_language, &h.content_language),
+        ("Cache-Control", &o.cache_control, &h.cache_control),
+        ("Expires", &o.expires, &h.expires),
+    ];
+    for (name, over, stored) in optional {
+        if let Some(value) = over.as_deref().or(stored.as_deref()) {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
+    response.insert_header(("Last-Modified", timefmt::http_date(meta.last_modified)));
+    response.insert_header(("Accept-Ranges", "bytes"));
+    for (name, value) in &meta.user_metadata {
+        response.append_header((format!("x-amz-meta-{name}"), value.as_str()));
+    }
+}
+
+/// If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), combined as
+/// RFC 7232 section 6 and the S3 GetObject reference describe.
+fn check_preconditions(ctx: &RequestContext<'_>, meta: &ObjectMeta) -> Result<(), S3Error> {
+    let modified = meta.last_modified;
+    let failed = || s3_error!(PreconditionFailed);
+    if let Some(if_match) = ctx.header("if-match") {
+        if !etag_matches(if_match, &meta.etag) {
+            return Err(failed().detail("Condition", "If-Match"));
+        }
+    } else if let Some(since) = ctx
+        .header("if-unmodified-since")
+        .and_then(timefmt::parse_http_date)
+    {
+        if modified > since {
+            return Err(failed().detail("Condition", "If-Unmodified-Since"));
+        }
+    }
+    let not_modified = || {
+        s3_error!(NotModified)
+            .header("ETag", format!("\"{}\"", meta.etag))
+            .header("Last-Modified", timefmt::http_date(modified))
+    };
+    if let Some(if_none_match) = ctx.header("if-none-match") {
+        if etag_matches(if_none_match, &meta.etag) {
+            return Err(not_modified());
+        }
+    } else if let Some(since) = ctx
+        .header("if-modified-since")
+        .and_then(timefmt::parse_http_date)
+    {
+        if modified <= since {
+            return Err(not_modified());
+        }
+    }
+    Ok(())
+}
+
+/// Whether an `If-Match` / `If-None-Match` list names this ETag (or is `*`).
+fn etag_matches(list: &str, etag: &str) -> bool {
+    list.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.trim_start_matches("W/").trim_matches('"') == etag
+    })
+}
+
+/// Parses a single `bytes=` range into `(start, end_exclusive)`. Syntax S3 ignores (several ranges,
+/// other units, garbage) yields `None`, i.e. the whole object; an unsatisfiable range is a 416.
+fn parse_range(spec: &str, size: u64) -> Result<Option<(u64, u64)>, S3Error> {
+    let Some(set) = spec.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if set.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = set.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let unsatisfiable = || {
+        s3_error!(InvalidRange)
+            .detail("RangeRequested", spec)
+            .detail("ActualObjectSize", size.to_string())
+            .header("Content-Range", format!("bytes */{size}"))
+    };
+    let (first, last) = (first.trim(), last.trim());
+    if first.is_empty() {
+        // Suffix range: the last N bytes.
+        let Ok(n) = last.parse::<u64>() else {
+            return Ok(None);
+        };
+        if n == 0 || size == 0 {
+            return Err(unsatisfiable());
+        }
+        return Ok(Some((size.saturating_sub(n), size)));
+    }
+    let Ok(start) = first.parse::<u64>() else {
+        return Ok(None);
+    };
+    let end = if last.is_empty() {
+        size
+    } else {
+        match last.parse::<u64>() {
+            Ok(l) if l >= start => l.saturating_add(1).min(size),
+            _ => return Ok(None),
+        }
+    };
+    if start >= size {
+        return Err(unsatisfiable());
+    }
+    Ok(Some((start, end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_in_all_three_forms() {
+        assert_eq!(parse_range("bytes=0-9", 100).unwrap(), Some((0, 10)));
+        assert_eq!(parse_range("bytes=90-200", 100).unwrap(), Some((90, 100)));
+        assert_eq!(parse_range("bytes=10-", 100).unwrap(), Some((10, 100)));
+        assert_eq!(parse_range("bytes=-10", 100).unwrap(), Some((90, 100)));
+        assert_eq!(parse_range("bytes=-500", 100).unwrap(), Some((0, 100)));
+    }
+
+    #[test]
+    fn unsatisfiable_ranges_are_416_and_odd_ones_are_ignored() {
+        let err = parse_range("bytes=100-", 100).unwrap_err();
+        assert_eq!(err.status(), 416);
+        assert!(err
+            .headers
+            .iter()
+            .any(|(n, v)| *n == "Content-Range" && v == "bytes */100"));
+        assert_eq!(parse_range("bytes=-0", 100).unwrap_err().status(), 416);
+        assert_eq!(parse_range("bytes=0-0", 0).unwrap_err().status(), 416);
+        assert_eq!(parse_range("bytes=5-1", 100).unwrap(), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100).unwrap(), None);
+        assert_eq!(parse_range("items=0-1", 100).unwrap(), None);
+        assert_eq!(parse_range("bytes=x-1", 100).unwrap(), None);
+    }
+
+    #[test]
+    fn etag_lists_and_wildcards_match() {
+        assert!(etag_matches("\"abc\"", "abc"));
+        assert!(etag_matches("\"x\", \"abc\"", "abc"));
+        assert!(etag_matches("*", "abc"));
+        assert!(etag_matches("W/\"abc\"", "abc"));
+        assert!(!etag_matches("\"abd\"", "abc"));
+    }
+}

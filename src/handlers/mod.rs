@@ -1,0 +1,120 @@
+//! S3 operations: one file per API family, each `handle_<operation>` turning an `Endpoint` into a response.
+
+mod bucket;
+mod delete;
+mod get;
+mod list;
+mod put;
+
+use crate::auth::body::RequestBody;
+use crate::config::ServeConfig;
+use crate::error::S3Error;
+use crate::router::Endpoint;
+use crate::s3_error;
+use crate::storage::Store;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// What every handler may use besides its parameters and the body.
+pub struct RequestContext<'a> {
+    pub req: &'a HttpRequest,
+    pub store: &'a Store,
+    pub config: &'a ServeConfig,
+}
+
+impl RequestContext<'_> {
+    /// A request header as text, if present and valid.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.req.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Runs the operation.
+pub async fn dispatch(
+    endpoint: Endpoint,
+    ctx: &RequestContext<'_>,
+    body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    match endpoint {
+        Endpoint::ListBuckets => bucket::handle_list_buckets(ctx),
+        Endpoint::CreateBucket { bucket } => bucket::handle_create_bucket(ctx, &bucket, body).await,
+        Endpoint::HeadBucket { bucket } => bucket::handle_head_bucket(ctx, &bucket),
+        Endpoint::DeleteBucket { bucket } => bucket::handle_delete_bucket(ctx, &bucket).await,
+        Endpoint::GetBucketLocation { bucket } => bucket::handle_get_bucket_location(ctx, &bucket),
+        Endpoint::GetBucketVersioning { bucket } => {
+            bucket::handle_get_bucket_versioning(ctx, &bucket)
+        }
+        Endpoint::ListObjects {
+            bucket,
+            params,
+            marker,
+        } => list::handle_list_objects(ctx, &bucket, &params, marker),
+        Endpoint::ListObjectsV2 {
+            bucket,
+            params,
+            continuation_token,
+            start_after,
+            fetch_owner,
+        } => list::handle_list_objects_v2(
+            ctx,
+            &bucket,
+            &params,
+            continuation_token,
+            start_after,
+            fetch_owner,
+        ),
+        Endpoint::ListObjectVersions {
+            bucket,
+            params,
+            key_marker,
+            version_id_marker,
+        } => {
+            list::handle_list_object_versions(ctx, &bucket, &params, key_marker, version_id_marker)
+        }
+        Endpoint::DeleteObjects { bucket } => {
+            delete::handle_delete_objects(ctx, &bucket, body).await
+        }
+        Endpoint::PutObject { bucket, key } => {
+            put::handle_put_object(ctx, &bucket, &key, body).await
+        }
+        Endpoint::GetObject {
+            bucket,
+            key,
+            overrides,
+            part_number,
+        } => get::handle_get_object(ctx, &bucket, &key, Some(&overrides), part_number),
+        Endpoint::HeadObject {
+            bucket,
+            key,
+            part_number,
+        } => get::handle_get_object(ctx, &bucket, &key, None, part_number),
+        Endpoint::DeleteObject { bucket, key } => {
+            delete::handle_delete_object(ctx, &bucket, &key).await
+        }
+    }
+}
+
+/// A 200 with an XML document.
+fn xml_response(body: String) -> HttpResponse {
+    HttpResponse::build(StatusCode::OK)
+        .content_type("application/xml")
+        .body(body)
+}
+
+/// The owner every bucket and object has: minis3 has one tenant.
+fn owner() -> crate::xml::Owner<'static> {
+    crate::xml::Owner {
+        id: "6d696e69733300000000000000000000000000000000000000000000000000",
+        display_name: "minis3",
+    }
+}
+
+/// Fails with `NoSuchBucket` unless the bucket exists.
+fn require_bucket(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<crate::storage::BucketMeta, S3Error> {
+    ctx.store
+        .bucket(bucket)?
+        .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))
+}

@@ -1,0 +1,268 @@
+//! PutObject: streams the body into storage while computing its MD5 and any requested checksum.
+
+use super::{require_bucket, RequestContext};
+use crate::auth::body::RequestBody;
+use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
+use crate::error::S3Error;
+use crate::s3_error;
+use crate::storage::{ContentHeaders, NewObject, StoredChecksum};
+use crate::timefmt;
+use actix_web::HttpResponse;
+use base64::Engine;
+use md5::{Digest, Md5};
+
+/// The largest object a single PUT may create (S3's limit).
+const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// S3 limits user-defined metadata to 2 KB (names and values, UTF-8 bytes).
+const MAX_USER_METADATA: usize = 2048;
+
+pub async fn handle_put_object(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    check_declared_size(ctx)?;
+    let content_md5 = content_md5(ctx)?;
+    let checksum = requested_checksum(ctx)?;
+    let headers = content_headers(ctx);
+    let user_metadata = user_metadata(ctx)?;
+
+    let mut writer = ctx.store.begin_write()?;
+    let mut md5 = Md5::new();
+    let mut hasher = checksum.as_ref().map(|c| ChecksumHasher::new(c.algorithm));
+    while let Some(chunk) = body.next().await? {
+        md5.update(&chunk);
+        if let Some(h) = hasher.as_mut() {
+            h.update(&chunk);
+        }
+        writer.write(&chunk)?;
+        if writer.len() > MAX_PUT_SIZE {
+            return Err(
+                s3_error!(EntityTooLarge).detail("MaxSizeAllowed", MAX_PUT_SIZE.to_string())
+            );
+        }
+    }
+    let md5 = md5.finalize();
+    if let Some(expected) = content_md5 {
+        if expected.as_slice() != md5.as_slice() {
+            return Err(s3_error!(BadDigest)
+                .detail(
+                    "ExpectedDigest",
+                    base64::engine::general_purpose::STANDARD.encode(expected),
+                )
+                .detail(
+                    "CalculatedDigest",
+                    base64::engine::general_purpose::STANDARD.encode(md5),
+                ));
+        }
+    }
+    let stored_checksum = match (checksum, hasher) {
+        (Some(requested), Some(hasher)) => {
+            Some(verify_checksum(requested, hasher, body.trailers())?)
+        }
+        _ => None,
+    };
+
+    let object = NewObject {
+        headers,
+        user_metadata,
+        checksum: stored_checksum.clone(),
+        etag: hex::encode(md5),
+    };
+    let meta = writer.commit(bucket, key, object, timefmt::now_secs())?;
+    ctx.store.sync().await?;
+
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
+    if let Some(c) = &stored_checksum {
+        if let Some(alg) = ChecksumAlgorithm::from_name(&c.algorithm) {
+            response.insert_header((alg.header_name(), c.value.clone()));
+            response.insert_header(("x-amz-checksum-type", "FULL_OBJECT"));
+        }
+    }
+    Ok(response.finish())
+}
+
+/// Refuses, before reading a byte, a body the client already says is too large or has no length.
+fn check_declared_size(ctx: &RequestContext<'_>) -> Result<(), S3Error> {
+    let declared = ctx
+        .header("x-amz-decoded-content-length")
+        .or_else(|| ctx.header("content-length"));
+    match declared {
+        Some(len) => {
+            let len: u64 = len
+                .trim()
+                .parse()
+                .map_err(|_| s3_error!(InvalidArgument, "The Content-Length is not a number."))?;
+            if len > MAX_PUT_SIZE {
+                return Err(s3_error!(EntityTooLarge)
+                    .detail("ProposedSize", len.to_string())
+                    .detail("MaxSizeAllowed", MAX_PUT_SIZE.to_string()));
+            }
+            Ok(())
+        }
+        None if ctx.header("transfer-encoding").is_some() => Err(s3_error!(MissingContentLength)),
+        None => Ok(()),
+    }
+}
+
+/// The decoded `Content-MD5`, if sent; `InvalidDigest` when it is not base64 of 16 bytes.
+pub(super) fn content_md5(ctx: &RequestContext<'_>) -> Result<Option<Vec<u8>>, S3Error> {
+    let Some(value) = ctx.header("content-md5") else {
+        return Ok(None);
+    };
+    match base64::engine::general_purpose::STANDARD.decode(value.trim()) {
+        Ok(bytes) if bytes.len() == 16 => Ok(Some(bytes)),
+        _ => Err(s3_error!(InvalidDigest).detail("Content-MD5", value)),
+    }
+}
+
+/// A checksum the client asked for: its algorithm, and its value when sent as a header (otherwise
+/// it arrives as an aws-chunked trailer).
+#[derive(Debug)]
+pub(super) struct RequestedChecksum {
+    pub(super) algorithm: ChecksumAlgorithm,
+    header_value: Option<String>,
+}
+
+pub(super) fn requested_checksum(
+    ctx: &RequestContext<'_>,
+) -> Result<Option<RequestedChecksum>, S3Error> {
+    let mut found: Option<RequestedChecksum> = None;
+    for (name, value) in ctx.req.headers() {
+        if let Some(algorithm) = ChecksumAlgorithm::from_header_name(name.as_str()) {
+            if found.is_some() {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "Expecting a single x-amz-checksum- header"
+                ));
+            }
+            let value = value
+                .to_str()
+                .map_err(|_| s3_error!(InvalidRequest, "Value for {} header is invalid.", name))?;
+            found = Some(RequestedChecksum {
+                algorithm,
+                header_value: Some(value.trim().to_string()),
+            });
+        }
+    }
+    if found.is_some() {
+        return Ok(found);
+    }
+    // Declared as a trailer (`x-amz-trailer: x-amz-checksum-crc32`) or only named by the SDK.
+    if let Some(trailer) = ctx.header("x-amz-trailer") {
+        let algorithm = ChecksumAlgorithm::from_header_name(trailer.trim()).ok_or_else(|| {
+            s3_error!(
+                InvalidRequest,
+                "The value specified in the x-amz-trailer header is not supported"
+            )
+        })?;
+        return Ok(Some(RequestedChecksum {
+            algorithm,
+            header_value: None,
+        }));
+    }
+    let named = ctx
+        .header("x-amz-sdk-checksum-algorithm")
+        .or_else(|| ctx.header("x-amz-checksum-algorithm"));
+    match named {
+        None => Ok(None),
+        Some(name) => {
+            let algorithm = ChecksumAlgorithm::from_name(name.trim()).ok_or_else(|| {
+                s3_error!(InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            })?;
+            Ok(Some(RequestedChecksum {
+                algorithm,
+                header_value: None,
+            }))
+        }
+    }
+}
+
+/// Compares the computed checksum with the one the client sent (header or trailer); with none sent,
+/// the computed one is stored, as S3 does when only the algorithm is named.
+pub(super) fn verify_checksum(
+    requested: RequestedChecksum,
+    hasher: ChecksumHasher,
+    trailers: &[(String, String)],
+) -> Result<StoredChecksum, S3Error> {
+    let algorithm = requested.algorithm;
+    let computed = hasher.finish();
+    let sent = requested.header_value.or_else(|| {
+        trailers
+            .iter()
+            .find(|(name, _)| name == algorithm.header_name())
+            .map(|(_, v)| v.trim().to_string())
+    });
+    if let Some(sent) = sent {
+        if sent != computed {
+            return Err(s3_error!(
+                BadDigest,
+                "The {} you specified did not match the calculated checksum.",
+                algorithm.name()
+            ));
+        }
+    }
+    Ok(StoredChecksum {
+        algorithm: algorithm.name().to_string(),
+        value: computed,
+    })
+}
+
+fn content_headers(ctx: &RequestContext<'_>) -> ContentHeaders {
+    let get = |name: &str| ctx.header(name).map(str::to_string);
+    ContentHeaders {
+        content_type: get("content-type"),
+        content_disposition: get("content-disposition"),
+        content_encoding: ctx.header("content-encoding").and_then(strip_aws_chunked),
+        content_language: get("content-language"),
+        cache_control: get("cache-control"),
+        expires: get("expires"),
+    }
+}
+
+/// `aws-chunked` describes the transfer, not the object: S3 drops it from the stored encoding.
+fn strip_aws_chunked(encoding: &str) -> Option<String> {
+    let kept: Vec<&str> = encoding
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(","))
+}
+
+fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
+    let mut pairs = Vec::new();
+    let mut size = 0;
+    for (name, value) in ctx.req.headers() {
+        if let Some(meta_name) = name.as_str().strip_prefix("x-amz-meta-") {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            size += meta_name.len() + value.len();
+            pairs.push((meta_name.to_string(), value));
+        }
+    }
+    if size > MAX_USER_METADATA {
+        return Err(s3_error!(
+            MetadataTooLarge,
+            "Your metadata headers exceed the maximum allowed metadata size."
+        )
+        .detail("Size", size.to_string())
+        .detail("MaxSizeAllowed", MAX_USER_METADATA.to_string()));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_aws_chunked;
+
+    #[test]
+    fn aws_chunked_is_not_stored_as_content_encoding() {
+        assert_eq!(strip_aws_chunked("aws-chunked"), None);
+        assert_eq!(strip_aws_chunked("aws-chunked,gzip"), Some("gzip".into()));
+        assert_eq!(strip_aws_chunked("gzip, aws-chunked"), Some("gzip".into()));
+        assert_eq!(strip_aws_chunked("br"), Some("br".into()));
+    }
+}

@@ -1,0 +1,515 @@
+//! Which S3 operation a request is: a pure parse of method, bucket, key and query into [`Endpoint`].
+
+use crate::error::S3Error;
+use crate::s3_error;
+
+/// The decoded query string, in order, repeats kept.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    /// Parses a raw query string (percent-decoded; `+` stays a literal plus, as the AWS SDKs encode a
+    /// space as `%20`).
+    pub fn parse(raw: &str) -> Result<Query, S3Error> {
+        let mut pairs = Vec::new();
+        for part in raw.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            pairs.push((decode(k)?, decode(v)?));
+        }
+        Ok(Query { pairs })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+
+    fn owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_string)
+    }
+}
+
+fn decode(s: &str) -> Result<String, S3Error> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| s3_error!(InvalidArgument, "The query string is not valid UTF-8."))
+}
+
+/// The `response-*` query parameters of GetObject that override stored headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseOverrides {
+    pub content_type: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+}
+
+impl ResponseOverrides {
+    fn from_query(q: &Query) -> Self {
+        ResponseOverrides {
+            content_type: q.owned("response-content-type"),
+            content_language: q.owned("response-content-language"),
+            expires: q.owned("response-expires"),
+            cache_control: q.owned("response-cache-control"),
+            content_disposition: q.owned("response-content-disposition"),
+            content_encoding: q.owned("response-content-encoding"),
+        }
+    }
+}
+
+/// Parameters shared by the three listing operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListParams {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    /// `encoding-type=url`: keys and prefixes in the answer are URL-encoded.
+    pub url_encoding: bool,
+}
+
+/// One variant per S3 operation, named as the S3 API reference names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    ListBuckets,
+    CreateBucket {
+        bucket: String,
+    },
+    HeadBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
+    GetBucketLocation {
+        bucket: String,
+    },
+    GetBucketVersioning {
+        bucket: String,
+    },
+    ListObjects {
+        bucket: String,
+        params: ListParams,
+        marker: Option<String>,
+    },
+    ListObjectsV2 {
+        bucket: String,
+        params: ListParams,
+        continuation_token: Option<String>,
+        start_after: Option<String>,
+        fetch_owner: bool,
+    },
+    ListObjectVersions {
+        bucket: String,
+        params: ListParams,
+        key_marker: Option<String>,
+        version_id_marker: Option<String>,
+    },
+    DeleteObjects {
+        bucket: String,
+    },
+    PutObject {
+        bucket: String,
+        key: String,
+    },
+    GetObject {
+        bucket: String,
+        key: String,
+        overrides: ResponseOverrides,
+        part_number: Option<u32>,
+    },
+    HeadObject {
+        bucket: String,
+        key: String,
+        part_number: Option<u32>,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+}
+
+/// Sub-resources S3 knows but minis3 does not implement yet: named so the answer says which.
+const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
+    "accelerate",
+    "acl",
+    "analytics",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "partNumber",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "website",
+    "attributes",
+];
+
+impl Endpoint {
+    /// Parses an operation from the request's method, addressing and query.
+    pub fn parse(
+        method: &str,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        query: &Query,
+    ) -> Result<Endpoint, S3Error> {
+        let Some(bucket) = bucket else {
+            return match method {
+                "GET" => Ok(Endpoint::ListBuckets),
+                _ => Err(method_not_allowed(method)),
+            };
+        };
+        let bucket = bucket.to_string();
+        match key {
+            None => Self::parse_bucket(method, bucket, query),
+            Some(key) => Self::parse_object(method, bucket, key.to_string(), query),
+        }
+    }
+
+    fn parse_bucket(method: &str, bucket: String, q: &Query) -> Result<Endpoint, S3Error> {
+        match method {
+            "GET" if q.has("location") => Ok(Endpoint::GetBucketLocation { bucket }),
+            "GET" if q.has("versioning") => Ok(Endpoint::GetBucketVersioning { bucket }),
+            "GET" if q.has("versions") => Ok(Endpoint::ListObjectVersions {
+                bucket,
+                params: list_params(q)?,
+                key_marker: q.owned("key-marker").filter(|m| !m.is_empty()),
+                version_id_marker: q.owned("version-id-marker").filter(|m| !m.is_empty()),
+            }),
+            "POST" if q.has("delete") => Ok(Endpoint::DeleteObjects { bucket }),
+            _ => {
+                reject_unsupported(q)?;
+                match method {
+                    "GET" if q.get("list-type") == Some("2") => Ok(Endpoint::ListObjectsV2 {
+                        bucket,
+                        params: list_params(q)?,
+                        continuation_token: q.owned("continuation-token"),
+                        start_after: q.owned("start-after").filter(|s| !s.is_empty()),
+                        fetch_owner: q.get("fetch-owner") == Some("true"),
+                    }),
+                    "GET" if q.has("list-type") => Err(s3_error!(
+                        InvalidArgument,
+                        "Invalid List Type specified: {}",
+                        q.get("list-type").unwrap_or_default()
+                    )),
+                    "GET" => Ok(Endpoint::ListObjects {
+                        bucket,
+                        params: list_params(q)?,
+                        marker: q.owned("marker").filter(|m| !m.is_empty()),
+                    }),
+                    "PUT" => Ok(Endpoint::CreateBucket { bucket }),
+                    "HEAD" => Ok(Endpoint::HeadBucket { bucket }),
+                    "DELETE" => Ok(Endpoint::DeleteBucket { bucket }),
+                    _ => Err(method_not_allowed(method)),
+                }
+            }
+        }
+    }
+
+    fn parse_object(
+        method: &str,
+        bucket: String,
+        key: String,
+        q: &Query,
+    ) -> Result<Endpoint, S3Error> {
+        if key.len() > 1024 {
+            return Err(s3_error!(KeyTooLongError));
+        }
+        check_version_id(q)?;
+        let part_number = match q.get("partNumber") {
+            None => None,
+            Some(n) => Some(parse_part_number(n)?),
+        };
+        // partNumber on GET/HEAD addresses a part of the object; anywhere else it is unsupported.
+        let q_rest = if matches!(method, "GET" | "HEAD") {
+            without(q, "partNumber")
+        } else {
+            q.clone()
+        };
+        reject_unsupported(&q_rest)?;
+        match method {
+            "PUT" => Ok(Endpoint::PutObject { bucket, key }),
+            "GET" => Ok(Endpoint::GetObject {
+                bucket,
+                key,
+                overrides: ResponseOverrides::from_query(q),
+                part_number,
+            }),
+            "HEAD" => Ok(Endpoint::HeadObject {
+                bucket,
+                key,
+                part_number,
+            }),
+            "DELETE" => Ok(Endpoint::DeleteObject { bucket, key }),
+            _ => Err(method_not_allowed(method)),
+        }
+    }
+
+    /// The bucket the operation acts on, if any (for `<Resource>` and logs).
+    pub fn bucket(&self) -> Option<&str> {
+        match self {
+            Endpoint::ListBuckets => None,
+            Endpoint::CreateBucket { bucket }
+            | Endpoint::HeadBucket { bucket }
+            | Endpoint::DeleteBucket { bucket }
+            | Endpoint::GetBucketLocation { bucket }
+            | Endpoint::GetBucketVersioning { bucket }
+            | Endpoint::ListObjects { bucket, .. }
+            | Endpoint::ListObjectsV2 { bucket, .. }
+            | Endpoint::ListObjectVersions { bucket, .. }
+            | Endpoint::DeleteObjects { bucket }
+            | Endpoint::PutObject { bucket, .. }
+            | Endpoint::GetObject { bucket, .. }
+            | Endpoint::HeadObject { bucket, .. }
+            | Endpoint::DeleteObject { bucket, .. } => Some(bucket),
+        }
+    }
+}
+
+fn without(q: &Query, name: &str) -> Query {
+    Query {
+        pairs: q.pairs.iter().filter(|(k, _)| k != name).cloned().collect(),
+    }
+}
+
+fn reject_unsupported(q: &Query) -> Result<(), S3Error> {
+    if let Some(name) = UNSUPPORTED_SUBRESOURCES.iter().find(|name| q.has(name)) {
+        return Err(s3_error!(
+            NotImplemented,
+            "minis3 does not implement the '{name}' sub-resource yet."
+        ));
+    }
+    Ok(())
+}
+
+/// Buckets are unversioned: the only version that exists is `null`.
+fn check_version_id(q: &Query) -> Result<(), S3Error> {
+    match q.get("versionId") {
+        None | Some("null") => Ok(()),
+        Some(_) => Err(s3_error!(InvalidArgument, "Invalid version id specified")
+            .detail("ArgumentName", "versionId")),
+    }
+}
+
+fn parse_part_number(value: &str) -> Result<u32, S3Error> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err(s3_error!(
+            InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive"
+        )
+        .detail("ArgumentName", "partNumber")
+        .detail("ArgumentValue", value)),
+    }
+}
+
+fn list_params(q: &Query) -> Result<ListParams, S3Error> {
+    let max_keys = match q.get("max-keys") {
+        None => 1000,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if n >= 0 => n.min(1000) as usize,
+            _ => {
+                return Err(s3_error!(
+                    InvalidArgument,
+                    "Provided max-keys not an integer or within integer range"
+                )
+                .detail("ArgumentName", "max-keys")
+                .detail("ArgumentValue", raw))
+            }
+        },
+    };
+    let url_encoding = match q.get("encoding-type") {
+        None => false,
+        Some(t) if t.eq_ignore_ascii_case("url") => true,
+        Some(other) => {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Invalid Encoding Method specified in Request"
+            )
+            .detail("ArgumentName", "encoding-type")
+            .detail("ArgumentValue", other))
+        }
+    };
+    Ok(ListParams {
+        prefix: q.owned("prefix").unwrap_or_default(),
+        delimiter: q.owned("delimiter").filter(|d| !d.is_empty()),
+        max_keys,
+        url_encoding,
+    })
+}
+
+fn method_not_allowed(method: &str) -> S3Error {
+    s3_error!(MethodNotAllowed).detail("Method", method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(method: &str, path: &str, query: &str) -> Result<Endpoint, S3Error> {
+        let mut parts = path.trim_start_matches('/').splitn(2, '/');
+        let bucket = parts.next().filter(|b| !b.is_empty());
+        let key = parts.next().filter(|k| !k.is_empty());
+        Endpoint::parse(method, bucket, key, &Query::parse(query)?)
+    }
+
+    fn name(e: &Endpoint) -> String {
+        format!("{e:?}")
+            .split([' ', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Operation table from the S3 API reference: method + path + query => operation.
+    #[test]
+    fn routes_follow_the_s3_api_reference() {
+        let table = [
+            ("GET", "/", "", "ListBuckets"),
+            ("PUT", "/b", "", "CreateBucket"),
+            ("HEAD", "/b", "", "HeadBucket"),
+            ("DELETE", "/b", "", "DeleteBucket"),
+            ("GET", "/b", "location", "GetBucketLocation"),
+            ("GET", "/b", "versioning", "GetBucketVersioning"),
+            ("GET", "/b", "versions&prefix=a", "ListObjectVersions"),
+            ("GET", "/b", "list-type=2", "ListObjectsV2"),
+            (
+                "GET",
+                "/b",
+                "list-type=2&prefix=a&delimiter=%2F",
+                "ListObjectsV2",
+            ),
+            ("GET", "/b", "", "ListObjects"),
+            ("GET", "/b", "marker=x", "ListObjects"),
+            ("POST", "/b", "delete", "DeleteObjects"),
+            ("PUT", "/b/k", "", "PutObject"),
+            ("GET", "/b/k", "", "GetObject"),
+            ("GET", "/b/k", "versionId=null", "GetObject"),
+            ("GET", "/b/k", "partNumber=1", "GetObject"),
+            ("HEAD", "/b/k", "", "HeadObject"),
+            ("DELETE", "/b/k", "", "DeleteObject"),
+            ("DELETE", "/b/k", "versionId=null", "DeleteObject"),
+        ];
+        for (method, path, query, expected) in table {
+            let endpoint = parse(method, path, query)
+                .unwrap_or_else(|e| panic!("{method} {path}?{query}: {e}"));
+            assert_eq!(name(&endpoint), expected, "{method} {path}?{query}");
+        }
+    }
+
+    #[test]
+    fn unknown_methods_and_subresources_are_refused_clearly() {
+        assert_eq!(
+            parse("POST", "/", "").unwrap_err().code.as_str(),
+            "MethodNotAllowed"
+        );
+        assert_eq!(
+            parse("PATCH", "/b/k", "").unwrap_err().code.as_str(),
+            "MethodNotAllowed"
+        );
+        let err = parse("GET", "/b", "acl").unwrap_err();
+        assert_eq!(err.code.as_str(), "NotImplemented");
+        assert!(err.message.contains("acl"));
+        assert_eq!(
+            parse("PUT", "/b/k", "tagging").unwrap_err().code.as_str(),
+            "NotImplemented"
+        );
+        assert_eq!(
+            parse("GET", "/b", "list-type=3").unwrap_err().code.as_str(),
+            "InvalidArgument"
+        );
+    }
+
+    #[test]
+    fn list_parameters_are_parsed_and_capped() {
+        let e = parse(
+            "GET",
+            "/b",
+            "list-type=2&max-keys=5000&prefix=a%20b&delimiter=%2F&encoding-type=url&start-after=x&fetch-owner=true",
+        )
+        .unwrap();
+        let Endpoint::ListObjectsV2 {
+            params,
+            start_after,
+            fetch_owner,
+            ..
+        } = e
+        else {
+            panic!("not ListObjectsV2");
+        };
+        assert_eq!(params.max_keys, 1000);
+        assert_eq!(params.prefix, "a b");
+        assert_eq!(params.delimiter.as_deref(), Some("/"));
+        assert!(params.url_encoding);
+        assert_eq!(start_after.as_deref(), Some("x"));
+        assert!(fetch_owner);
+        for bad in ["max-keys=-1", "max-keys=abc", "encoding-type=base64"] {
+            let err = parse("GET", "/b", &format!("list-type=2&{bad}")).unwrap_err();
+            assert_eq!(err.code.as_str(), "InvalidArgument", "{bad}");
+        }
+    }
+
+    #[test]
+    fn object_keys_and_versions_are_checked() {
+        let long = format!("/b/{}", "k".repeat(1025));
+        assert_eq!(
+            parse("PUT", &long, "").unwrap_err().code.as_str(),
+            "KeyTooLongError"
+        );
+        assert!(parse("PUT", &format!("/b/{}", "k".repeat(1024)), "").is_ok());
+        assert_eq!(
+            parse("GET", "/b/k", "versionId=abc")
+                .unwrap_err()
+                .code
+                .as_str(),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            parse("GET", "/b/k", "partNumber=0")
+                .unwrap_err()
+                .code
+                .as_str(),
+            "InvalidArgument"
+        );
+        let e = parse("GET", "/b/k", "response-content-type=text%2Fplain").unwrap();
+        let Endpoint::GetObject { overrides, .. } = e else {
+            panic!("not GetObject")
+        };
+        assert_eq!(overrides.content_type.as_deref(), Some("text/plain"));
+    }
+
+    #[test]
+    fn query_keeps_plus_literal_and_decodes_percent() {
+        let q = Query::parse("prefix=a+b%2Bc%20d&flag").unwrap();
+        assert_eq!(q.get("prefix"), Some("a+b+c d"));
+        assert!(q.has("flag"));
+        assert_eq!(q.get("flag"), Some(""));
+    }
+}

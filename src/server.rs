@@ -1,0 +1,371 @@
+//! The HTTP front: actix-web setup, bucket addressing (path-style and virtual-hosted), request ids,
+//! access logs, and the one pipeline every request goes through.
+
+use crate::auth::body::RequestBody;
+use crate::auth::{self, AuthConfig, Identity, PayloadMode, RequestParts};
+use crate::config::ServeConfig;
+use crate::error::S3Error;
+use crate::handlers::{self, RequestContext};
+use crate::router::{Endpoint, Query};
+use crate::s3_error;
+use crate::storage::Store;
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+/// Shared by every worker.
+pub struct AppState {
+    pub store: Store,
+    pub config: ServeConfig,
+    pub auth: AuthConfig,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServeConfig) -> Self {
+        let auth = AuthConfig {
+            access_key: config.access_key.clone(),
+            secret_key: config.secret_key.clone(),
+            region: config.region.clone(),
+            strict_region: config.strict_region,
+        };
+        AppState {
+            store,
+            config,
+            auth,
+        }
+    }
+}
+
+/// Registers minis3 on an actix `App`: every path and method goes to [`handle`].
+pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(state).default_service(web::to(handle));
+    }
+}
+
+/// Binds the listener and returns the server (not yet running) with the address actually bound.
+pub fn bind(state: AppState) -> std::io::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
+    let workers = state.config.workers;
+    let address = state.config.address.clone();
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || App::new().configure(configure(state.clone())))
+        .shutdown_timeout(10);
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    let server = server.bind(&address)?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}
+
+/// Request ids: unique per process start (time-seeded) and per request (a counter).
+static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn next_request_id() -> String {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let seed = *SEED.get_or_init(|| {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    });
+    let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:016X}", seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
+}
+
+/// Every request: run the pipeline, turn an error into S3's XML, stamp the request id, log a line.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let request_id = next_request_id();
+    let mut response = match serve(&req, payload, &state).await {
+        Ok(response) => response,
+        Err(err) => error_response(&req, &err, &request_id),
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static("x-amz-request-id"), value.clone());
+        headers.insert(HeaderName::from_static("x-amz-id-2"), value);
+    }
+    headers.insert(
+        HeaderName::from_static("server"),
+        HeaderValue::from_static("minis3"),
+    );
+    let bytes_out = match response.body().size() {
+        BodySize::Sized(n) if req.method() != Method::HEAD => n,
+        _ => 0,
+    };
+    tracing::info!(
+        target: "minis3::access",
+        method = %req.method(),
+        path = %req.path(),
+        status = response.status().as_u16(),
+        bytes_in = req
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("0"),
+        bytes_out,
+        ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        request_id = %request_id,
+    );
+    response
+}
+
+/// The pipeline: server endpoints, addressing, signature, operation, body, handler.
+async fn serve(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<HttpResponse, S3Error> {
+    let host = request_host(req);
+    let addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
+    if addressed.bucket.is_none() {
+        if let Some(response) = server_endpoint(req) {
+            return Ok(response);
+        }
+    }
+    let resource = addressed.resource();
+
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let parts = RequestParts {
+        method: req.method().as_str(),
+        raw_path: req.path(),
+        raw_query: req.query_string(),
+        headers: &headers,
+    };
+    let authenticated = auth::authenticate(&parts, &state.auth, SystemTime::now())
+        .map_err(|e| e.or_resource(&resource))?;
+    if authenticated.identity == Identity::Anonymous {
+        return Err(s3_error!(AccessDenied).or_resource(&resource));
+    }
+    if authenticated.service != "s3" {
+        return Err(s3_error!(
+            AuthorizationHeaderMalformed,
+            "Credential should be scoped to correct service: 's3'."
+        ));
+    }
+
+    let query = Query::parse(req.query_string())?;
+    let endpoint = Endpoint::parse(
+        req.method().as_str(),
+        addressed.bucket.as_deref(),
+        addressed.key.as_deref(),
+        &query,
+    )
+    .map_err(|e| e.or_resource(&resource))?;
+
+    let decoded_length = decoded_length(req, &authenticated.payload)?;
+    let body = RequestBody::new(
+        Box::pin(payload.into_inner()),
+        authenticated.payload,
+        decoded_length,
+    );
+    let ctx = RequestContext {
+        req,
+        store: &state.store,
+        config: &state.config,
+    };
+    handlers::dispatch(endpoint, &ctx, body)
+        .await
+        .map_err(|e| e.or_resource(&resource))
+}
+
+/// The body length the client promised: `x-amz-decoded-content-length` for aws-chunked bodies
+/// (required there, as S3 requires it), else `Content-Length`.
+fn decoded_length(req: &HttpRequest, mode: &PayloadMode) -> Result<Option<u64>, S3Error> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| s3_error!(InvalidArgument, "{name} is not a number."))
+            })
+            .transpose()
+    };
+    match mode {
+        PayloadMode::Chunked { .. } => match header("x-amz-decoded-content-length")? {
+            Some(n) => Ok(Some(n)),
+            None => Err(s3_error!(MissingContentLength)),
+        },
+        _ => header("content-length"),
+    }
+}
+
+/// minis3's own endpoints under `/_minis3/` (an underscore never starts a bucket name).
+fn server_endpoint(req: &HttpRequest) -> Option<HttpResponse> {
+    match (req.method(), req.path()) {
+        (&Method::GET | &Method::HEAD, "/_minis3/health") => Some(
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body("{\"status\":\"ok\"}"),
+        ),
+        _ => None,
+    }
+}
+
+fn request_host(req: &HttpRequest) -> &str {
+    req.headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("")
+}
+
+/// The bucket and key a request addresses, decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Addressed {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+}
+
+impl Addressed {
+    /// `/bucket/key` for `<Resource>` in errors.
+    fn resource(&self) -> String {
+        match (&self.bucket, &self.key) {
+            (Some(b), Some(k)) => format!("/{b}/{k}"),
+            (Some(b), None) => format!("/{b}"),
+            _ => "/".to_string(),
+        }
+    }
+}
+
+/// Virtual-hosted (`bucket.<domain>[:port]`) when the host is a subdomain of `domain`, else
+/// path-style (`/bucket/key`). The key is everything after the bucket's slash, byte for byte once
+/// percent-decoded: `a//b` and a trailing `/` are part of it.
+pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Addressed, S3Error> {
+    let hostname = strip_port(host).to_ascii_lowercase();
+    let domain = domain.to_ascii_lowercase();
+    let virtual_bucket = hostname
+        .strip_suffix(domain.as_str())
+        .and_then(|rest| rest.strip_suffix('.'))
+        .filter(|bucket| !bucket.is_empty() && !domain.is_empty());
+    let path = raw_path.strip_prefix('/').unwrap_or(raw_path);
+    let (bucket, raw_key) = match virtual_bucket {
+        Some(bucket) => (Some(bucket.to_string()), Some(path)),
+        None => {
+            let mut split = path.splitn(2, '/');
+            let bucket = split
+                .next()
+                .filter(|b| !b.is_empty())
+                .map(percent_decode)
+                .transpose()?;
+            (bucket, split.next())
+        }
+    };
+    let key = match raw_key.filter(|k| !k.is_empty()) {
+        Some(k) if bucket.is_some() => Some(percent_decode(k)?),
+        _ => None,
+    };
+    Ok(Addressed { bucket, key })
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        // IPv6 literal: `[::1]:9000`.
+        return host
+            .split(']')
+            .next()
+            .map_or(host, |h| &host[..h.len() + 1]);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+fn percent_decode(s: &str) -> Result<String, S3Error> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| s3_error!(InvalidURI))
+}
+
+/// S3's XML error document; HEAD and 304 answers carry no body.
+fn error_response(req: &HttpRequest, err: &S3Error, request_id: &str) -> HttpResponse {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in &err.headers {
+        builder.insert_header((*name, value.as_str()));
+    }
+    if req.method() == Method::HEAD || status == StatusCode::NOT_MODIFIED {
+        return builder.finish();
+    }
+    if status.is_server_error() {
+        tracing::warn!(code = err.code.as_str(), message = %err.message, request_id, "server error");
+    }
+    builder
+        .content_type("application/xml")
+        .body(err.to_xml(request_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(host: &str, path: &str) -> (Option<String>, Option<String>) {
+        let a = resolve_addressing(host, path, "localhost").expect("resolves");
+        (a.bucket, a.key)
+    }
+
+    fn some(b: &str, k: Option<&str>) -> (Option<String>, Option<String>) {
+        (Some(b.to_string()), k.map(str::to_string))
+    }
+
+    #[test]
+    fn path_style_keys_keep_every_byte() {
+        assert_eq!(addr("127.0.0.1:9000", "/"), (None, None));
+        assert_eq!(addr("127.0.0.1:9000", "/b"), some("b", None));
+        assert_eq!(addr("127.0.0.1:9000", "/b/"), some("b", None));
+        assert_eq!(addr("127.0.0.1:9000", "/b/a//c/"), some("b", Some("a//c/")));
+        assert_eq!(
+            addr("localhost:9000", "/b/a%20b%2Bc+d"),
+            some("b", Some("a b+c+d"))
+        );
+        assert_eq!(addr("localhost", "/b/%C3%A9"), some("b", Some("\u{e9}")));
+    }
+
+    #[test]
+    fn virtual_hosted_buckets_come_from_the_host() {
+        assert_eq!(
+            addr("bucket.localhost:9000", "/key/x"),
+            some("bucket", Some("key/x"))
+        );
+        assert_eq!(
+            addr("my.dotted.bucket.localhost", "/"),
+            some("my.dotted.bucket", None)
+        );
+        assert_eq!(addr("BUCKET.LOCALHOST:1", "/k"), some("bucket", Some("k")));
+        assert_eq!(addr("[::1]:9000", "/b/k"), some("b", Some("k")));
+        assert_eq!(addr("notlocalhost:9000", "/b/k"), some("b", Some("k")));
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_path_is_invalid_uri() {
+        let err = resolve_addressing("localhost", "/b/%FF", "localhost").unwrap_err();
+        assert_eq!(err.code.as_str(), "InvalidURI");
+    }
+
+    #[test]
+    fn request_ids_are_unique() {
+        let a = next_request_id();
+        let b = next_request_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+    }
+}

@@ -1,0 +1,80 @@
+//! Time stamps in the forms S3 uses: ISO 8601 in XML bodies, RFC 1123 (HTTP dates) in headers.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, now.
+pub fn now_secs() -> i64 {
+    unix_secs(SystemTime::now())
+}
+
+pub fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+fn system_time(secs: i64) -> SystemTime {
+    if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    }
+}
+
+/// `Wed, 12 Oct 2009 17:50:00 GMT`, as in `Last-Modified`.
+pub fn http_date(secs: i64) -> String {
+    httpdate::fmt_http_date(system_time(secs))
+}
+
+/// Parses an HTTP date (`If-Modified-Since` etc.); `None` when malformed.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    httpdate::parse_http_date(s.trim()).ok().map(unix_secs)
+}
+
+/// `2009-10-12T17:50:00.000Z`, as in XML `LastModified` and `CreationDate`.
+pub fn iso8601(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_iso8601_like_s3() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_255_369_830), "2009-10-12T17:50:30.000Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn http_dates_round_trip() {
+        let s = http_date(1_255_369_830);
+        assert_eq!(s, "Mon, 12 Oct 2009 17:50:30 GMT");
+        assert_eq!(parse_http_date(&s), Some(1_255_369_830));
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+}
