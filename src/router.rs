@@ -81,7 +81,11 @@ pub struct ListParams {
 /// One variant per S3 operation, named as the S3 API reference names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
-    ListBuckets,
+    ListBuckets {
+        prefix: Option<String>,
+        max_buckets: Option<usize>,
+        continuation_token: Option<String>,
+    },
     CreateBucket {
         bucket: String,
     },
@@ -182,7 +186,11 @@ impl Endpoint {
     ) -> Result<Endpoint, S3Error> {
         let Some(bucket) = bucket else {
             return match method {
-                "GET" => Ok(Endpoint::ListBuckets),
+                "GET" => Ok(Endpoint::ListBuckets {
+                    prefix: query.owned("prefix").filter(|p| !p.is_empty()),
+                    max_buckets: parse_max_buckets(query)?,
+                    continuation_token: query.owned("continuation-token").filter(|t| !t.is_empty()),
+                }),
                 _ => Err(method_not_allowed(method)),
             };
         };
@@ -275,7 +283,7 @@ impl Endpoint {
     /// The bucket the operation acts on, if any (for `<Resource>` and logs).
     pub fn bucket(&self) -> Option<&str> {
         match self {
-            Endpoint::ListBuckets => None,
+            Endpoint::ListBuckets { .. } => None,
             Endpoint::CreateBucket { bucket }
             | Endpoint::HeadBucket { bucket }
             | Endpoint::DeleteBucket { bucket }
@@ -327,6 +335,21 @@ fn parse_part_number(value: &str) -> Result<u32, S3Error> {
         )
         .detail("ArgumentName", "partNumber")
         .detail("ArgumentValue", value)),
+    }
+}
+
+fn parse_max_buckets(q: &Query) -> Result<Option<usize>, S3Error> {
+    match q.get("max-buckets") {
+        None => Ok(None),
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=10_000).contains(&n) => Ok(Some(n)),
+            _ => Err(s3_error!(
+                InvalidArgument,
+                "Argument max-buckets must be an integer between 1 and 10000."
+            )
+            .detail("ArgumentName", "max-buckets")
+            .detail("ArgumentValue", raw)),
+        },
     }
 }
 
@@ -393,6 +416,7 @@ mod tests {
     fn routes_follow_the_s3_api_reference() {
         let table = [
             ("GET", "/", "", "ListBuckets"),
+            ("GET", "/", "max-buckets=10&prefix=a", "ListBuckets"),
             ("PUT", "/b", "", "CreateBucket"),
             ("HEAD", "/b", "", "HeadBucket"),
             ("DELETE", "/b", "", "DeleteBucket"),
@@ -445,6 +469,25 @@ mod tests {
             parse("GET", "/b", "list-type=3").unwrap_err().code.as_str(),
             "InvalidArgument"
         );
+    }
+
+    #[test]
+    fn list_buckets_takes_s3_paging_parameters() {
+        let e = parse("GET", "/", "prefix=ab&max-buckets=2&continuation-token=abc").unwrap();
+        assert_eq!(
+            e,
+            Endpoint::ListBuckets {
+                prefix: Some("ab".into()),
+                max_buckets: Some(2),
+                continuation_token: Some("abc".into()),
+            }
+        );
+        for bad in ["max-buckets=0", "max-buckets=10001", "max-buckets=x"] {
+            assert_eq!(
+                parse("GET", "/", bad).unwrap_err().code.as_str(),
+                "InvalidArgument"
+            );
+        }
     }
 
     #[test]

@@ -169,7 +169,12 @@ pub struct BucketEntry<'a> {
 }
 
 /// ListBuckets.
-pub fn list_all_my_buckets_result(owner: &Owner<'_>, buckets: &[BucketEntry<'_>]) -> String {
+pub fn list_all_my_buckets_result(
+    owner: &Owner<'_>,
+    buckets: &[BucketEntry<'_>],
+    prefix: Option<&str>,
+    continuation_token: Option<&str>,
+) -> String {
     let mut w = XmlWriter::new();
     w.open_root("ListAllMyBucketsResult");
     w.owner("Owner", owner);
@@ -182,6 +187,8 @@ pub fn list_all_my_buckets_result(owner: &Owner<'_>, buckets: &[BucketEntry<'_>]
         w.close("Bucket");
     }
     w.close("Buckets");
+    w.optional_element("ContinuationToken", continuation_token);
+    w.optional_element("Prefix", prefix);
     w.close("ListAllMyBucketsResult");
     w.finish()
 }

@@ -12,8 +12,31 @@ use actix_web::HttpResponse;
 /// The largest CreateBucketConfiguration body read.
 const MAX_CONFIGURATION_BYTES: usize = 64 * 1024;
 
-pub fn handle_list_buckets(ctx: &RequestContext<'_>) -> Result<HttpResponse, S3Error> {
-    let buckets = ctx.store.list_buckets()?;
+pub fn handle_list_buckets(
+    ctx: &RequestContext<'_>,
+    prefix: Option<String>,
+    max_buckets: Option<usize>,
+    continuation_token: Option<String>,
+) -> Result<HttpResponse, S3Error> {
+    // The token is the last bucket name of the previous page (bucket names are plain ASCII).
+    let mut buckets: Vec<_> = ctx
+        .store
+        .list_buckets()?
+        .into_iter()
+        .filter(|(name, _)| prefix.as_deref().is_none_or(|p| name.starts_with(p)))
+        .filter(|(name, _)| {
+            continuation_token
+                .as_deref()
+                .is_none_or(|t| name.as_str() > t)
+        })
+        .collect();
+    let mut next_token = None;
+    if let Some(max) = max_buckets {
+        if buckets.len() > max {
+            buckets.truncate(max);
+            next_token = buckets.last().map(|(name, _)| name.clone());
+        }
+    }
     let dates: Vec<String> = buckets
         .iter()
         .map(|(_, m)| timefmt::iso8601(m.created))
@@ -30,6 +53,8 @@ pub fn handle_list_buckets(ctx: &RequestContext<'_>) -> Result<HttpResponse, S3E
     Ok(xml_response(xml::list_all_my_buckets_result(
         &owner(),
         &entries,
+        prefix.as_deref(),
+        next_token.as_deref(),
     )))
 }
 

@@ -36,7 +36,11 @@ pub async fn dispatch(
     body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     match endpoint {
-        Endpoint::ListBuckets => bucket::handle_list_buckets(ctx),
+        Endpoint::ListBuckets {
+            prefix,
+            max_buckets,
+            continuation_token,
+        } => bucket::handle_list_buckets(ctx, prefix, max_buckets, continuation_token),
         Endpoint::CreateBucket { bucket } => bucket::handle_create_bucket(ctx, &bucket, body).await,
         Endpoint::HeadBucket { bucket } => bucket::handle_head_bucket(ctx, &bucket),
         Endpoint::DeleteBucket { bucket } => bucket::handle_delete_bucket(ctx, &bucket).await,
