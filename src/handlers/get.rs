@@ -7,10 +7,12 @@ use crate::router::ResponseOverrides;
 use crate::s3_error;
 use crate::storage::{ObjectMeta, ObjectReader};
 use crate::timefmt;
-use actix_web::body::SizedStream;
+use actix_web::body::{BodySize, MessageBody, SizedStream};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// `overrides` is `Some` for GetObject (which sends a body) and `None` for HeadObject.
 pub fn handle_get_object(
@@ -21,10 +23,17 @@ pub fn handle_get_object(
     part_number: Option<u32>,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let (meta, mut reader) = ctx
-        .store
-        .open_read(bucket, key)?
-        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    let no_such_key = || s3_error!(NoSuchKey).detail("Key", key);
+    // HEAD needs only the record; GET pins the data it is about to stream.
+    let (meta, reader) = if overrides.is_some() {
+        let (meta, reader) = ctx.store.open_read(bucket, key)?.ok_or_else(no_such_key)?;
+        (meta, Some(reader))
+    } else {
+        (
+            ctx.store.object(bucket, key)?.ok_or_else(no_such_key)?,
+            None,
+        )
+    };
     check_preconditions(ctx, &meta)?;
 
     // A plain object is a single part: part 1 is all of it.
@@ -68,8 +77,31 @@ pub fn handle_get_object(
             format!("bytes {}-{}/{}", start, end.saturating_sub(1), meta.size),
         ));
     }
-    reader.set_range(start, end);
-    Ok(response.body(SizedStream::new(end - start, body_stream(reader))))
+    match reader {
+        Some(mut reader) => {
+            reader.set_range(start, end);
+            Ok(response.body(SizedStream::new(end - start, body_stream(reader))))
+        }
+        None => Ok(response.body(HeadBody(end - start))),
+    }
+}
+
+/// HEAD's body: the length GET would send, and no bytes (actix writes no body for HEAD anyway).
+struct HeadBody(u64);
+
+impl MessageBody for HeadBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<bytes::Bytes, Self::Error>>> {
+        Poll::Ready(None)
+    }
 }
 
 /// The object's bytes, read one stored chunk at a time as the client consumes them.

@@ -16,7 +16,7 @@ pub struct ListQuery {
 
 #[derive(Debug, Clone)]
 pub enum ListEntry {
-    Object { key: String, meta: ObjectMeta },
+    Object { key: String, meta: Box<ObjectMeta> },
     CommonPrefix(String),
 }
 
@@ -69,7 +69,7 @@ pub(super) fn list(tree: &sled::Tree, bucket: &str, query: &ListQuery) -> Storag
         });
         if let Some(common) = rolled_up {
             // A prefix at or before the start point was already returned on an earlier page.
-            if !start_after.is_some_and(|after| common <= after) {
+            if start_after.is_none_or(|after| common > after) {
                 if page.entries.len() == query.max_keys {
                     page.is_truncated = true;
                     break;
@@ -91,7 +91,7 @@ pub(super) fn list(tree: &sled::Tree, bucket: &str, query: &ListQuery) -> Storag
         }
         page.entries.push(ListEntry::Object {
             key: utf8(key)?,
-            meta: records::decode(&value)?,
+            meta: Box::new(records::decode(&value)?),
         });
     }
     Ok(page)
