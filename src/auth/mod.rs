@@ -9,6 +9,8 @@
 pub mod body;
 pub mod chunked;
 pub mod sigv4;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use crate::error::S3Error;
 use std::time::SystemTime;
