@@ -172,6 +172,23 @@ impl fmt::Display for S3Error {
 
 impl std::error::Error for S3Error {}
 
+impl From<crate::storage::StorageError> for S3Error {
+    fn from(err: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError as E;
+        match err {
+            E::NoSuchBucket => S3Error::new(ErrorCode::NoSuchBucket),
+            E::BucketAlreadyExists => S3Error::new(ErrorCode::BucketAlreadyOwnedByYou),
+            E::BucketNotEmpty => S3Error::new(ErrorCode::BucketNotEmpty),
+            E::NoSuchKey => S3Error::new(ErrorCode::NoSuchKey),
+            E::DiskFull => {
+                tracing::error!("disk full");
+                S3Error::new(ErrorCode::InsufficientStorage)
+            }
+            other => S3Error::internal(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,22 +217,5 @@ mod tests {
         let err = s3_error!(InvalidArgument, "max-keys {} is bad", -1);
         assert_eq!(err.message, "max-keys -1 is bad");
         assert_eq!(err.status(), 400);
-    }
-}
-
-impl From<crate::storage::StorageError> for S3Error {
-    fn from(err: crate::storage::StorageError) -> Self {
-        use crate::storage::StorageError as E;
-        match err {
-            E::NoSuchBucket => S3Error::new(ErrorCode::NoSuchBucket),
-            E::BucketAlreadyExists => S3Error::new(ErrorCode::BucketAlreadyOwnedByYou),
-            E::BucketNotEmpty => S3Error::new(ErrorCode::BucketNotEmpty),
-            E::NoSuchKey => S3Error::new(ErrorCode::NoSuchKey),
-            E::DiskFull => {
-                tracing::error!("disk full");
-                S3Error::new(ErrorCode::InsufficientStorage)
-            }
-            other => S3Error::internal(other),
-        }
     }
 }

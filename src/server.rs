@@ -127,7 +127,7 @@ async fn serve(
 ) -> Result<HttpResponse, S3Error> {
     let host = request_host(req);
     let addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
-    if addressed.bucket.is_none() {
+    if !addressed.virtual_hosted {
         if let Some(response) = server_endpoint(req) {
             return Ok(response);
         }
@@ -235,6 +235,8 @@ fn request_host(req: &HttpRequest) -> &str {
 pub struct Addressed {
     pub bucket: Option<String>,
     pub key: Option<String>,
+    /// The bucket came from the Host header.
+    pub virtual_hosted: bool,
 }
 
 impl Addressed {
@@ -275,7 +277,11 @@ pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Ad
         Some(k) if bucket.is_some() => Some(percent_decode(k)?),
         _ => None,
     };
-    Ok(Addressed { bucket, key })
+    Ok(Addressed {
+        bucket,
+        key,
+        virtual_hosted: virtual_bucket.is_some(),
+    })
 }
 
 fn strip_port(host: &str) -> &str {

@@ -125,6 +125,8 @@ pub(super) fn content_md5(ctx: &RequestContext<'_>) -> Result<Option<Vec<u8>>, S
 pub(super) struct RequestedChecksum {
     pub(super) algorithm: ChecksumAlgorithm,
     header_value: Option<String>,
+    /// Announced by `x-amz-trailer`: the body must end with it.
+    trailer_declared: bool,
 }
 
 pub(super) fn requested_checksum(
@@ -141,10 +143,13 @@ pub(super) fn requested_checksum(
             }
             let value = value
                 .to_str()
-                .map_err(|_| s3_error!(InvalidRequest, "Value for {} header is invalid.", name))?;
+                .map_err(|_| s3_error!(InvalidRequest, "Value for {} header is invalid.", name))?
+                .trim();
+            algorithm.validate_value(value)?;
             found = Some(RequestedChecksum {
                 algorithm,
-                header_value: Some(value.trim().to_string()),
+                header_value: Some(value.to_string()),
+                trailer_declared: false,
             });
         }
     }
@@ -162,6 +167,7 @@ pub(super) fn requested_checksum(
         return Ok(Some(RequestedChecksum {
             algorithm,
             header_value: None,
+            trailer_declared: true,
         }));
     }
     let named = ctx
@@ -176,6 +182,7 @@ pub(super) fn requested_checksum(
             Ok(Some(RequestedChecksum {
                 algorithm,
                 header_value: None,
+                trailer_declared: false,
             }))
         }
     }
@@ -196,14 +203,21 @@ pub(super) fn verify_checksum(
             .find(|(name, _)| name == algorithm.header_name())
             .map(|(_, v)| v.trim().to_string())
     });
-    if let Some(sent) = sent {
-        if sent != computed {
-            return Err(s3_error!(
-                BadDigest,
-                "The {} you specified did not match the calculated checksum.",
-                algorithm.name()
-            ));
+    match sent {
+        Some(sent) => {
+            algorithm.validate_value(&sent)?;
+            if sent != computed {
+                return Err(algorithm.mismatch_error());
+            }
         }
+        None if requested.trailer_declared => {
+            return Err(s3_error!(
+                InvalidRequest,
+                "The {} trailer was declared in x-amz-trailer but not sent.",
+                algorithm.header_name()
+            ))
+        }
+        None => {}
     }
     Ok(StoredChecksum {
         algorithm: algorithm.name().to_string(),

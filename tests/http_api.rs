@@ -1,0 +1,752 @@
+//! HTTP-level tests: the real actix app in-process, spoken to with signed S3 requests.
+
+mod common;
+
+use base64::Engine;
+use common::{call, element, elements, start, Req};
+use md5::{Digest, Md5};
+use minis3::auth::chunked::ChunkedEncoder;
+use minis3::auth::sigv4::{self, SigningParams};
+use std::time::SystemTime;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[actix_web::test]
+async fn bucket_lifecycle_answers_like_s3() {
+    let s = start().await;
+    let app = &s.service;
+    assert_eq!(
+        call(app, Req::new("PUT", "/photos").signed()).await.status,
+        200
+    );
+    let again = call(app, Req::new("PUT", "/photos").signed()).await;
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (409, "BucketAlreadyOwnedByYou")
+    );
+    let bad = call(app, Req::new("PUT", "/Bad_Name").signed()).await;
+    assert_eq!(
+        (bad.status, bad.error_code().as_str()),
+        (400, "InvalidBucketName")
+    );
+
+    let head = call(app, Req::new("HEAD", "/photos").signed()).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("x-amz-bucket-region"), Some("us-east-1"));
+    let missing = call(app, Req::new("HEAD", "/nothere").signed()).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.is_empty(), "HEAD errors carry no body");
+    assert!(missing.header("x-amz-request-id").is_some());
+
+    let list = call(app, Req::new("GET", "/").signed()).await;
+    assert_eq!(elements(&list.text(), "Name"), ["photos"]);
+
+    call(app, Req::new("PUT", "/photos/a").body("x").signed()).await;
+    let busy = call(app, Req::new("DELETE", "/photos").signed()).await;
+    assert_eq!(
+        (busy.status, busy.error_code().as_str()),
+        (409, "BucketNotEmpty")
+    );
+    call(app, Req::new("DELETE", "/photos/a").signed()).await;
+    assert_eq!(
+        call(app, Req::new("DELETE", "/photos").signed())
+            .await
+            .status,
+        204
+    );
+    let gone = call(app, Req::new("GET", "/photos?list-type=2").signed()).await;
+    assert_eq!(
+        (gone.status, gone.error_code().as_str()),
+        (404, "NoSuchBucket")
+    );
+    assert!(gone.text().contains("<Resource>/photos</Resource>"));
+}
+
+#[actix_web::test]
+async fn location_and_versioning_of_an_unversioned_bucket() {
+    let s = start().await;
+    let app = &s.service;
+    let body = "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>";
+    assert_eq!(
+        call(app, Req::new("PUT", "/euro").body(body).signed())
+            .await
+            .status,
+        200
+    );
+    let loc = call(app, Req::new("GET", "/euro?location").signed()).await;
+    assert_eq!(element(&loc.text(), "LocationConstraint").as_deref(), None);
+    assert!(loc.text().contains(">eu-west-1</LocationConstraint>"));
+    let v = call(app, Req::new("GET", "/euro?versioning").signed()).await;
+    assert!(v.text().contains("<VersioningConfiguration"));
+    assert!(!v.text().contains("<Status>"));
+    let garbage = call(app, Req::new("PUT", "/other").body("<nope").signed()).await;
+    assert_eq!(garbage.error_code(), "MalformedXML");
+}
+
+#[actix_web::test]
+async fn objects_keep_their_headers_and_metadata() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let put = call(
+        app,
+        Req::new("PUT", "/bkt/dir/a%20b%2Bc")
+            .header("content-type", "text/plain")
+            .header("content-disposition", "attachment; filename=\"x.txt\"")
+            .header("content-language", "fr")
+            .header("cache-control", "max-age=60")
+            .header("expires", "Thu, 01 Dec 2094 16:00:00 GMT")
+            .header("x-amz-meta-color", "blue")
+            .body("hello world")
+            .signed(),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    let etag = format!("\"{}\"", hex::encode(Md5::digest(b"hello world")));
+    assert_eq!(put.header("etag"), Some(etag.as_str()));
+
+    let get = call(app, Req::new("GET", "/bkt/dir/a%20b%2Bc").signed()).await;
+    assert_eq!(get.status, 200);
+    assert_eq!(&get.body[..], b"hello world");
+    assert_eq!(get.header("etag"), Some(etag.as_str()));
+    assert_eq!(get.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        get.header("content-disposition"),
+        Some("attachment; filename=\"x.txt\"")
+    );
+    assert_eq!(get.header("content-language"), Some("fr"));
+    assert_eq!(get.header("cache-control"), Some("max-age=60"));
+    assert_eq!(get.header("expires"), Some("Thu, 01 Dec 2094 16:00:00 GMT"));
+    assert_eq!(get.header("x-amz-meta-color"), Some("blue"));
+    assert_eq!(get.header("accept-ranges"), Some("bytes"));
+    assert!(get.header("last-modified").is_some());
+
+    let head = call(app, Req::new("HEAD", "/bkt/dir/a%20b%2Bc").signed()).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+    assert!(head.body.is_empty());
+
+    let overridden = call(
+        app,
+        Req::new(
+            "GET",
+            "/bkt/dir/a%20b%2Bc?response-content-type=image%2Fpng&response-cache-control=no-store",
+        )
+        .signed(),
+    )
+    .await;
+    assert_eq!(overridden.header("content-type"), Some("image/png"));
+    assert_eq!(overridden.header("cache-control"), Some("no-store"));
+
+    let missing = call(app, Req::new("GET", "/bkt/nope").signed()).await;
+    assert_eq!(
+        (missing.status, missing.error_code().as_str()),
+        (404, "NoSuchKey")
+    );
+    let versioned = call(
+        app,
+        Req::new("GET", "/bkt/dir/a%20b%2Bc?versionId=null").signed(),
+    )
+    .await;
+    assert_eq!(versioned.status, 200);
+}
+
+#[actix_web::test]
+async fn empty_objects_and_odd_keys() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    for key in [
+        "empty",
+        "a//b",
+        "trailing/",
+        "%25percent",
+        "%C3%A9t%C3%A9",
+        "sp%20ace",
+    ] {
+        let path = format!("/bkt/{key}");
+        let put = call(app, Req::new("PUT", &path).signed()).await;
+        assert_eq!(put.status, 200, "{key}: {}", put.text());
+        let get = call(app, Req::new("GET", &path).signed()).await;
+        assert_eq!(get.status, 200, "{key}");
+        assert!(get.body.is_empty());
+        assert_eq!(
+            get.header("etag"),
+            Some("\"d41d8cd98f00b204e9800998ecf8427e\"")
+        );
+    }
+    let list = call(app, Req::new("GET", "/bkt?list-type=2").signed()).await;
+    assert_eq!(
+        elements(&list.text(), "Key"),
+        [
+            "%percent",
+            "a//b",
+            "empty",
+            "sp ace",
+            "trailing/",
+            "\u{e9}t\u{e9}"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn corrupt_uploads_store_nothing() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let wrong_md5 = b64(&Md5::digest(b"something else"));
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/k")
+            .header("content-md5", &wrong_md5)
+            .body("data")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "BadDigest"));
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/k")
+            .header("content-md5", "not-base64!")
+            .body("data")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidDigest"));
+    let right_md5 = b64(&Md5::digest(b"data"));
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/ok")
+            .header("content-md5", &right_md5)
+            .body("data")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+
+    // Signed with the hash of other bytes than those sent.
+    let other_hash = sigv4::sha256_hex(b"other");
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/k")
+            .body("data")
+            .signed_with_payload_hash(&other_hash),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "XAmzContentSHA256Mismatch")
+    );
+
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/k")
+            .header("x-amz-checksum-crc32", "AAAAAA==")
+            .body("data")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "BadDigest"));
+
+    let head = call(app, Req::new("HEAD", "/bkt/k").signed()).await;
+    assert_eq!(head.status, 404, "no failed upload left an object");
+}
+
+/// A body framed as aws-chunked, the way the AWS SDKs stream uploads.
+fn chunked_put(
+    path: &str,
+    data: &[u8],
+    signed: bool,
+    trailer: Option<(&str, String)>,
+) -> actix_web::test::TestRequest {
+    let mode = match (signed, trailer.is_some()) {
+        (true, false) => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        (true, true) => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        (false, _) => "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    };
+    let mut headers = vec![
+        ("host".to_string(), common::HOST.to_string()),
+        ("content-encoding".to_string(), "aws-chunked".to_string()),
+        (
+            "x-amz-decoded-content-length".to_string(),
+            data.len().to_string(),
+        ),
+    ];
+    if let Some((name, _)) = &trailer {
+        headers.push(("x-amz-trailer".to_string(), name.to_string()));
+    }
+    let params = SigningParams {
+        access_key: common::ACCESS_KEY,
+        secret_key: common::SECRET_KEY,
+        region: "us-east-1",
+        service: "s3",
+        time: SystemTime::now(),
+        session_token: None,
+    };
+    let signed_req = sigv4::sign_request_headers(&params, "PUT", path, "", &headers, mode);
+    let mut encoder = ChunkedEncoder::new(signed.then(|| signed_req.chunk_signing.clone()));
+    let mut body = Vec::new();
+    for piece in data.chunks(64 * 1024) {
+        body.extend(encoder.chunk(piece));
+    }
+    let trailers: Option<Vec<(String, String)>> = trailer.map(|(n, v)| vec![(n.to_string(), v)]);
+    body.extend(encoder.finish(trailers.as_deref()));
+    let mut req = actix_web::test::TestRequest::put().uri(path);
+    for (name, value) in headers.iter().chain(&signed_req.headers) {
+        req = req.append_header((name.as_str(), value.as_str()));
+    }
+    req.insert_header(("content-length", body.len().to_string()))
+        .set_payload(body)
+}
+
+fn crc32_b64(data: &[u8]) -> String {
+    let mut h = minis3::checksum::ChecksumHasher::new(minis3::checksum::ChecksumAlgorithm::Crc32);
+    h.update(data);
+    h.finish()
+}
+
+#[actix_web::test]
+async fn aws_chunked_uploads_with_trailing_checksums() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+
+    let r = call(app, chunked_put("/bkt/signed", &data, true, None)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = call(
+        app,
+        chunked_put(
+            "/bkt/trailer",
+            &data,
+            true,
+            Some(("x-amz-checksum-crc32", crc32_b64(&data))),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = call(
+        app,
+        chunked_put(
+            "/bkt/unsigned",
+            &data,
+            false,
+            Some(("x-amz-checksum-crc32", crc32_b64(&data))),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    for key in ["signed", "trailer", "unsigned"] {
+        let get = call(app, Req::new("GET", &format!("/bkt/{key}")).signed()).await;
+        assert_eq!(get.body.len(), data.len(), "{key}");
+        assert!(get.body == data, "{key} round-trips");
+        assert_eq!(
+            get.header("content-encoding"),
+            None,
+            "aws-chunked is not stored"
+        );
+    }
+    let with_mode = call(
+        app,
+        Req::new("HEAD", "/bkt/trailer")
+            .header("x-amz-checksum-mode", "ENABLED")
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        with_mode.header("x-amz-checksum-crc32"),
+        Some(crc32_b64(&data).as_str())
+    );
+    let without = call(app, Req::new("HEAD", "/bkt/trailer").signed()).await;
+    assert_eq!(without.header("x-amz-checksum-crc32"), None);
+    let ranged = call(
+        app,
+        Req::new("GET", "/bkt/trailer")
+            .header("x-amz-checksum-mode", "ENABLED")
+            .header("range", "bytes=0-9")
+            .signed(),
+    )
+    .await;
+    assert_eq!(ranged.status, 206);
+    assert_eq!(
+        ranged.header("x-amz-checksum-crc32"),
+        None,
+        "never on a range"
+    );
+
+    let bad = call(
+        app,
+        chunked_put(
+            "/bkt/bad",
+            &data,
+            false,
+            Some(("x-amz-checksum-crc32", "AAAAAA==".into())),
+        ),
+    )
+    .await;
+    assert_eq!((bad.status, bad.error_code().as_str()), (400, "BadDigest"));
+    assert_eq!(
+        call(app, Req::new("HEAD", "/bkt/bad").signed())
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_web::test]
+async fn ranges_and_conditional_requests() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let put = call(app, Req::new("PUT", "/bkt/k").body("0123456789").signed()).await;
+    let etag = put.header("etag").unwrap_or_default().to_string();
+
+    for (range, status, body, content_range) in [
+        ("bytes=2-4", 206, "234", Some("bytes 2-4/10")),
+        ("bytes=7-", 206, "789", Some("bytes 7-9/10")),
+        ("bytes=-2", 206, "89", Some("bytes 8-9/10")),
+        ("bytes=5-100", 206, "56789", Some("bytes 5-9/10")),
+        ("bytes=0-1,4-5", 200, "0123456789", None),
+    ] {
+        let r = call(
+            app,
+            Req::new("GET", "/bkt/k").header("range", range).signed(),
+        )
+        .await;
+        assert_eq!(r.status, status, "{range}");
+        assert_eq!(r.text(), body, "{range}");
+        assert_eq!(r.header("content-range"), content_range, "{range}");
+    }
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("range", "bytes=10-")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (416, "InvalidRange"));
+    assert_eq!(r.header("content-range"), Some("bytes */10"));
+
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k").header("if-match", &etag).signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-match", "\"nope\"")
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (412, "PreconditionFailed")
+    );
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-none-match", &etag)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    let past = "Mon, 01 Jan 2001 00:00:00 GMT";
+    let future = "Fri, 01 Jan 2100 00:00:00 GMT";
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-modified-since", future)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-modified-since", past)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-unmodified-since", past)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 412);
+    let r = call(
+        app,
+        Req::new("HEAD", "/bkt/k")
+            .header("if-unmodified-since", past)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 412);
+    // If-Match that holds overrides a failing If-Unmodified-Since (S3's documented rule).
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/k")
+            .header("if-match", &etag)
+            .header("if-unmodified-since", past)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+}
+
+#[actix_web::test]
+async fn listings_page_without_repeats() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let keys = ["a/1", "a/2", "b", "c/x/y", "d", "e+f", "g h"];
+    for key in keys {
+        let path = format!("/bkt/{}", sigv4::uri_encode(key.as_bytes(), true));
+        assert_eq!(
+            call(app, Req::new("PUT", &path).body("x").signed())
+                .await
+                .status,
+            200
+        );
+    }
+    // V2, two at a time, with a delimiter.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..10 {
+        let mut q = "list-type=2&max-keys=2&delimiter=%2F".to_string();
+        if let Some(t) = &token {
+            q.push_str(&format!(
+                "&continuation-token={}",
+                sigv4::uri_encode(t.as_bytes(), false)
+            ));
+        }
+        let page = call(app, Req::new("GET", &format!("/bkt?{q}")).signed()).await;
+        let text = page.text();
+        assert_eq!(page.status, 200, "{text}");
+        let count: usize = element(&text, "KeyCount")
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or(0);
+        let mut names = elements(&text, "Key");
+        names.extend(
+            elements(&text, "Prefix")
+                .into_iter()
+                .filter(|p| !p.is_empty()),
+        );
+        assert_eq!(names.len(), count);
+        seen.extend(names);
+        token = element(&text, "NextContinuationToken");
+        if element(&text, "IsTruncated").as_deref() == Some("false") {
+            assert!(token.is_none());
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["a/", "b", "c/", "d", "e+f", "g h"]);
+
+    // V1 with marker, and url encoding.
+    let page = call(
+        app,
+        Req::new("GET", "/bkt?marker=d&encoding-type=url").signed(),
+    )
+    .await;
+    assert_eq!(elements(&page.text(), "Key"), ["e%2Bf", "g%20h"]);
+    assert_eq!(element(&page.text(), "Marker").as_deref(), Some("d"));
+
+    // Start-after in V2.
+    let page = call(
+        app,
+        Req::new("GET", "/bkt?list-type=2&start-after=c%2Fx%2Fy&prefix=").signed(),
+    )
+    .await;
+    assert_eq!(elements(&page.text(), "Key"), ["d", "e+f", "g h"]);
+
+    // Versions: every object is the null version.
+    let page = call(app, Req::new("GET", "/bkt?versions&max-keys=3").signed()).await;
+    let text = page.text();
+    assert_eq!(elements(&text, "Key"), ["a/1", "a/2", "b"]);
+    assert_eq!(elements(&text, "VersionId"), ["null", "null", "null"]);
+    assert_eq!(element(&text, "NextKeyMarker").as_deref(), Some("b"));
+    let page = call(
+        app,
+        Req::new("GET", "/bkt?versions&key-marker=b&version-id-marker=null").signed(),
+    )
+    .await;
+    assert_eq!(elements(&page.text(), "Key"), ["c/x/y", "d", "e+f", "g h"]);
+
+    let bad = call(
+        app,
+        Req::new("GET", "/bkt?list-type=2&continuation-token=garbage!").signed(),
+    )
+    .await;
+    assert_eq!(bad.error_code(), "InvalidArgument");
+}
+
+#[actix_web::test]
+async fn delete_objects_in_a_batch() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    for key in ["a", "b", "c"] {
+        call(
+            app,
+            Req::new("PUT", &format!("/bkt/{key}")).body("x").signed(),
+        )
+        .await;
+    }
+    let doc = "<Delete><Object><Key>a</Key></Object><Object><Key>missing</Key></Object>\
+               <Object><Key>b</Key><VersionId>null</VersionId></Object></Delete>";
+    let r = call(app, Req::new("POST", "/bkt?delete").body(doc).signed()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(elements(&r.text(), "Key"), ["a", "missing", "b"]);
+
+    let quiet = "<Delete><Quiet>true</Quiet><Object><Key>c</Key></Object></Delete>";
+    let crc = crc32_b64(quiet.as_bytes());
+    let r = call(
+        app,
+        Req::new("POST", "/bkt?delete")
+            .header("x-amz-checksum-crc32", &crc)
+            .body(quiet)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(!r.text().contains("<Deleted>"));
+    let r = call(
+        app,
+        Req::new("POST", "/bkt?delete")
+            .header("content-md5", &b64(&[0; 16]))
+            .body(quiet)
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.error_code(), "BadDigest");
+    let list = call(app, Req::new("GET", "/bkt?list-type=2").signed()).await;
+    assert_eq!(element(&list.text(), "KeyCount").as_deref(), Some("0"));
+}
+
+#[actix_web::test]
+async fn authentication_failures_have_s3_codes() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    call(app, Req::new("PUT", "/bkt/k").body("secret").signed()).await;
+
+    let r = call(app, Req::new("GET", "/bkt/k").anonymous()).await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "AccessDenied"));
+
+    let mut wrong = Req::new("GET", "/bkt/k");
+    wrong.secret = "not-the-secret".into();
+    let r = call(app, wrong.signed()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "SignatureDoesNotMatch")
+    );
+    let text = r.text();
+    assert!(element(&text, "StringToSign").is_some_and(|s| s.starts_with("AWS4-HMAC-SHA256\n")));
+    assert!(element(&text, "CanonicalRequest").is_some_and(|c| c.starts_with("GET\n/bkt/k\n")));
+
+    let mut unknown = Req::new("GET", "/bkt/k");
+    unknown.access_key = "AKIDUNKNOWN".into();
+    let r = call(app, unknown.signed()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "InvalidAccessKeyId")
+    );
+
+    let r = call(app, Req::new("GET", "/bkt/k").minutes_ago(20).signed()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "RequestTimeTooSkewed")
+    );
+
+    let r = call(app, Req::new("GET", "/bkt/k").presigned(60)).await;
+    assert_eq!((r.status, r.text().as_str()), (200, "secret"));
+    let r = call(app, Req::new("GET", "/bkt/k").minutes_ago(5).presigned(60)).await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "AccessDenied"));
+    assert!(r.text().contains("Request has expired"));
+    let r = call(app, Req::new("GET", "/bkt/k").presigned(604_801)).await;
+    assert_eq!(r.error_code(), "AuthorizationQueryParametersError");
+
+    // A presigned PUT whose signed Content-Type is then sent differently.
+    let ok = Req::new("PUT", "/bkt/up")
+        .header("content-type", "image/png")
+        .body("png")
+        .presigned(60);
+    assert_eq!(call(app, ok).await.status, 200);
+    let tampered = Req::new("PUT", "/bkt/up2")
+        .header("content-type", "image/png")
+        .body("png");
+    let signed = {
+        let mut to_sign = vec![("host".to_string(), common::HOST.to_string())];
+        to_sign.extend(tampered.headers.iter().cloned());
+        let params = SigningParams {
+            access_key: common::ACCESS_KEY,
+            secret_key: common::SECRET_KEY,
+            region: "us-east-1",
+            service: "s3",
+            time: SystemTime::now(),
+            session_token: None,
+        };
+        sigv4::presign_query(&params, "PUT", "/bkt/up2", "", &to_sign, 60)
+    };
+    let req = actix_web::test::TestRequest::put()
+        .uri(&format!("/bkt/up2?{signed}"))
+        .insert_header(("host", common::HOST))
+        .insert_header(("content-type", "text/html"))
+        .set_payload("png");
+    let r = call(app, req).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "SignatureDoesNotMatch")
+    );
+    assert_eq!(
+        call(app, Req::new("HEAD", "/bkt/up2").signed())
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_web::test]
+async fn virtual_hosted_addressing_and_health() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/vhost").signed()).await;
+    let mut put = Req::new("PUT", "/key.txt").body("via host");
+    put.host = "vhost.localhost:9000".into();
+    assert_eq!(call(app, put.signed()).await.status, 200);
+    let get = call(app, Req::new("GET", "/vhost/key.txt").signed()).await;
+    assert_eq!(get.text(), "via host");
+
+    let health = call(
+        app,
+        actix_web::test::TestRequest::get().uri("/_minis3/health"),
+    )
+    .await;
+    assert_eq!(health.status, 200);
+    assert!(health.header("x-amz-request-id").is_some());
+}
+
+#[actix_web::test]
+async fn unsupported_operations_say_so() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let r = call(app, Req::new("GET", "/bkt?lifecycle").signed()).await;
+    assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
+    let r = call(app, Req::new("PATCH", "/bkt/k").signed()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (405, "MethodNotAllowed")
+    );
+}
