@@ -149,6 +149,10 @@ async fn serve(
         raw_path: req.path(),
         raw_query: req.query_string(),
         headers: &headers,
+        virtual_bucket: addressed
+            .bucket
+            .as_deref()
+            .filter(|_| addressed.virtual_hosted),
     };
     let authenticated = auth::authenticate(&parts, &state.auth, SystemTime::now())
         .map_err(|e| e.or_resource(&resource))?;

@@ -8,6 +8,7 @@
 
 pub mod body;
 pub mod chunked;
+pub mod sigv2;
 pub mod sigv4;
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -42,6 +43,8 @@ pub struct RequestParts<'a> {
     pub raw_query: &'a str,
     /// Header names lower-cased, values as sent, in order of appearance (repeats kept).
     pub headers: &'a [(String, String)],
+    /// The bucket named by the Host header of a virtual-hosted request (SigV2 signs it).
+    pub virtual_bucket: Option<&'a str>,
 }
 
 /// Who made the request.
@@ -86,11 +89,27 @@ pub struct Authenticated {
 }
 
 /// Checks the request's signature, presigned query first (a browser may add an Authorization header
-/// of its own to a presigned URL), then the Authorization header, else anonymous.
+/// of its own to a presigned URL), then the Authorization header, else anonymous. SigV4 and the
+/// older SigV2 (still AWS CLI v1's `s3 presign`) are both accepted.
 pub fn authenticate(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
     now: SystemTime,
 ) -> Result<Authenticated, S3Error> {
-    sigv4::authenticate(req, cfg, now)
+    let params = sigv4::query_params(req.raw_query);
+    let has_v4_query = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
+    if !has_v4_query && sigv2::is_presigned(&params) {
+        return sigv2::authenticate_presigned(req, cfg, now, &params);
+    }
+    let authorization = req
+        .headers
+        .iter()
+        .find(|(n, _)| n == "authorization")
+        .map(|(_, v)| v.as_str());
+    match authorization {
+        Some(v2) if !has_v4_query && v2.starts_with("AWS ") => {
+            sigv2::authenticate_header(req, cfg, now, v2)
+        }
+        _ => sigv4::authenticate(req, cfg, now),
+    }
 }

@@ -335,7 +335,7 @@ pub fn authenticate(
 }
 
 /// Decoded query parameters in order (lossy UTF-8: only the X-Amz-* ones are looked at).
-fn query_params(raw_query: &str) -> Vec<(String, String)> {
+pub(super) fn query_params(raw_query: &str) -> Vec<(String, String)> {
     raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -884,6 +884,7 @@ pub fn sign_request_headers(
         raw_path,
         raw_query,
         headers: &all,
+        virtual_bucket: None,
     };
     let creq = canonical_request_for(&req, &names, payload_hash, false);
     let sts = create_string_to_sign(&amz_date, &scope, &creq);
@@ -957,6 +958,7 @@ pub fn presign_query(
         raw_path,
         raw_query: &query,
         headers,
+        virtual_bucket: None,
     };
     let creq = canonical_request_for(&req, &names, UNSIGNED_PAYLOAD, true);
     let sts = create_string_to_sign(&amz_date, &scope, &creq);

@@ -120,6 +120,7 @@ pub fn parts<'a>(
         raw_path: path,
         raw_query: query,
         headers,
+        virtual_bucket: None,
     }
 }
 
