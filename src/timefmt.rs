@@ -7,6 +7,14 @@ pub fn now_secs() -> i64 {
     unix_secs(SystemTime::now())
 }
 
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
 pub fn unix_secs(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
@@ -32,16 +40,23 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     httpdate::parse_http_date(s.trim()).ok().map(unix_secs)
 }
 
-/// `2009-10-12T17:50:00.000Z`, as in XML `LastModified` and `CreationDate`.
+/// `2009-10-12T17:50:00.000Z`, as in XML `CreationDate`.
 pub fn iso8601(secs: i64) -> String {
+    iso8601_ms(secs.saturating_mul(1000))
+}
+
+/// `2009-10-12T17:50:00.123Z`, as in XML `LastModified`.
+pub fn iso8601_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
         rem / 3600,
         rem % 3600 / 60,
-        rem % 60
+        rem % 60,
+        ms.rem_euclid(1000)
     )
 }
 
@@ -68,6 +83,8 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_255_369_830), "2009-10-12T17:50:30.000Z");
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso8601_ms(1_255_369_830_042), "2009-10-12T17:50:30.042Z");
+        assert_eq!(iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -149,7 +149,10 @@ fn object_headers(
         }
     }
     response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
-    response.insert_header(("Last-Modified", timefmt::http_date(meta.last_modified)));
+    response.insert_header((
+        "Last-Modified",
+        timefmt::http_date(meta.last_modified_ms.div_euclid(1000)),
+    ));
     response.insert_header(("Accept-Ranges", "bytes"));
     for (name, value) in &meta.user_metadata {
         response.append_header((format!("x-amz-meta-{name}"), value.as_str()));
@@ -159,7 +162,8 @@ fn object_headers(
 /// If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), combined as
 /// RFC 7232 section 6 and the S3 GetObject reference describe.
 fn check_preconditions(ctx: &RequestContext<'_>, meta: &ObjectMeta) -> Result<(), S3Error> {
-    let modified = meta.last_modified;
+    // HTTP dates have whole seconds, so the comparison does too.
+    let modified = meta.last_modified_ms.div_euclid(1000);
     let failed = || s3_error!(PreconditionFailed);
     if let Some(if_match) = ctx.header("if-match") {
         if !etag_matches(if_match, &meta.etag) {

@@ -131,7 +131,7 @@ fn list_common<'a>(
         match entry {
             ListEntry::Object { key, meta } => objects.push(ObjectEntry {
                 key: encode_if(url, key),
-                last_modified: timefmt::iso8601(meta.last_modified),
+                last_modified: timefmt::iso8601_ms(meta.last_modified_ms),
                 etag: &meta.etag,
                 size: meta.size,
                 checksum_algorithm: meta.checksum.as_ref().map(|c| c.algorithm.as_str()),

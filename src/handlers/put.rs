@@ -71,7 +71,7 @@ pub async fn handle_put_object(
         checksum: stored_checksum.clone(),
         etag: hex::encode(md5),
     };
-    let meta = writer.commit(bucket, key, object, timefmt::now_secs())?;
+    let meta = writer.commit(bucket, key, object, timefmt::now_ms())?;
     ctx.store.sync().await?;
 
     let mut response = HttpResponse::Ok();

@@ -78,7 +78,7 @@ impl ObjectWriter {
         bucket: &str,
         key: &str,
         object: NewObject,
-        last_modified: i64,
+        last_modified_ms: i64,
     ) -> StorageResult<ObjectMeta> {
         self.store_chunk()?;
         let segments = if self.len == 0 {
@@ -93,7 +93,7 @@ impl ObjectWriter {
         let meta = ObjectMeta {
             size: self.len,
             etag: object.etag,
-            last_modified,
+            last_modified_ms,
             headers: object.headers,
             user_metadata: object.user_metadata,
             checksum: object.checksum,

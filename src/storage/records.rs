@@ -59,8 +59,9 @@ pub struct ObjectMeta {
     pub size: u64,
     /// ETag without quotes.
     pub etag: String,
-    /// Seconds since the Unix epoch; S3 reports whole seconds in both listings and headers.
-    pub last_modified: i64,
+    /// Milliseconds since the Unix epoch. Listings report milliseconds (so `aws s3 sync` never
+    /// sees an object as older than the file it was uploaded from); HTTP headers whole seconds.
+    pub last_modified_ms: i64,
     #[serde(default)]
     pub headers: ContentHeaders,
     #[serde(default)]
@@ -147,7 +148,7 @@ mod tests {
         let meta = ObjectMeta {
             size: 3,
             etag: "abc".into(),
-            last_modified: 1_700_000_000,
+            last_modified_ms: 1_700_000_000_000,
             headers: ContentHeaders {
                 content_type: Some("text/plain".into()),
                 ..Default::default()
