@@ -332,6 +332,7 @@ class AwsCli:
             AWS_SHARED_CREDENTIALS_FILE=str(self.credentials_file),
             AWS_PAGER="",
             AWS_EC2_METADATA_DISABLED="true",
+            PYTHONIOENCODING="utf-8",
         )
         return env
 
