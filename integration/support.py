@@ -11,6 +11,7 @@ server instead, to debug the client side of the suite before minis3 exists. The 
 
 from __future__ import annotations
 
+import atexit
 import collections
 import datetime
 import os
@@ -183,6 +184,14 @@ class Server:
             + "--- stdout ---\n" + "\n".join(self.stdout_lines[-50:])
             + "\n--- stderr (last lines) ---\n" + "\n".join(self.stderr_tail)
         )
+
+
+@atexit.register
+def _kill_leftover_servers() -> None:
+    """A run that dies without its fixture teardown still leaves no server behind."""
+    for server in Server.started:
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.kill()
 
 
 # -- names ---------------------------------------------------------------------------------------
