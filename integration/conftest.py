@@ -46,7 +46,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    srv = support.Server(tmp_path_factory.mktemp("data")).start()
+    try:
+        srv = support.Server(tmp_path_factory.mktemp("data")).start()
+    except RuntimeError as e:
+        # Every test needs it: one clear message instead of a hundred identical errors.
+        pytest.exit(f"the shared server did not start: {e}", returncode=3)
     yield srv
     srv.stop()
 

@@ -118,7 +118,11 @@ class Server:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 break
         if not self.stdout_lines:
-            self._fail_start("printed no banner line on stdout")
+            code = self.proc.poll()
+            self._fail_start(
+                f"exited with status {code} without printing its banner" if code is not None
+                else f"printed no banner line on stdout within {START_TIMEOUT}s"
+            )
         m = URL_RE.search(self.stdout_lines[0])
         if not m:
             self._fail_start(f"banner's first line has no http://127.0.0.1:<port> URL: {self.stdout_lines[0]!r}")

@@ -83,6 +83,11 @@ fn clients_work(python: &Path, bin_dir: Option<&Path>) -> bool {
     imports && aws
 }
 
+/// Straight to stderr: eprintln! would be held back by the test harness until the end.
+fn notice(message: &str) {
+    let _ = writeln!(std::io::stderr(), "integration: {message}");
+}
+
 fn run_checked(cmd: &mut Command, what: &str) {
     let status = cmd
         .status()
@@ -109,10 +114,10 @@ fn python_env() -> PythonEnv {
         };
     }
 
-    eprintln!(
-        "integration: installing the Python clients into {}",
+    notice(&format!(
+        "installing the Python clients into {}",
         venv.display()
-    );
+    ));
     run_checked(
         Command::new("python3")
             .args(["-m", "venv", "--system-site-packages"])
@@ -193,7 +198,9 @@ fn wait_bounded(child: &mut Child) -> ExitStatus {
             return status;
         }
         if start.elapsed() > SUITE_TIMEOUT {
-            eprintln!("integration: pytest still running after {SUITE_TIMEOUT:?}; interrupting it");
+            notice(&format!(
+                "pytest still running after {SUITE_TIMEOUT:?}; interrupting it"
+            ));
             let _ = Command::new("kill")
                 .args(["-INT", &child.id().to_string()])
                 .status();
