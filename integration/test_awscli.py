@@ -5,6 +5,7 @@
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import requests
@@ -37,6 +38,16 @@ def write_tree(root: Path, files: dict) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def backdate_tree(root: Path) -> None:
+    """Give every file a whole-second mtime two minutes ago. `aws s3 sync` re-uploads a file whose
+    local mtime is newer than the object's Last-Modified, which S3 gives to the second: a file
+    written at 12:00:00.7 and uploaded at 12:00:00.9 would look newer forever."""
+    past = int(time.time()) - 120
+    for p in root.rglob("*"):
+        if p.is_file():
+            os.utime(p, (past, past))
 
 
 def lines_starting(stdout: str, word: str):
@@ -155,6 +166,7 @@ SYNC_TREE = {
 def test_sync_up_noop_change_delete_and_down(cli, s3, bucket, tmp_path):
     src = tmp_path / "src"
     write_tree(src, SYNC_TREE)
+    backdate_tree(src)
     target = f"s3://{bucket}/site"
 
     out = cli.run("s3", "sync", "--no-progress", str(src), target).stdout_text
@@ -170,6 +182,7 @@ def test_sync_up_noop_change_delete_and_down(cli, s3, bucket, tmp_path):
 
     # One file grows: exactly that one goes up.
     (src / "docs/guide.md").write_bytes(SYNC_TREE["docs/guide.md"] + b"more\n")
+    backdate_tree(src)
     out = cli.run("s3", "sync", "--no-progress", str(src), target).stdout_text
     assert [line.split(" to ")[-1] for line in lines_starting(out, "upload: ")] == [f"{target}/docs/guide.md"]
     assert s3.get_object(Bucket=bucket, Key="site/docs/guide.md")["Body"].read().endswith(b"more\n")
