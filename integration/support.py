@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import collections
 import datetime
+import hashlib
 import os
 import re
 import shutil
@@ -196,6 +197,11 @@ def _kill_leftover_servers() -> None:
     for server in Server.started:
         if server.proc is not None and server.proc.poll() is None:
             server.proc.kill()
+
+
+def md5_etag(data: bytes) -> str:
+    """The ETag S3 gives a single-part object: its MD5 in hex, quoted."""
+    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 # -- names ---------------------------------------------------------------------------------------

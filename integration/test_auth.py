@@ -13,16 +13,13 @@ from support import (
     ACCESS_KEY,
     expect_client_error,
     key_path,
+    md5_etag,
     s3_client,
     s3_error,
     signed_request,
 )
 
 PRESIGN_KEY = "presigned dir/ü file+1 (copy).txt"
-
-
-def md5_etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 @pytest.fixture(params=["sigv4", "sigv2-default"])

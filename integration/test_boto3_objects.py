@@ -12,13 +12,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 import pytest
 import requests
 
-from support import bucket_name, expect_client_error, key_path, signed_request
+from support import bucket_name, expect_client_error, key_path, md5_etag, signed_request
 
 UTC = datetime.timezone.utc
-
-
-def md5_etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 def b64(raw: bytes) -> str:
