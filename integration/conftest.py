@@ -34,6 +34,9 @@ def pytest_configure(config):
     os.environ["AWS_CONFIG_FILE"] = str(home / "config")
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(home / "credentials")
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # Nor may a proxy setting send loopback traffic elsewhere.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
