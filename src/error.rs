@@ -67,6 +67,7 @@ error_codes! {
     InvalidPartOrder => 400, "The list of parts was not in ascending order. Parts must be ordered by part number.";
     InvalidRange => 416, "The requested range is not satisfiable";
     InvalidRequest => 400, "Invalid Request";
+    InvalidTag => 400, "The tag provided was not a valid tag.";
     InvalidStorageClass => 400, "The storage class you specified is not valid";
     InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
     KeyTooLongError => 400, "Your key is too long";
@@ -180,6 +181,10 @@ impl From<crate::storage::StorageError> for S3Error {
             E::BucketAlreadyExists => S3Error::new(ErrorCode::BucketAlreadyOwnedByYou),
             E::BucketNotEmpty => S3Error::new(ErrorCode::BucketNotEmpty),
             E::NoSuchKey => S3Error::new(ErrorCode::NoSuchKey),
+            E::NoSuchUpload => S3Error::new(ErrorCode::NoSuchUpload),
+            E::InvalidPart(n) => {
+                S3Error::new(ErrorCode::InvalidPart).detail("PartNumber", n.to_string())
+            }
             E::DiskFull => {
                 tracing::error!("disk full");
                 S3Error::new(ErrorCode::InsufficientStorage)

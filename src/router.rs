@@ -141,6 +141,104 @@ pub enum Endpoint {
         bucket: String,
         key: String,
     },
+    CopyObject {
+        bucket: String,
+        key: String,
+        source: CopySource,
+    },
+    PutObjectTagging {
+        bucket: String,
+        key: String,
+    },
+    GetObjectTagging {
+        bucket: String,
+        key: String,
+    },
+    DeleteObjectTagging {
+        bucket: String,
+        key: String,
+    },
+    CreateMultipartUpload {
+        bucket: String,
+        key: String,
+    },
+    UploadPart {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part_number: u32,
+    },
+    UploadPartCopy {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part_number: u32,
+        source: CopySource,
+    },
+    CompleteMultipartUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    AbortMultipartUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    ListParts {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        max_parts: usize,
+        part_number_marker: u32,
+    },
+    ListMultipartUploads {
+        bucket: String,
+        params: ListParams,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+    },
+}
+
+/// The object named by `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, with an
+/// optional `?versionId=` (only `null` exists here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySource {
+    pub bucket: String,
+    pub key: String,
+}
+
+impl CopySource {
+    pub fn parse(header: &str) -> Result<CopySource, S3Error> {
+        let invalid = || {
+            s3_error!(
+                InvalidArgument,
+                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"
+            )
+            .detail("ArgumentName", "x-amz-copy-source")
+            .detail("ArgumentValue", header)
+        };
+        let trimmed = header.trim();
+        let (path, version) = match trimmed.split_once('?') {
+            Some((path, query)) => (path, Query::parse(query)?.owned("versionId")),
+            None => (trimmed, None),
+        };
+        if version.is_some_and(|v| v != "null") {
+            return Err(s3_error!(InvalidArgument, "Invalid version id specified")
+                .detail("ArgumentName", "versionId"));
+        }
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let (bucket, key) = path.split_once('/').ok_or_else(invalid)?;
+        let bucket = decode(bucket)?;
+        let key = decode(key)?;
+        if bucket.is_empty() || key.is_empty() {
+            return Err(invalid());
+        }
+        if key.len() > 1024 {
+            return Err(s3_error!(KeyTooLongError));
+        }
+        Ok(CopySource { bucket, key })
+    }
 }
 
 /// Sub-resources S3 knows but minis3 does not implement yet: named so the answer says which.
@@ -148,6 +246,10 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "accelerate",
     "acl",
     "analytics",
+    "partNumber",
+    "tagging",
+    "uploadId",
+    "uploads",
     "cors",
     "encryption",
     "intelligent-tiering",
@@ -159,7 +261,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "partNumber",
     "policy",
     "policyStatus",
     "publicAccessBlock",
@@ -168,21 +269,20 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "restore",
     "retention",
     "select",
-    "tagging",
     "torrent",
-    "uploadId",
-    "uploads",
     "website",
     "attributes",
 ];
 
 impl Endpoint {
     /// Parses an operation from the request's method, addressing and query.
+    /// `copy_source` is the `x-amz-copy-source` header, which turns a PUT into a copy.
     pub fn parse(
         method: &str,
         bucket: Option<&str>,
         key: Option<&str>,
         query: &Query,
+        copy_source: Option<&str>,
     ) -> Result<Endpoint, S3Error> {
         let Some(bucket) = bucket else {
             return match method {
@@ -197,7 +297,7 @@ impl Endpoint {
         let bucket = bucket.to_string();
         match key {
             None => Self::parse_bucket(method, bucket, query),
-            Some(key) => Self::parse_object(method, bucket, key.to_string(), query),
+            Some(key) => Self::parse_object(method, bucket, key.to_string(), query, copy_source),
         }
     }
 
@@ -212,6 +312,12 @@ impl Endpoint {
                 version_id_marker: q.owned("version-id-marker").filter(|m| !m.is_empty()),
             }),
             "POST" if q.has("delete") => Ok(Endpoint::DeleteObjects { bucket }),
+            "GET" if q.has("uploads") => Ok(Endpoint::ListMultipartUploads {
+                bucket,
+                params: list_params_named(q, "max-uploads")?,
+                key_marker: q.owned("key-marker").filter(|m| !m.is_empty()),
+                upload_id_marker: q.owned("upload-id-marker").filter(|m| !m.is_empty()),
+            }),
             _ => {
                 reject_unsupported(q)?;
                 match method {
@@ -246,11 +352,26 @@ impl Endpoint {
         bucket: String,
         key: String,
         q: &Query,
+        copy_source: Option<&str>,
     ) -> Result<Endpoint, S3Error> {
         if key.len() > 1024 {
             return Err(s3_error!(KeyTooLongError));
         }
         check_version_id(q)?;
+        if let Some(upload_id) = q.owned("uploadId") {
+            return Self::parse_upload(method, bucket, key, upload_id, q, copy_source);
+        }
+        match method {
+            "POST" if q.has("uploads") => {
+                return Ok(Endpoint::CreateMultipartUpload { bucket, key })
+            }
+            "PUT" if q.has("tagging") => return Ok(Endpoint::PutObjectTagging { bucket, key }),
+            "GET" if q.has("tagging") => return Ok(Endpoint::GetObjectTagging { bucket, key }),
+            "DELETE" if q.has("tagging") => {
+                return Ok(Endpoint::DeleteObjectTagging { bucket, key })
+            }
+            _ => {}
+        }
         let part_number = match q.get("partNumber") {
             None => None,
             Some(n) => Some(parse_part_number(n)?),
@@ -263,7 +384,14 @@ impl Endpoint {
         };
         reject_unsupported(&q_rest)?;
         match method {
-            "PUT" => Ok(Endpoint::PutObject { bucket, key }),
+            "PUT" => match copy_source {
+                Some(source) => Ok(Endpoint::CopyObject {
+                    bucket,
+                    key,
+                    source: CopySource::parse(source)?,
+                }),
+                None => Ok(Endpoint::PutObject { bucket, key }),
+            },
             "GET" => Ok(Endpoint::GetObject {
                 bucket,
                 key,
@@ -276,6 +404,69 @@ impl Endpoint {
                 part_number,
             }),
             "DELETE" => Ok(Endpoint::DeleteObject { bucket, key }),
+            _ => Err(method_not_allowed(method)),
+        }
+    }
+
+    /// Operations on one multipart upload (`?uploadId=`).
+    fn parse_upload(
+        method: &str,
+        bucket: String,
+        key: String,
+        upload_id: String,
+        q: &Query,
+        copy_source: Option<&str>,
+    ) -> Result<Endpoint, S3Error> {
+        let part_number = || {
+            q.get("partNumber")
+                .ok_or_else(|| {
+                    s3_error!(InvalidArgument, "Part number must be specified")
+                        .detail("ArgumentName", "partNumber")
+                })
+                .and_then(parse_part_number)
+        };
+        match method {
+            "PUT" => match copy_source {
+                Some(source) => Ok(Endpoint::UploadPartCopy {
+                    bucket,
+                    key,
+                    upload_id,
+                    part_number: part_number()?,
+                    source: CopySource::parse(source)?,
+                }),
+                None => Ok(Endpoint::UploadPart {
+                    bucket,
+                    key,
+                    upload_id,
+                    part_number: part_number()?,
+                }),
+            },
+            "POST" => Ok(Endpoint::CompleteMultipartUpload {
+                bucket,
+                key,
+                upload_id,
+            }),
+            "DELETE" => Ok(Endpoint::AbortMultipartUpload {
+                bucket,
+                key,
+                upload_id,
+            }),
+            "GET" => Ok(Endpoint::ListParts {
+                bucket,
+                key,
+                upload_id,
+                max_parts: bounded_count(q, "max-parts")?,
+                part_number_marker: match q.get("part-number-marker").filter(|m| !m.is_empty()) {
+                    None => 0,
+                    Some(m) => m.parse().map_err(|_| {
+                        s3_error!(
+                            InvalidArgument,
+                            "Provided part-number-marker not an integer or within integer range"
+                        )
+                        .detail("ArgumentName", "part-number-marker")
+                    })?,
+                },
+            }),
             _ => Err(method_not_allowed(method)),
         }
     }
@@ -296,7 +487,18 @@ impl Endpoint {
             | Endpoint::PutObject { bucket, .. }
             | Endpoint::GetObject { bucket, .. }
             | Endpoint::HeadObject { bucket, .. }
-            | Endpoint::DeleteObject { bucket, .. } => Some(bucket),
+            | Endpoint::DeleteObject { bucket, .. }
+            | Endpoint::CopyObject { bucket, .. }
+            | Endpoint::PutObjectTagging { bucket, .. }
+            | Endpoint::GetObjectTagging { bucket, .. }
+            | Endpoint::DeleteObjectTagging { bucket, .. }
+            | Endpoint::CreateMultipartUpload { bucket, .. }
+            | Endpoint::UploadPart { bucket, .. }
+            | Endpoint::UploadPartCopy { bucket, .. }
+            | Endpoint::CompleteMultipartUpload { bucket, .. }
+            | Endpoint::AbortMultipartUpload { bucket, .. }
+            | Endpoint::ListParts { bucket, .. }
+            | Endpoint::ListMultipartUploads { bucket, .. } => Some(bucket),
         }
     }
 }
@@ -353,21 +555,28 @@ fn parse_max_buckets(q: &Query) -> Result<Option<usize>, S3Error> {
     }
 }
 
-fn list_params(q: &Query) -> Result<ListParams, S3Error> {
-    let max_keys = match q.get("max-keys") {
-        None => 1000,
+/// A `max-keys`-style count: default and cap 1000.
+fn bounded_count(q: &Query, name: &str) -> Result<usize, S3Error> {
+    match q.get(name) {
+        None => Ok(1000),
         Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if n >= 0 => n.min(1000) as usize,
-            _ => {
-                return Err(s3_error!(
-                    InvalidArgument,
-                    "Provided max-keys not an integer or within integer range"
-                )
-                .detail("ArgumentName", "max-keys")
-                .detail("ArgumentValue", raw))
-            }
+            Ok(n) if n >= 0 => Ok(n.min(1000) as usize),
+            _ => Err(s3_error!(
+                InvalidArgument,
+                "Provided {name} not an integer or within integer range"
+            )
+            .detail("ArgumentName", name)
+            .detail("ArgumentValue", raw)),
         },
-    };
+    }
+}
+
+fn list_params(q: &Query) -> Result<ListParams, S3Error> {
+    list_params_named(q, "max-keys")
+}
+
+fn list_params_named(q: &Query, max_name: &str) -> Result<ListParams, S3Error> {
+    let max_keys = bounded_count(q, max_name)?;
     let url_encoding = match q.get("encoding-type") {
         None => false,
         Some(t) if t.eq_ignore_ascii_case("url") => true,
@@ -400,7 +609,7 @@ mod tests {
         let mut parts = path.trim_start_matches('/').splitn(2, '/');
         let bucket = parts.next().filter(|b| !b.is_empty());
         let key = parts.next().filter(|k| !k.is_empty());
-        Endpoint::parse(method, bucket, key, &Query::parse(query)?)
+        Endpoint::parse(method, bucket, key, &Query::parse(query)?, None)
     }
 
     fn name(e: &Endpoint) -> String {
@@ -440,6 +649,25 @@ mod tests {
             ("HEAD", "/b/k", "", "HeadObject"),
             ("DELETE", "/b/k", "", "DeleteObject"),
             ("DELETE", "/b/k", "versionId=null", "DeleteObject"),
+            ("POST", "/b/k", "uploads", "CreateMultipartUpload"),
+            ("PUT", "/b/k", "partNumber=2&uploadId=u", "UploadPart"),
+            ("POST", "/b/k", "uploadId=u", "CompleteMultipartUpload"),
+            ("DELETE", "/b/k", "uploadId=u", "AbortMultipartUpload"),
+            (
+                "GET",
+                "/b/k",
+                "uploadId=u&max-parts=2&part-number-marker=1",
+                "ListParts",
+            ),
+            (
+                "GET",
+                "/b",
+                "uploads&prefix=a&key-marker=k",
+                "ListMultipartUploads",
+            ),
+            ("PUT", "/b/k", "tagging", "PutObjectTagging"),
+            ("GET", "/b/k", "tagging", "GetObjectTagging"),
+            ("DELETE", "/b/k", "tagging", "DeleteObjectTagging"),
         ];
         for (method, path, query, expected) in table {
             let endpoint = parse(method, path, query)
@@ -462,13 +690,43 @@ mod tests {
         assert_eq!(err.code.as_str(), "NotImplemented");
         assert!(err.message.contains("acl"));
         assert_eq!(
-            parse("PUT", "/b/k", "tagging").unwrap_err().code.as_str(),
+            parse("PUT", "/b", "tagging").unwrap_err().code.as_str(),
             "NotImplemented"
         );
         assert_eq!(
             parse("GET", "/b", "list-type=3").unwrap_err().code.as_str(),
             "InvalidArgument"
         );
+    }
+
+    #[test]
+    fn copy_sources_are_decoded_and_turn_puts_into_copies() {
+        let q = Query::parse("").unwrap();
+        let e = Endpoint::parse(
+            "PUT",
+            Some("b"),
+            Some("k"),
+            &q,
+            Some("/src/a%20b%2Bc?versionId=null"),
+        )
+        .unwrap();
+        let Endpoint::CopyObject { source, .. } = e else {
+            panic!("not CopyObject")
+        };
+        assert_eq!(
+            (source.bucket.as_str(), source.key.as_str()),
+            ("src", "a b+c")
+        );
+        let q = Query::parse("partNumber=3&uploadId=u").unwrap();
+        let e = Endpoint::parse("PUT", Some("b"), Some("k"), &q, Some("src/k2")).unwrap();
+        assert!(matches!(e, Endpoint::UploadPartCopy { part_number: 3, .. }));
+        for bad in ["nokey", "/b/", "b/k?versionId=xyz"] {
+            assert_eq!(
+                CopySource::parse(bad).unwrap_err().code.as_str(),
+                "InvalidArgument",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

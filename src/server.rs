@@ -167,11 +167,16 @@ async fn serve(
     }
 
     let query = Query::parse(req.query_string())?;
+    let copy_source = req
+        .headers()
+        .get("x-amz-copy-source")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let endpoint = Endpoint::parse(
         req.method().as_str(),
         addressed.bucket.as_deref(),
         addressed.key.as_deref(),
         &query,
+        copy_source.as_deref(),
     )
     .map_err(|e| e.or_resource(&resource))?;
 

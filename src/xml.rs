@@ -413,6 +413,220 @@ pub fn delete_result(outcomes: &[DeleteOutcome], quiet: bool) -> String {
     w.finish()
 }
 
+/// GetObjectTagging.
+pub fn tagging(tags: &[(String, String)]) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("Tagging");
+    w.open("TagSet");
+    for (key, value) in tags {
+        w.open("Tag");
+        w.text_element("Key", key);
+        w.text_element("Value", value);
+        w.close("Tag");
+    }
+    w.close("TagSet");
+    w.close("Tagging");
+    w.finish()
+}
+
+/// CopyObject (`CopyObjectResult`) and UploadPartCopy (`CopyPartResult`).
+pub fn copy_result(
+    root: &str,
+    etag: &str,
+    last_modified: &str,
+    checksum: Option<(&str, &str)>,
+) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root(root);
+    w.text_element("ETag", &format!("\"{etag}\""));
+    w.text_element("LastModified", last_modified);
+    if let Some((algorithm, value)) = checksum {
+        w.text_element(&format!("Checksum{algorithm}"), value);
+    }
+    w.close(root);
+    w.finish()
+}
+
+/// CreateMultipartUpload.
+pub fn initiate_multipart_upload_result(bucket: &str, key: &str, upload_id: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("InitiateMultipartUploadResult");
+    w.text_element("Bucket", bucket);
+    w.text_element("Key", key);
+    w.text_element("UploadId", upload_id);
+    w.close("InitiateMultipartUploadResult");
+    w.finish()
+}
+
+/// CompleteMultipartUpload.
+pub fn complete_multipart_upload_result(
+    location: &str,
+    bucket: &str,
+    key: &str,
+    etag: &str,
+    checksum: Option<(&str, &str, &str)>,
+) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("CompleteMultipartUploadResult");
+    w.text_element("Location", location);
+    w.text_element("Bucket", bucket);
+    w.text_element("Key", key);
+    w.text_element("ETag", &format!("\"{etag}\""));
+    if let Some((algorithm, value, kind)) = checksum {
+        w.text_element(&format!("Checksum{algorithm}"), value);
+        w.text_element("ChecksumType", kind);
+    }
+    w.close("CompleteMultipartUploadResult");
+    w.finish()
+}
+
+/// One part in ListParts.
+pub struct PartEntry<'a> {
+    pub part_number: u32,
+    pub last_modified: String,
+    pub etag: &'a str,
+    pub size: u64,
+    pub checksum: Option<(&'a str, &'a str)>,
+}
+
+/// ListParts.
+pub struct ListPartsResult<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub upload_id: &'a str,
+    pub owner: &'a Owner<'a>,
+    pub checksum_algorithm: Option<&'a str>,
+    pub part_number_marker: u32,
+    pub next_part_number_marker: Option<u32>,
+    pub max_parts: usize,
+    pub is_truncated: bool,
+    pub parts: Vec<PartEntry<'a>>,
+}
+
+pub fn list_parts_result(r: &ListPartsResult<'_>) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ListPartsResult");
+    w.text_element("Bucket", r.bucket);
+    w.text_element("Key", r.key);
+    w.text_element("UploadId", r.upload_id);
+    w.owner("Initiator", r.owner);
+    w.owner("Owner", r.owner);
+    w.text_element("StorageClass", "STANDARD");
+    w.text_element("PartNumberMarker", &r.part_number_marker.to_string());
+    if let Some(next) = r.next_part_number_marker {
+        w.text_element("NextPartNumberMarker", &next.to_string());
+    }
+    w.text_element("MaxParts", &r.max_parts.to_string());
+    w.text_element("IsTruncated", if r.is_truncated { "true" } else { "false" });
+    w.optional_element("ChecksumAlgorithm", r.checksum_algorithm);
+    for p in &r.parts {
+        w.open("Part");
+        w.text_element("PartNumber", &p.part_number.to_string());
+        w.text_element("LastModified", &p.last_modified);
+        w.text_element("ETag", &format!("\"{}\"", p.etag));
+        w.text_element("Size", &p.size.to_string());
+        if let Some((algorithm, value)) = p.checksum {
+            w.text_element(&format!("Checksum{algorithm}"), value);
+        }
+        w.close("Part");
+    }
+    w.close("ListPartsResult");
+    w.finish()
+}
+
+/// One upload in ListMultipartUploads; strings already URL-encoded when asked.
+pub struct UploadListing {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: String,
+    pub checksum_algorithm: Option<String>,
+}
+
+/// ListMultipartUploads.
+pub struct ListUploadsResult<'a> {
+    pub bucket: &'a str,
+    pub key_marker: String,
+    pub upload_id_marker: String,
+    pub next_key_marker: Option<String>,
+    pub next_upload_id_marker: Option<String>,
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_uploads: usize,
+    pub encoding_type: Option<&'a str>,
+    pub is_truncated: bool,
+    pub owner: &'a Owner<'a>,
+    pub uploads: Vec<UploadListing>,
+    pub common_prefixes: Vec<String>,
+}
+
+pub fn list_multipart_uploads_result(r: &ListUploadsResult<'_>) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ListMultipartUploadsResult");
+    w.text_element("Bucket", r.bucket);
+    w.text_element("KeyMarker", &r.key_marker);
+    w.text_element("UploadIdMarker", &r.upload_id_marker);
+    w.optional_element("NextKeyMarker", r.next_key_marker.as_deref());
+    w.optional_element("NextUploadIdMarker", r.next_upload_id_marker.as_deref());
+    w.text_element("Prefix", &r.prefix);
+    w.optional_element("Delimiter", r.delimiter.as_deref());
+    w.text_element("MaxUploads", &r.max_uploads.to_string());
+    w.optional_element("EncodingType", r.encoding_type);
+    w.text_element("IsTruncated", if r.is_truncated { "true" } else { "false" });
+    for u in &r.uploads {
+        w.open("Upload");
+        w.text_element("Key", &u.key);
+        w.text_element("UploadId", &u.upload_id);
+        w.owner("Initiator", r.owner);
+        w.owner("Owner", r.owner);
+        w.text_element("StorageClass", "STANDARD");
+        w.text_element("Initiated", &u.initiated);
+        w.optional_element("ChecksumAlgorithm", u.checksum_algorithm.as_deref());
+        w.close("Upload");
+    }
+    w.common_prefixes(&r.common_prefixes);
+    w.close("ListMultipartUploadsResult");
+    w.finish()
+}
+
+/// `CompleteMultipartUpload` body.
+#[derive(Debug, Deserialize)]
+pub struct CompleteMultipartUpload {
+    #[serde(default, rename = "Part")]
+    pub parts: Vec<CompletedPart>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompletedPart {
+    pub part_number: u32,
+    #[serde(rename = "ETag")]
+    pub etag: String,
+    #[serde(rename = "ChecksumCRC32")]
+    pub checksum_crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C")]
+    pub checksum_crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME")]
+    pub checksum_crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1")]
+    pub checksum_sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256")]
+    pub checksum_sha256: Option<String>,
+}
+
+impl CompletedPart {
+    /// The checksum the client states for this part under `algorithm` (`CRC32`, ...).
+    pub fn checksum(&self, algorithm: &str) -> Option<&str> {
+        match algorithm {
+            "CRC32" => self.checksum_crc32.as_deref(),
+            "CRC32C" => self.checksum_crc32c.as_deref(),
+            "CRC64NVME" => self.checksum_crc64nvme.as_deref(),
+            "SHA1" => self.checksum_sha1.as_deref(),
+            "SHA256" => self.checksum_sha256.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,5 +763,35 @@ mod tests {
         let quiet = delete_result(&outcomes, true);
         assert!(!quiet.contains("Deleted"));
         assert!(quiet.contains(expected_error));
+    }
+
+    #[test]
+    fn parses_complete_multipart_upload() {
+        let body = br#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+            <Part><ETag>"a1"</ETag><PartNumber>1</PartNumber><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>
+            <Part><PartNumber>2</PartNumber><ETag>b2</ETag></Part></CompleteMultipartUpload>"#;
+        let c: CompleteMultipartUpload = parse(body).expect("parses");
+        assert_eq!(c.parts.len(), 2);
+        assert_eq!(
+            (c.parts[0].part_number, c.parts[0].etag.as_str()),
+            (1, "\"a1\"")
+        );
+        assert_eq!(c.parts[0].checksum("CRC32"), Some("AAAAAA=="));
+        assert_eq!(c.parts[1].checksum("CRC32"), None);
+    }
+
+    #[test]
+    fn golden_tagging_and_initiate() {
+        assert_eq!(
+            tagging(&[("k".into(), "v&".into())]),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <TagSet><Tag><Key>k</Key><Value>v&amp;</Value></Tag></TagSet></Tagging>"
+        );
+        assert_eq!(
+            initiate_multipart_upload_result("b", "k", "u1"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InitiateMultipartUploadResult \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key>\
+             <UploadId>u1</UploadId></InitiateMultipartUploadResult>"
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
 use crate::s3_error;
-use crate::storage::{ObjectMeta, ObjectReader};
+use crate::storage::{ObjectMeta, ObjectReader, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
 use actix_web::http::StatusCode;
@@ -34,19 +34,18 @@ pub fn handle_get_object(
             None,
         )
     };
-    check_preconditions(ctx, &meta)?;
+    check_preconditions(ctx, &meta, Conditions::Read)?;
 
-    // A plain object is a single part: part 1 is all of it.
-    if let Some(part) = part_number {
-        if part != 1 {
-            return Err(
-                s3_error!(InvalidPartNumber).detail("PartNumberRequested", part.to_string())
-            );
-        }
-    }
-    let range = match ctx.header("range") {
-        Some(spec) if part_number.is_none() => parse_range(spec, meta.size)?,
-        _ => None,
+    let range = match (part_number, ctx.header("range")) {
+        // A plain object is a single part: part 1 is all of it.
+        (Some(1), _) if meta.parts_count == 0 => None,
+        (Some(part), _) => Some(meta.part_range(part).ok_or_else(|| {
+            s3_error!(InvalidPartNumber)
+                .detail("PartNumberRequested", part.to_string())
+                .detail("ActualPartCount", meta.parts_count.max(1).to_string())
+        })?),
+        (None, Some(spec)) => parse_range(spec, meta.size)?,
+        (None, None) => None,
     };
 
     let mut response = HttpResponse::build(if range.is_some() {
@@ -55,8 +54,11 @@ pub fn handle_get_object(
         StatusCode::OK
     });
     object_headers(&mut response, &meta, overrides);
-    if part_number.is_some() {
-        response.insert_header(("x-amz-mp-parts-count", "1"));
+    if part_number.is_some() && meta.parts_count > 0 {
+        response.insert_header(("x-amz-mp-parts-count", meta.parts_count.to_string()));
+    }
+    if !meta.tags.is_empty() {
+        response.insert_header(("x-amz-tagging-count", meta.tags.len().to_string()));
     }
     let want_checksum = ctx
         .header("x-amz-checksum-mode")
@@ -64,10 +66,7 @@ pub fn handle_get_object(
     // A stored checksum covers the whole object, so a range never carries it.
     if want_checksum && range.is_none() {
         if let Some(c) = &meta.checksum {
-            if let Some(alg) = ChecksumAlgorithm::from_name(&c.algorithm) {
-                response.insert_header((alg.header_name(), c.value.clone()));
-                response.insert_header(("x-amz-checksum-type", "FULL_OBJECT"));
-            }
+            checksum_headers(&mut response, c);
         }
     }
     let (start, end) = range.unwrap_or((0, meta.size));
@@ -118,6 +117,19 @@ fn body_stream(
     })
 }
 
+/// `x-amz-checksum-<alg>` and `x-amz-checksum-type` for a stored checksum.
+pub(super) fn checksum_headers(response: &mut HttpResponseBuilder, checksum: &StoredChecksum) {
+    if let Some(alg) = ChecksumAlgorithm::from_name(&checksum.algorithm) {
+        response.insert_header((alg.header_name(), checksum.value.clone()));
+        let kind = if checksum.composite {
+            "COMPOSITE"
+        } else {
+            "FULL_OBJECT"
+        };
+        response.insert_header(("x-amz-checksum-type", kind));
+    }
+}
+
 fn object_headers(
     response: &mut HttpResponseBuilder,
     meta: &ObjectMeta,
@@ -159,39 +171,56 @@ fn object_headers(
     }
 }
 
-/// If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), combined as
-/// RFC 7232 section 6 and the S3 GetObject reference describe.
-fn check_preconditions(ctx: &RequestContext<'_>, meta: &ObjectMeta) -> Result<(), S3Error> {
+/// Whose conditional headers to evaluate: a read's own, or a copy's about its source.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Conditions {
+    /// `If-Match` etc. on GetObject / HeadObject: a matching If-None-Match is a 304.
+    Read,
+    /// `x-amz-copy-source-if-match` etc. on copies: every failure is a 412.
+    CopySource,
+}
+
+/// If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304, or 412 for a
+/// copy), combined as RFC 7232 section 6 and the S3 GetObject and CopyObject references describe:
+/// a holding If-Match overrides If-Unmodified-Since, a present If-None-Match overrides
+/// If-Modified-Since.
+pub(super) fn check_preconditions(
+    ctx: &RequestContext<'_>,
+    meta: &ObjectMeta,
+    conditions: Conditions,
+) -> Result<(), S3Error> {
+    let prefix = match conditions {
+        Conditions::Read => "",
+        Conditions::CopySource => "x-amz-copy-source-",
+    };
+    let header = |name: &str| ctx.header(&format!("{prefix}{name}"));
     // HTTP dates have whole seconds, so the comparison does too.
     let modified = meta.last_modified_ms.div_euclid(1000);
-    let failed = || s3_error!(PreconditionFailed);
-    if let Some(if_match) = ctx.header("if-match") {
+    let failed = |condition: &str| {
+        s3_error!(PreconditionFailed).detail("Condition", format!("{prefix}{condition}"))
+    };
+    if let Some(if_match) = header("if-match") {
         if !etag_matches(if_match, &meta.etag) {
-            return Err(failed().detail("Condition", "If-Match"));
+            return Err(failed("If-Match"));
         }
-    } else if let Some(since) = ctx
-        .header("if-unmodified-since")
-        .and_then(timefmt::parse_http_date)
-    {
+    } else if let Some(since) = header("if-unmodified-since").and_then(timefmt::parse_http_date) {
         if modified > since {
-            return Err(failed().detail("Condition", "If-Unmodified-Since"));
+            return Err(failed("If-Unmodified-Since"));
         }
     }
-    let not_modified = || {
-        s3_error!(NotModified)
+    let not_modified = |condition: &str| match conditions {
+        Conditions::Read => s3_error!(NotModified)
             .header("ETag", format!("\"{}\"", meta.etag))
-            .header("Last-Modified", timefmt::http_date(modified))
+            .header("Last-Modified", timefmt::http_date(modified)),
+        Conditions::CopySource => failed(condition),
     };
-    if let Some(if_none_match) = ctx.header("if-none-match") {
+    if let Some(if_none_match) = header("if-none-match") {
         if etag_matches(if_none_match, &meta.etag) {
-            return Err(not_modified());
+            return Err(not_modified("If-None-Match"));
         }
-    } else if let Some(since) = ctx
-        .header("if-modified-since")
-        .and_then(timefmt::parse_http_date)
-    {
+    } else if let Some(since) = header("if-modified-since").and_then(timefmt::parse_http_date) {
         if modified <= since {
-            return Err(not_modified());
+            return Err(not_modified("If-Modified-Since"));
         }
     }
     Ok(())

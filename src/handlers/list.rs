@@ -161,7 +161,7 @@ const KEY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
-fn encode_if(url_encoding: bool, s: &str) -> String {
+pub(super) fn encode_if(url_encoding: bool, s: &str) -> String {
     if url_encoding {
         utf8_percent_encode(s, KEY_ENCODE_SET).to_string()
     } else {

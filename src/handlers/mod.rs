@@ -1,10 +1,13 @@
 //! S3 operations: one file per API family, each `handle_<operation>` turning an `Endpoint` into a response.
 
 mod bucket;
+mod copy;
 mod delete;
 mod get;
 mod list;
+mod multipart;
 mod put;
+mod tagging;
 
 use crate::auth::body::RequestBody;
 use crate::config::ServeConfig;
@@ -95,6 +98,77 @@ pub async fn dispatch(
         Endpoint::DeleteObject { bucket, key } => {
             delete::handle_delete_object(ctx, &bucket, &key).await
         }
+        Endpoint::CopyObject {
+            bucket,
+            key,
+            source,
+        } => copy::handle_copy_object(ctx, &bucket, &key, &source).await,
+        Endpoint::PutObjectTagging { bucket, key } => {
+            tagging::handle_put_object_tagging(ctx, &bucket, &key, body).await
+        }
+        Endpoint::GetObjectTagging { bucket, key } => {
+            tagging::handle_get_object_tagging(ctx, &bucket, &key)
+        }
+        Endpoint::DeleteObjectTagging { bucket, key } => {
+            tagging::handle_delete_object_tagging(ctx, &bucket, &key).await
+        }
+        Endpoint::CreateMultipartUpload { bucket, key } => {
+            multipart::handle_create_multipart_upload(ctx, &bucket, &key).await
+        }
+        Endpoint::UploadPart {
+            bucket,
+            key,
+            upload_id,
+            part_number,
+        } => multipart::handle_upload_part(ctx, &bucket, &key, &upload_id, part_number, body).await,
+        Endpoint::UploadPartCopy {
+            bucket,
+            key,
+            upload_id,
+            part_number,
+            source,
+        } => {
+            multipart::handle_upload_part_copy(ctx, &bucket, &key, &upload_id, part_number, &source)
+                .await
+        }
+        Endpoint::CompleteMultipartUpload {
+            bucket,
+            key,
+            upload_id,
+        } => {
+            multipart::handle_complete_multipart_upload(ctx, &bucket, &key, &upload_id, body).await
+        }
+        Endpoint::AbortMultipartUpload {
+            bucket,
+            key,
+            upload_id,
+        } => multipart::handle_abort_multipart_upload(ctx, &bucket, &key, &upload_id).await,
+        Endpoint::ListParts {
+            bucket,
+            key,
+            upload_id,
+            max_parts,
+            part_number_marker,
+        } => multipart::handle_list_parts(
+            ctx,
+            &bucket,
+            &key,
+            &upload_id,
+            max_parts,
+            part_number_marker,
+        ),
+        Endpoint::ListMultipartUploads {
+            bucket,
+            params,
+            key_marker,
+            upload_id_marker,
+        } => multipart::handle_list_multipart_uploads(
+            ctx,
+            &bucket,
+            &params,
+            key_marker,
+            upload_id_marker,
+        ),
     }
 }
 

@@ -1,13 +1,14 @@
 //! PutObject: streams the body into storage while computing its MD5 and any requested checksum.
 
-use super::{require_bucket, RequestContext};
+use super::{require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::error::S3Error;
 use crate::s3_error;
-use crate::storage::{ContentHeaders, NewObject, StoredChecksum};
+use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum};
 use crate::timefmt;
 use actix_web::HttpResponse;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use md5::{Digest, Md5};
 
@@ -28,8 +29,45 @@ pub async fn handle_put_object(
     let checksum = requested_checksum(ctx)?;
     let headers = content_headers(ctx);
     let user_metadata = user_metadata(ctx)?;
+    let tags = tagging::tags_from_header(ctx)?;
 
     let mut writer = ctx.store.begin_write()?;
+    let received = receive_body(&mut body, &mut writer, content_md5, checksum).await?;
+    let stored_checksum = received.checksum;
+
+    let object = NewObject {
+        headers,
+        user_metadata,
+        checksum: stored_checksum.clone(),
+        etag: hex::encode(received.md5),
+        tags,
+    };
+    let meta = writer.commit(bucket, key, object, timefmt::now_ms())?;
+    ctx.store.sync().await?;
+
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
+    if let Some(c) = &stored_checksum {
+        super::get::checksum_headers(&mut response, c);
+    }
+    Ok(response.finish())
+}
+
+/// What streaming a request body into storage established about it.
+pub(super) struct Received {
+    pub md5: [u8; 16],
+    /// The verified (or, when only the algorithm was named, computed) additional checksum.
+    pub checksum: Option<StoredChecksum>,
+}
+
+/// Streams the body into `writer`, computing its MD5 and requested checksum as it flows, and
+/// checks both against what the client sent. Nothing is committed here.
+pub(super) async fn receive_body(
+    body: &mut RequestBody,
+    writer: &mut ObjectWriter,
+    content_md5: Option<Vec<u8>>,
+    checksum: Option<RequestedChecksum>,
+) -> Result<Received, S3Error> {
     let mut md5 = Md5::new();
     let mut hasher = checksum.as_ref().map(|c| ChecksumHasher::new(c.algorithm));
     while let Some(chunk) = body.next().await? {
@@ -44,49 +82,25 @@ pub async fn handle_put_object(
             );
         }
     }
-    let md5 = md5.finalize();
+    let md5: [u8; 16] = md5.finalize().into();
     if let Some(expected) = content_md5 {
         if expected.as_slice() != md5.as_slice() {
             return Err(s3_error!(BadDigest)
-                .detail(
-                    "ExpectedDigest",
-                    base64::engine::general_purpose::STANDARD.encode(expected),
-                )
-                .detail(
-                    "CalculatedDigest",
-                    base64::engine::general_purpose::STANDARD.encode(md5),
-                ));
+                .detail("ExpectedDigest", BASE64.encode(expected))
+                .detail("CalculatedDigest", BASE64.encode(md5)));
         }
     }
-    let stored_checksum = match (checksum, hasher) {
+    let checksum = match (checksum, hasher) {
         (Some(requested), Some(hasher)) => {
             Some(verify_checksum(requested, hasher, body.trailers())?)
         }
         _ => None,
     };
-
-    let object = NewObject {
-        headers,
-        user_metadata,
-        checksum: stored_checksum.clone(),
-        etag: hex::encode(md5),
-    };
-    let meta = writer.commit(bucket, key, object, timefmt::now_ms())?;
-    ctx.store.sync().await?;
-
-    let mut response = HttpResponse::Ok();
-    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
-    if let Some(c) = &stored_checksum {
-        if let Some(alg) = ChecksumAlgorithm::from_name(&c.algorithm) {
-            response.insert_header((alg.header_name(), c.value.clone()));
-            response.insert_header(("x-amz-checksum-type", "FULL_OBJECT"));
-        }
-    }
-    Ok(response.finish())
+    Ok(Received { md5, checksum })
 }
 
 /// Refuses, before reading a byte, a body the client already says is too large or has no length.
-fn check_declared_size(ctx: &RequestContext<'_>) -> Result<(), S3Error> {
+pub(super) fn check_declared_size(ctx: &RequestContext<'_>) -> Result<(), S3Error> {
     let declared = ctx
         .header("x-amz-decoded-content-length")
         .or_else(|| ctx.header("content-length"));
@@ -113,7 +127,7 @@ pub(super) fn content_md5(ctx: &RequestContext<'_>) -> Result<Option<Vec<u8>>, S
     let Some(value) = ctx.header("content-md5") else {
         return Ok(None);
     };
-    match base64::engine::general_purpose::STANDARD.decode(value.trim()) {
+    match BASE64.decode(value.trim()) {
         Ok(bytes) if bytes.len() == 16 => Ok(Some(bytes)),
         _ => Err(s3_error!(InvalidDigest).detail("Content-MD5", value)),
     }
@@ -127,6 +141,17 @@ pub(super) struct RequestedChecksum {
     header_value: Option<String>,
     /// Announced by `x-amz-trailer`: the body must end with it.
     trailer_declared: bool,
+}
+
+impl RequestedChecksum {
+    /// A checksum the server computes itself (the client sent none).
+    pub(super) fn computed(algorithm: ChecksumAlgorithm) -> Self {
+        RequestedChecksum {
+            algorithm,
+            header_value: None,
+            trailer_declared: false,
+        }
+    }
 }
 
 pub(super) fn requested_checksum(
@@ -222,10 +247,11 @@ pub(super) fn verify_checksum(
     Ok(StoredChecksum {
         algorithm: algorithm.name().to_string(),
         value: computed,
+        composite: false,
     })
 }
 
-fn content_headers(ctx: &RequestContext<'_>) -> ContentHeaders {
+pub(super) fn content_headers(ctx: &RequestContext<'_>) -> ContentHeaders {
     let get = |name: &str| ctx.header(name).map(str::to_string);
     ContentHeaders {
         content_type: get("content-type"),
@@ -247,7 +273,7 @@ fn strip_aws_chunked(encoding: &str) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join(","))
 }
 
-fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
+pub(super) fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
     let mut pairs = Vec::new();
     let mut size = 0;
     for (name, value) in ctx.req.headers() {

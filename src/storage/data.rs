@@ -1,7 +1,7 @@
 //! Streaming object data in and out of the `chunks` tree with bounded memory.
 
 use super::error::{StorageError, StorageResult};
-use super::records::{chunk_key, NewObject, ObjectMeta, Segment};
+use super::records::{chunk_key, NewObject, NewPart, ObjectMeta, PartMeta, Segment};
 use super::{Store, CHUNK_SIZE};
 use bytes::Bytes;
 
@@ -80,15 +80,11 @@ impl ObjectWriter {
         object: NewObject,
         last_modified_ms: i64,
     ) -> StorageResult<ObjectMeta> {
-        self.store_chunk()?;
-        let segments = if self.len == 0 {
+        let segment = self.finish()?;
+        let segments = if segment.len == 0 {
             Vec::new()
         } else {
-            vec![Segment {
-                id: self.id,
-                len: self.len,
-                chunk_size: CHUNK_SIZE as u32,
-            }]
+            vec![segment]
         };
         let meta = ObjectMeta {
             size: self.len,
@@ -98,10 +94,45 @@ impl ObjectWriter {
             user_metadata: object.user_metadata,
             checksum: object.checksum,
             segments,
+            parts_count: 0,
+            tags: object.tags,
         };
         self.store.install_object(bucket, key, &meta, &[self.id])?;
         self.committed = true;
         Ok(meta)
+    }
+
+    /// Makes the written bytes part `part_number` of a multipart upload, replacing an earlier
+    /// upload of that part number. `NoSuchUpload` when the upload is gone.
+    pub fn commit_part(
+        mut self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        new: NewPart,
+    ) -> StorageResult<PartMeta> {
+        let part = PartMeta {
+            etag: new.etag,
+            size: self.len,
+            last_modified_ms: new.last_modified_ms,
+            segment: self.finish()?,
+            checksum: new.checksum,
+        };
+        self.store
+            .install_part(bucket, key, upload_id, part_number, &part)?;
+        self.committed = true;
+        Ok(part)
+    }
+
+    /// Stores the last, partial chunk and describes what was written.
+    fn finish(&mut self) -> StorageResult<Segment> {
+        self.store_chunk()?;
+        Ok(Segment {
+            id: self.id,
+            len: self.len,
+            chunk_size: CHUNK_SIZE as u32,
+        })
     }
 }
 

@@ -8,6 +8,9 @@ pub enum StorageError {
     BucketAlreadyExists,
     BucketNotEmpty,
     NoSuchKey,
+    NoSuchUpload,
+    /// A part named in a completion is missing or has another ETag.
+    InvalidPart(u32),
     /// sled reported a failure (I/O, corruption, ...).
     Db(sled::Error),
     /// A stored record could not be decoded.
@@ -50,6 +53,8 @@ impl fmt::Display for StorageError {
             StorageError::BucketAlreadyExists => write!(f, "bucket already exists"),
             StorageError::BucketNotEmpty => write!(f, "bucket not empty"),
             StorageError::NoSuchKey => write!(f, "no such key"),
+            StorageError::NoSuchUpload => write!(f, "no such upload"),
+            StorageError::InvalidPart(n) => write!(f, "part {n} is missing or changed"),
             StorageError::Db(e) => write!(f, "database error: {e}"),
             StorageError::Corrupt(what) => write!(f, "corrupt record: {what}"),
             StorageError::DiskFull => write!(f, "disk full"),

@@ -37,71 +37,127 @@ pub struct ListPage {
 }
 
 pub(super) fn list(tree: &sled::Tree, bucket: &str, query: &ListQuery) -> StorageResult<ListPage> {
-    let mut page = ListPage::default();
-    if query.max_keys == 0 {
-        return Ok(page);
-    }
-    let base_len = records::bucket_prefix(bucket).len();
-    let full_prefix = records::object_tree_key(bucket, query.prefix.as_bytes());
     let start_after = query.start_after.as_deref().map(str::as_bytes);
-    let delimiter = query
-        .delimiter
-        .as_deref()
-        .filter(|d| !d.is_empty())
-        .map(str::as_bytes);
-
-    let lower = match start_after {
-        Some(after) if after > query.prefix.as_bytes() => records::object_tree_key(bucket, after),
-        _ => full_prefix.clone(),
+    let scan = Scan {
+        bucket,
+        query,
+        start_after_entry: start_after.map(<[u8]>::to_vec),
+        start_after_name: start_after,
     };
-    let mut iter = tree.range(lower..);
-    while let Some(item) = iter.next() {
-        let (tree_key, value) = item?;
-        if !tree_key.starts_with(&full_prefix) {
-            break;
+    let (entries, is_truncated) = scan.run(
+        tree,
+        |suffix| suffix,
+        |suffix, value| {
+            Ok(ListEntry::Object {
+                key: utf8(suffix)?,
+                meta: Box::new(records::decode(value)?),
+            })
+        },
+    )?;
+    let entries = entries
+        .into_iter()
+        .map(|e| match e {
+            Scanned::Item(entry) => entry,
+            Scanned::Prefix(p) => ListEntry::CommonPrefix(p),
+        })
+        .collect();
+    Ok(ListPage {
+        entries,
+        is_truncated,
+    })
+}
+
+/// One result of a [`Scan`]: an entry, or a common prefix standing for many.
+pub(super) enum Scanned<T> {
+    Item(T),
+    Prefix(String),
+}
+
+/// A page of one bucket's range of a tree whose keys are `bucket, 0, suffix`, where each suffix
+/// starts with an object key (objects: the key itself; uploads: key, 0, upload id).
+pub(super) struct Scan<'a> {
+    pub bucket: &'a str,
+    pub query: &'a ListQuery,
+    /// Only suffixes strictly after this one.
+    pub start_after_entry: Option<Vec<u8>>,
+    /// Only common prefixes strictly after this object key.
+    pub start_after_name: Option<&'a [u8]>,
+}
+
+impl Scan<'_> {
+    /// `key_of` extracts the object key from a suffix; `item` builds an entry from suffix and value.
+    pub(super) fn run<T>(
+        &self,
+        tree: &sled::Tree,
+        key_of: impl Fn(&[u8]) -> &[u8],
+        mut item: impl FnMut(&[u8], &[u8]) -> StorageResult<T>,
+    ) -> StorageResult<(Vec<Scanned<T>>, bool)> {
+        let query = self.query;
+        let mut entries = Vec::new();
+        if query.max_keys == 0 {
+            return Ok((entries, false));
         }
-        let key = &tree_key[base_len..];
-        if start_after.is_some_and(|after| key <= after) {
-            continue;
-        }
-        let rolled_up = delimiter.and_then(|d| {
-            find(&key[query.prefix.len()..], d).map(|at| &key[..query.prefix.len() + at + d.len()])
-        });
-        if let Some(common) = rolled_up {
-            // A prefix at or before the start point was already returned on an earlier page.
-            if start_after.is_none_or(|after| common > after) {
-                if page.entries.len() == query.max_keys {
-                    page.is_truncated = true;
-                    break;
+        let base = records::bucket_prefix(self.bucket);
+        let full_prefix = records::object_tree_key(self.bucket, query.prefix.as_bytes());
+        let start_after = self.start_after_entry.as_deref();
+        let delimiter = query
+            .delimiter
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .map(str::as_bytes);
+
+        let lower = match start_after {
+            Some(after) if after > query.prefix.as_bytes() => {
+                records::object_tree_key(self.bucket, after)
+            }
+            _ => full_prefix.clone(),
+        };
+        let mut iter = tree.range(lower..);
+        while let Some(next) = iter.next() {
+            let (tree_key, value) = next?;
+            if !tree_key.starts_with(&full_prefix) {
+                break;
+            }
+            let suffix = &tree_key[base.len()..];
+            if start_after.is_some_and(|after| suffix <= after) {
+                continue;
+            }
+            let key = key_of(suffix);
+            let rolled_up = delimiter.and_then(|d| {
+                find(key.get(query.prefix.len()..)?, d)
+                    .map(|at| &key[..query.prefix.len() + at + d.len()])
+            });
+            if let Some(common) = rolled_up {
+                // A prefix at or before the start point was already returned on an earlier page.
+                if self.start_after_name.is_none_or(|after| common > after) {
+                    if entries.len() == query.max_keys {
+                        return Ok((entries, true));
+                    }
+                    entries.push(Scanned::Prefix(utf8(common)?));
                 }
-                page.entries.push(ListEntry::CommonPrefix(utf8(common)?));
+                // Skip every other key under this prefix with one seek, so a page costs O(page).
+                let mut skip_to = base.clone();
+                skip_to.extend_from_slice(common);
+                match prefix_successor(&skip_to) {
+                    Some(next) => iter = tree.range(next..),
+                    None => break,
+                }
+                continue;
             }
-            // Skip every other key under this prefix with one seek, so a page costs O(page).
-            let mut skip_to = tree_key[..base_len].to_vec();
-            skip_to.extend_from_slice(common);
-            match prefix_successor(&skip_to) {
-                Some(next) => iter = tree.range(next..),
-                None => break,
+            if entries.len() == query.max_keys {
+                return Ok((entries, true));
             }
-            continue;
+            entries.push(Scanned::Item(item(suffix, &value)?));
         }
-        if page.entries.len() == query.max_keys {
-            page.is_truncated = true;
-            break;
-        }
-        page.entries.push(ListEntry::Object {
-            key: utf8(key)?,
-            meta: Box::new(records::decode(&value)?),
-        });
+        Ok((entries, false))
     }
-    Ok(page)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn utf8(bytes: &[u8]) -> StorageResult<String> {
+pub(super) fn utf8(bytes: &[u8]) -> StorageResult<String> {
     String::from_utf8(bytes.to_vec())
         .map_err(|_| StorageError::Corrupt("object key is not UTF-8".into()))
 }

@@ -5,6 +5,8 @@
 //! - `objects`: bucket name, 0, key -> [`ObjectMeta`] (one bucket is one ordered range: listing is a
 //!   range scan costing O(page));
 //! - `chunks`: segment id, chunk index -> bytes (an object's data, written as the body streams in);
+//! - `uploads`: bucket, 0, key, 0, upload id -> [`UploadMeta`] (multipart uploads in progress);
+//! - `parts`: upload id, part number -> [`PartMeta`] (a part's data is a segment of its own);
 //! - `incomplete`: segment ids being written (freed at start-up if a crash interrupted them);
 //! - `garbage`: segment ids no object refers to any more, freed once no reader streams them.
 //!
@@ -15,12 +17,17 @@ mod commit;
 mod data;
 pub mod error;
 mod list;
+mod multipart;
 pub mod records;
 
 pub use data::{ObjectReader, ObjectWriter};
 pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};
-pub use records::{BucketMeta, ContentHeaders, NewObject, ObjectMeta, Segment, StoredChecksum};
+pub use multipart::{Completion, UploadEntry, UploadListEntry, UploadPage, UPLOAD_ID_LEN};
+pub use records::{
+    BucketMeta, ContentHeaders, NewObject, NewPart, ObjectMeta, PartMeta, Segment, StoredChecksum,
+    UploadMeta,
+};
 
 use commit::GroupCommit;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -46,6 +53,8 @@ struct Inner {
     buckets: sled::Tree,
     objects: sled::Tree,
     chunks: sled::Tree,
+    uploads: sled::Tree,
+    parts: sled::Tree,
     incomplete: sled::Tree,
     garbage: sled::Tree,
     commit: GroupCommit,
@@ -72,6 +81,8 @@ impl Store {
                 buckets: db.open_tree("buckets")?,
                 objects: db.open_tree("objects")?,
                 chunks: db.open_tree("chunks")?,
+                uploads: db.open_tree("uploads")?,
+                parts: db.open_tree("parts")?,
                 incomplete: db.open_tree("incomplete")?,
                 garbage: db.open_tree("garbage")?,
                 db,
@@ -149,8 +160,33 @@ impl Store {
         }
     }
 
-    /// Deletes an empty bucket.
+    /// Deletes an empty bucket, aborting its unfinished multipart uploads.
     pub fn delete_bucket(&self, name: &str) -> StorageResult<()> {
+        let unfinished: Vec<(String, String)> = self
+            .list_uploads(
+                name,
+                &ListQuery {
+                    max_keys: usize::MAX,
+                    ..Default::default()
+                },
+                None,
+            )?
+            .entries
+            .into_iter()
+            .filter_map(|e| match e {
+                UploadListEntry::Upload(u) => Some((u.key, u.upload_id)),
+                UploadListEntry::CommonPrefix(_) => None,
+            })
+            .collect();
+        if !unfinished.is_empty() && self.has_objects(name)? {
+            return Err(StorageError::BucketNotEmpty);
+        }
+        for (key, upload_id) in unfinished {
+            match self.abort_upload(name, &key, &upload_id) {
+                Ok(()) | Err(StorageError::NoSuchUpload) => {}
+                Err(e) => return Err(e),
+            }
+        }
         let _exclusive = self
             .inner
             .bucket_guard
@@ -159,17 +195,30 @@ impl Store {
         if self.inner.buckets.get(name.as_bytes())?.is_none() {
             return Err(StorageError::NoSuchBucket);
         }
-        if self
-            .inner
-            .objects
-            .scan_prefix(records::bucket_prefix(name))
-            .next()
-            .is_some()
-        {
+        if self.has_objects(name)? {
             return Err(StorageError::BucketNotEmpty);
         }
         self.inner.buckets.remove(name.as_bytes())?;
         Ok(())
+    }
+
+    fn has_objects(&self, bucket: &str) -> StorageResult<bool> {
+        match self
+            .inner
+            .objects
+            .scan_prefix(records::bucket_prefix(bucket))
+            .next()
+        {
+            Some(entry) => entry.map(|_| true).map_err(StorageError::from),
+            None => Ok(false),
+        }
+    }
+
+    fn bucket_guard_shared(&self) -> StorageResult<std::sync::RwLockReadGuard<'_, ()>> {
+        self.inner
+            .bucket_guard
+            .read()
+            .map_err(|_| StorageError::Corrupt("bucket lock poisoned".into()))
     }
 
     fn require_bucket(&self, name: &str) -> StorageResult<()> {
@@ -211,6 +260,33 @@ impl Store {
                 Ok(true)
             }
             None => Ok(false),
+        }
+    }
+
+    /// Replaces an object's tag set (compare-and-swap, so a concurrent overwrite is not undone).
+    pub fn set_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> StorageResult<()> {
+        self.require_bucket(bucket)?;
+        let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        loop {
+            let Some(current) = self.inner.objects.get(&tree_key)? else {
+                return Err(StorageError::NoSuchKey);
+            };
+            let mut meta: ObjectMeta = records::decode(&current)?;
+            meta.tags = tags.clone();
+            let updated = records::encode(&meta)?;
+            if self
+                .inner
+                .objects
+                .compare_and_swap(&tree_key, Some(current), Some(updated))?
+                .is_ok()
+            {
+                return Ok(());
+            }
         }
     }
 
@@ -274,7 +350,7 @@ impl Store {
     }
 
     /// Frees the given garbage segments that no reader holds; the others are freed by the last reader.
-    fn free_unread(&self, segments: &[Segment]) -> StorageResult<()> {
+    pub(super) fn free_unread(&self, segments: &[Segment]) -> StorageResult<()> {
         let unread: Vec<u64> = {
             let readers = self.lock_readers()?;
             segments
@@ -314,11 +390,7 @@ impl Store {
     ) -> StorageResult<()> {
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let value = records::encode(meta)?;
-        let _shared = self
-            .inner
-            .bucket_guard
-            .read()
-            .map_err(|_| StorageError::Corrupt("bucket lock poisoned".into()))?;
+        let _shared = self.bucket_guard_shared()?;
         let inner = &self.inner;
         let old = (
             &inner.buckets,
@@ -362,7 +434,7 @@ impl Store {
 }
 
 /// Inside a transaction: records the segments of a replaced or deleted object as garbage.
-fn mark_garbage(
+pub(super) fn mark_garbage(
     garbage: &TransactionalTree,
     old_value: &[u8],
 ) -> Result<(), ConflictableTransactionError<StorageError>> {

@@ -29,8 +29,11 @@ pub struct ContentHeaders {
 pub struct StoredChecksum {
     /// Upper-case algorithm name as S3 spells it: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`.
     pub algorithm: String,
-    /// Base64 of the digest.
+    /// Base64 of the digest (`...-N` for a composite multipart checksum).
     pub value: String,
+    /// A checksum of the part checksums (`COMPOSITE`) rather than of the bytes (`FULL_OBJECT`).
+    #[serde(default)]
+    pub composite: bool,
 }
 
 /// One run of object bytes in the `chunks` tree: chunks `(id, 0..)` of `chunk_size` bytes, the last
@@ -42,7 +45,7 @@ pub struct Segment {
     pub chunk_size: u32,
 }
 
-/// What the caller supplies for a new object; the store adds size, ETag and data.
+/// What the caller supplies for a new object; the store adds size and data.
 #[derive(Debug, Clone, Default)]
 pub struct NewObject {
     pub headers: ContentHeaders,
@@ -51,6 +54,7 @@ pub struct NewObject {
     pub checksum: Option<StoredChecksum>,
     /// ETag without quotes (hex MD5, or `hex-N` for multipart).
     pub etag: String,
+    pub tags: Vec<(String, String)>,
 }
 
 /// An object's record in the `objects` tree.
@@ -68,7 +72,82 @@ pub struct ObjectMeta {
     pub user_metadata: Vec<(String, String)>,
     #[serde(default)]
     pub checksum: Option<StoredChecksum>,
+    /// The object's bytes in order. For a multipart object, segment N-1 is part N.
     pub segments: Vec<Segment>,
+    /// Number of parts of a multipart object; 0 for a single PUT.
+    #[serde(default)]
+    pub parts_count: u32,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+impl ObjectMeta {
+    /// The byte range (end exclusive) of part `part_number` (1-based) of a multipart object.
+    pub fn part_range(&self, part_number: u32) -> Option<(u64, u64)> {
+        if part_number == 0 || part_number > self.parts_count {
+            return None;
+        }
+        let index = usize::try_from(part_number - 1).ok()?;
+        let start: u64 = self.segments.iter().take(index).map(|s| s.len).sum();
+        let segment = self.segments.get(index)?;
+        Some((start, start + segment.len))
+    }
+}
+
+/// A multipart upload in progress, in the `uploads` tree (key: bucket, 0, object key, 0, upload id),
+/// holding what CreateMultipartUpload said the final object should carry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UploadMeta {
+    pub initiated_ms: i64,
+    #[serde(default)]
+    pub headers: ContentHeaders,
+    #[serde(default)]
+    pub user_metadata: Vec<(String, String)>,
+    /// `CRC32`, `SHA256`, ... when the client asked for checksums.
+    #[serde(default)]
+    pub checksum_algorithm: Option<String>,
+    /// The final checksum is of the whole object rather than of the part checksums.
+    #[serde(default)]
+    pub checksum_full_object: bool,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+/// What the caller supplies for a new part; the store adds size and data.
+#[derive(Debug, Clone, Default)]
+pub struct NewPart {
+    /// Hex MD5 of the part.
+    pub etag: String,
+    /// Base64 checksum under the upload's algorithm, if it has one.
+    pub checksum: Option<String>,
+    pub last_modified_ms: i64,
+}
+
+/// One uploaded part, in the `parts` tree (key: upload id, part number).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PartMeta {
+    /// Hex MD5 of the part, without quotes.
+    pub etag: String,
+    pub size: u64,
+    pub last_modified_ms: i64,
+    pub segment: Segment,
+    #[serde(default)]
+    pub checksum: Option<String>,
+}
+
+/// The key of an upload in the `uploads` tree.
+pub fn upload_tree_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
+    let mut k = object_tree_key(bucket, key.as_bytes());
+    k.push(0);
+    k.extend_from_slice(upload_id.as_bytes());
+    k
+}
+
+/// The key of a part in the `parts` tree: upload id (fixed length) then big-endian part number.
+pub fn part_tree_key(upload_id: &str, part_number: u32) -> Vec<u8> {
+    let mut k = upload_id.as_bytes().to_vec();
+    k.extend_from_slice(&part_number.to_be_bytes());
+    k
 }
 
 /// The key of an object in the `objects` tree: bucket name, a 0 byte, object key. A bucket name never
@@ -157,12 +236,15 @@ mod tests {
             checksum: Some(StoredChecksum {
                 algorithm: "CRC32".into(),
                 value: "AAAAAA==".into(),
+                composite: false,
             }),
             segments: vec![Segment {
                 id: 7,
                 len: 3,
                 chunk_size: 131072,
             }],
+            parts_count: 0,
+            tags: vec![("t".into(), "1".into())],
         };
         let bytes = encode(&meta).expect("encodes");
         let back: ObjectMeta = decode(&bytes).expect("decodes");

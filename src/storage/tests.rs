@@ -314,3 +314,141 @@ fn buckets_do_not_see_each_others_keys() {
     assert!(page.entries.is_empty());
     assert!(store.object("b-2", "k").unwrap().is_none());
 }
+
+fn upload_meta() -> UploadMeta {
+    UploadMeta {
+        initiated_ms: 0,
+        headers: ContentHeaders::default(),
+        user_metadata: vec![],
+        checksum_algorithm: None,
+        checksum_full_object: false,
+        tags: vec![],
+    }
+}
+
+fn put_part(store: &Store, upload_id: &str, number: u32, body: &[u8]) -> PartMeta {
+    let mut w = store.begin_write().unwrap();
+    w.write(body).unwrap();
+    let new = NewPart {
+        etag: format!("etag{number}"),
+        checksum: None,
+        last_modified_ms: 0,
+    };
+    w.commit_part("b", "mp", upload_id, number, new).unwrap()
+}
+
+#[test]
+fn multipart_completion_stitches_parts_without_copying() {
+    let (_dir, store) = open_temp();
+    let id = store.create_upload("b", "mp", &upload_meta()).unwrap();
+    assert_eq!(id.len(), UPLOAD_ID_LEN);
+    put_part(&store, &id, 1, &body(CHUNK_SIZE + 5));
+    put_part(&store, &id, 2, b"old part two");
+    put_part(&store, &id, 2, b"part two");
+    put_part(&store, &id, 3, b"unused");
+    let chunks_before = store.chunk_count();
+    assert!(
+        store.object("b", "mp").unwrap().is_none(),
+        "invisible until complete"
+    );
+    let parts = vec![(1, "etag1".to_string()), (2, "etag2".to_string())];
+    let meta = store
+        .complete_upload(
+            "b",
+            "mp",
+            &id,
+            Completion {
+                parts: &parts,
+                etag: "x-2".into(),
+                checksum: None,
+                last_modified_ms: 0,
+            },
+        )
+        .unwrap();
+    assert_eq!(meta.parts_count, 2);
+    assert_eq!(
+        meta.part_range(2),
+        Some((CHUNK_SIZE as u64 + 5, CHUNK_SIZE as u64 + 13))
+    );
+    let mut expected = body(CHUNK_SIZE + 5);
+    expected.extend_from_slice(b"part two");
+    assert_eq!(read_all(&store, "mp"), expected);
+    assert_eq!(
+        store.chunk_count(),
+        chunks_before - 1,
+        "only the unused part was freed"
+    );
+    assert!(store.upload("b", "mp", &id).unwrap().is_none());
+    assert!(store.all_parts(&id).unwrap().is_empty());
+    assert_eq!(store.inner.garbage.len(), 0);
+    let stored = store.object("b", "mp").unwrap().unwrap();
+    assert_eq!(stored.part_range(2), meta.part_range(2));
+}
+
+#[test]
+fn abort_frees_every_part_and_late_parts_fail() {
+    let (_dir, store) = open_temp();
+    let id = store.create_upload("b", "mp", &upload_meta()).unwrap();
+    put_part(&store, &id, 1, &body(CHUNK_SIZE * 2));
+    store.abort_upload("b", "mp", &id).unwrap();
+    assert_eq!(store.chunk_count(), 0);
+    assert!(matches!(
+        store.abort_upload("b", "mp", &id),
+        Err(StorageError::NoSuchUpload)
+    ));
+    let mut w = store.begin_write().unwrap();
+    w.write(b"late").unwrap();
+    assert!(matches!(
+        w.commit_part("b", "mp", &id, 2, NewPart::default()),
+        Err(StorageError::NoSuchUpload)
+    ));
+    assert_eq!(store.chunk_count(), 0);
+}
+
+#[test]
+fn uploads_list_by_key_then_id() {
+    let (_dir, store) = open_temp();
+    let a1 = store.create_upload("b", "a", &upload_meta()).unwrap();
+    let a2 = store.create_upload("b", "a", &upload_meta()).unwrap();
+    let _c = store.create_upload("b", "dir/c", &upload_meta()).unwrap();
+    let q = ListQuery {
+        max_keys: 10,
+        delimiter: Some("/".into()),
+        ..Default::default()
+    };
+    let page = store.list_uploads("b", &q, None).unwrap();
+    let names: Vec<String> = page
+        .entries
+        .iter()
+        .map(|e| match e {
+            UploadListEntry::Upload(u) => format!("{}:{}", u.key, u.upload_id),
+            UploadListEntry::CommonPrefix(p) => p.clone(),
+        })
+        .collect();
+    let (first, second) = if a1 < a2 { (&a1, &a2) } else { (&a2, &a1) };
+    assert_eq!(
+        names,
+        [
+            format!("a:{first}"),
+            format!("a:{second}"),
+            "dir/".to_string()
+        ]
+    );
+    let q = ListQuery {
+        max_keys: 10,
+        start_after: Some("a".into()),
+        ..Default::default()
+    };
+    let after_key = store.list_uploads("b", &q, None).unwrap();
+    assert_eq!(
+        after_key.entries.len(),
+        1,
+        "key marker alone skips all uploads of that key"
+    );
+    let after_id = store.list_uploads("b", &q, Some(first)).unwrap();
+    assert_eq!(
+        after_id.entries.len(),
+        2,
+        "with an id marker only the earlier ones are skipped"
+    );
+}

@@ -1,0 +1,170 @@
+//! Object tagging: Put/Get/DeleteObjectTagging and the `x-amz-tagging` header of writes.
+
+use super::{require_bucket, xml_response, RequestContext};
+use crate::auth::body::RequestBody;
+use crate::error::S3Error;
+use crate::s3_error;
+use crate::xml;
+use actix_web::HttpResponse;
+use std::collections::HashSet;
+
+/// S3's limits on an object's tag set.
+const MAX_TAGS: usize = 10;
+const MAX_KEY_CHARS: usize = 128;
+const MAX_VALUE_CHARS: usize = 256;
+const MAX_TAGGING_BODY: usize = 64 * 1024;
+
+pub async fn handle_put_object_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let document = body.read_to_end(MAX_TAGGING_BODY).await?;
+    let tagging: xml::Tagging = xml::parse(&document)?;
+    let tags: Vec<(String, String)> = tagging
+        .tag_set
+        .tags
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
+    validate_tags(&tags)?;
+    ctx.store
+        .set_object_tags(bucket, key, tags)
+        .map_err(|e| S3Error::from(e).detail("Key", key))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+pub fn handle_get_object_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let meta = ctx
+        .store
+        .object(bucket, key)?
+        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    Ok(xml_response(xml::tagging(&meta.tags)))
+}
+
+pub async fn handle_delete_object_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    ctx.store
+        .set_object_tags(bucket, key, Vec::new())
+        .map_err(|e| S3Error::from(e).detail("Key", key))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The tags of `x-amz-tagging` (URL-query form, `k1=v1&k2=v2`), validated; none when absent.
+pub fn tags_from_header(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
+    match ctx.header("x-amz-tagging") {
+        None => Ok(Vec::new()),
+        Some(raw) => parse_tagging_header(raw),
+    }
+}
+
+pub fn parse_tagging_header(raw: &str) -> Result<Vec<(String, String)>, S3Error> {
+    let mut tags = Vec::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        tags.push((form_decode(k)?, form_decode(v)?));
+    }
+    validate_tags(&tags)?;
+    Ok(tags)
+}
+
+/// Query-string decoding as browsers and SDKs encode tag headers: `+` is a space.
+fn form_decode(s: &str) -> Result<String, S3Error> {
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| s3_error!(InvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
+}
+
+/// S3's tag-set rules: at most 10 tags, unique keys of 1..=128 characters, values up to 256.
+pub fn validate_tags(tags: &[(String, String)]) -> Result<(), S3Error> {
+    if tags.len() > MAX_TAGS {
+        return Err(s3_error!(
+            InvalidTag,
+            "Object tags cannot be greater than {MAX_TAGS}"
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (key, value) in tags {
+        let key_chars = key.chars().count();
+        if key_chars == 0 || key_chars > MAX_KEY_CHARS {
+            return Err(
+                s3_error!(InvalidTag, "The TagKey you have provided is invalid")
+                    .detail("TagKey", key),
+            );
+        }
+        if value.chars().count() > MAX_VALUE_CHARS {
+            return Err(
+                s3_error!(InvalidTag, "The TagValue you have provided is invalid")
+                    .detail("TagKey", key)
+                    .detail("TagValue", value),
+            );
+        }
+        if key.starts_with("aws:") {
+            return Err(
+                s3_error!(InvalidTag, "Your TagKey cannot be prefixed with aws:")
+                    .detail("TagKey", key),
+            );
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(
+                s3_error!(InvalidTag, "Cannot provide multiple Tags with the same key")
+                    .detail("TagKey", key),
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagging_header_decodes_like_a_query_string() {
+        let tags = parse_tagging_header("a=1&b%20c=d+e&empty=").unwrap();
+        assert_eq!(
+            tags,
+            vec![
+                ("a".into(), "1".into()),
+                ("b c".into(), "d e".into()),
+                ("empty".into(), "".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_tag_sets_are_invalid_tag() {
+        let many: Vec<_> = (0..11)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        let dup = vec![
+            ("k".to_string(), "1".to_string()),
+            ("k".to_string(), "2".to_string()),
+        ];
+        let long_key = vec![("k".repeat(129), String::new())];
+        let long_value = vec![("k".to_string(), "v".repeat(257))];
+        let reserved = vec![("aws:x".to_string(), String::new())];
+        for tags in [many, dup, long_key, long_value, reserved] {
+            assert_eq!(
+                validate_tags(&tags).unwrap_err().code.as_str(),
+                "InvalidTag"
+            );
+        }
+        assert!(validate_tags(&[("k".repeat(128), "v".repeat(256))]).is_ok());
+    }
+}
