@@ -17,6 +17,8 @@ pub enum StorageError {
     Corrupt(String),
     /// The disk has no room left.
     DiskFull,
+    /// A segment file could not be written or read.
+    Io(std::io::Error),
 }
 
 impl StorageError {
@@ -33,6 +35,16 @@ impl From<sled::Error> for StorageError {
             StorageError::DiskFull
         } else {
             StorageError::Db(err)
+        }
+    }
+}
+
+impl From<std::io::Error> for StorageError {
+    fn from(err: std::io::Error) -> Self {
+        if err.raw_os_error() == Some(28) || err.kind() == std::io::ErrorKind::StorageFull {
+            StorageError::DiskFull
+        } else {
+            StorageError::Io(err)
         }
     }
 }
@@ -58,6 +70,7 @@ impl fmt::Display for StorageError {
             StorageError::Db(e) => write!(f, "database error: {e}"),
             StorageError::Corrupt(what) => write!(f, "corrupt record: {what}"),
             StorageError::DiskFull => write!(f, "disk full"),
+            StorageError::Io(e) => write!(f, "segment file I/O error: {e}"),
         }
     }
 }

@@ -36,11 +36,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
-/// Bytes per stored chunk. Chosen with `SEGMENT_SIZE`: sled writes a page larger than a quarter
-/// segment as a separate "blob" file that its flush never fsyncs, and a leaf holds up to ~17 chunks,
-/// so 17 x 128 KiB stays well under 16 MiB / 4 and every chunk lives in sled's fsynced log.
-pub const CHUNK_SIZE: usize = 128 * 1024;
-const SEGMENT_SIZE: usize = 16 * 1024 * 1024;
+pub use data::{INLINE_LIMIT, READ_SIZE};
+
+/// sled's log segment size. sled writes a page larger than a quarter segment as a separate "blob"
+/// file that its flush never fsyncs; a leaf holds up to ~17 values, so 17 inline segments of
+/// `INLINE_LIMIT` must stay under a quarter of this for every byte to live in the fsynced log.
+const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
@@ -57,6 +58,8 @@ struct Inner {
     parts: sled::Tree,
     incomplete: sled::Tree,
     garbage: sled::Tree,
+    /// Where file segments live.
+    segments_dir: std::path::PathBuf,
     commit: GroupCommit,
     /// How many readers stream each segment right now. A plain mutex: it is held only for a metadata
     /// lookup or a counter change, never across I/O of object data or an await.
@@ -76,6 +79,8 @@ impl Store {
             .segment_size(SEGMENT_SIZE)
             .open()?;
         let commit = GroupCommit::start(db.clone())?;
+        let segments_dir = dir.join("segments");
+        data::prepare_segment_dirs(&segments_dir)?;
         let store = Store {
             inner: Arc::new(Inner {
                 buckets: db.open_tree("buckets")?,
@@ -85,6 +90,7 @@ impl Store {
                 parts: db.open_tree("parts")?,
                 incomplete: db.open_tree("incomplete")?,
                 garbage: db.open_tree("garbage")?,
+                segments_dir,
                 db,
                 commit,
                 readers: Mutex::new(HashMap::new()),
@@ -112,7 +118,7 @@ impl Store {
             for entry in tree.iter() {
                 let (id_bytes, _) = entry?;
                 let id = segment_id_from(&id_bytes)?;
-                self.remove_chunks(id)?;
+                self.remove_segment_data(id)?;
                 tree.remove(&id_bytes)?;
                 freed += 1;
             }
@@ -366,17 +372,22 @@ impl Store {
     }
 
     fn free_segment(&self, id: u64) -> StorageResult<()> {
-        self.remove_chunks(id)?;
+        self.remove_segment_data(id)?;
         self.inner.garbage.remove(id.to_be_bytes())?;
         Ok(())
     }
 
-    fn remove_chunks(&self, id: u64) -> StorageResult<()> {
+    /// Deletes a segment's bytes, wherever they are (inline chunks or file).
+    fn remove_segment_data(&self, id: u64) -> StorageResult<()> {
         for entry in self.inner.chunks.scan_prefix(id.to_be_bytes()) {
             let (k, _) = entry?;
             self.inner.chunks.remove(k)?;
         }
-        Ok(())
+        match std::fs::remove_file(data::segment_path(&self.inner.segments_dir, id)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Makes `meta` the object at `bucket/key` in one transaction: the segments stop being
@@ -427,9 +438,21 @@ impl Store {
         list::list(&self.inner.objects, bucket, query)
     }
 
+    /// Segments holding data: inline chunks plus segment files.
     #[cfg(test)]
     fn chunk_count(&self) -> usize {
-        self.inner.chunks.len()
+        let files: usize = std::fs::read_dir(&self.inner.segments_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|shard| {
+                std::fs::read_dir(shard.path())
+                    .into_iter()
+                    .flatten()
+                    .count()
+            })
+            .sum();
+        self.inner.chunks.len() + files
     }
 }
 

@@ -36,13 +36,14 @@ pub struct StoredChecksum {
     pub composite: bool,
 }
 
-/// One run of object bytes in the `chunks` tree: chunks `(id, 0..)` of `chunk_size` bytes, the last
-/// one possibly shorter. A plain PUT writes one segment; a multipart object is a list of them.
+/// One run of object bytes: inline as chunk `(id, 0)` of the `chunks` tree, or the file
+/// `segments/xx/<id>`. A plain PUT writes one segment; a multipart object is a list of them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Segment {
     pub id: u64,
     pub len: u64,
-    pub chunk_size: u32,
+    #[serde(default)]
+    pub in_file: bool,
 }
 
 /// What the caller supplies for a new object; the store adds size and data.
@@ -241,7 +242,7 @@ mod tests {
             segments: vec![Segment {
                 id: 7,
                 len: 3,
-                chunk_size: 131072,
+                in_file: true,
             }],
             parts_count: 0,
             tags: vec![("t".into(), "1".into())],

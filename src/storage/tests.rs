@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Large enough to go to a segment file and to take several reads.
+const CHUNK_SIZE: usize = READ_SIZE;
+
 fn open_temp() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), 8 * 1024 * 1024).expect("open");
@@ -47,7 +50,7 @@ fn writes_read_back_across_chunk_boundaries() {
     let meta = put(&store, "k", &data);
     assert_eq!(meta.size, data.len() as u64);
     assert_eq!(read_all(&store, "k"), data);
-    assert_eq!(store.chunk_count(), 3);
+    assert_eq!(store.chunk_count(), 1, "one segment file");
 }
 
 #[test]
@@ -66,6 +69,20 @@ fn ranges_read_only_what_is_asked() {
 }
 
 #[test]
+fn small_objects_stay_inline_and_large_ones_get_a_file() {
+    let (_dir, store) = open_temp();
+    let small = body(INLINE_LIMIT);
+    let large = body(INLINE_LIMIT + 1);
+    let small_meta = put(&store, "small", &small);
+    let large_meta = put(&store, "large", &large);
+    assert!(!small_meta.segments[0].in_file);
+    assert!(large_meta.segments[0].in_file);
+    assert_eq!(read_all(&store, "small"), small);
+    assert_eq!(read_all(&store, "large"), large);
+    assert_eq!(store.inner.chunks.len(), 1);
+}
+
+#[test]
 fn empty_objects_have_no_chunks() {
     let (_dir, store) = open_temp();
     let meta = put(&store, "empty", b"");
@@ -79,9 +96,13 @@ fn empty_objects_have_no_chunks() {
 fn overwrite_and_delete_free_old_chunks() {
     let (_dir, store) = open_temp();
     put(&store, "k", &body(CHUNK_SIZE + 1));
-    assert_eq!(store.chunk_count(), 2);
-    put(&store, "k", &body(10));
     assert_eq!(store.chunk_count(), 1);
+    put(&store, "k", &body(10));
+    assert_eq!(
+        store.chunk_count(),
+        1,
+        "the file went, an inline chunk came"
+    );
     assert!(store.delete_object("b", "k").unwrap());
     assert_eq!(store.chunk_count(), 0);
     assert!(!store.delete_object("b", "k").unwrap());
@@ -114,13 +135,9 @@ fn a_reader_keeps_the_old_data_until_it_is_done() {
         out.extend_from_slice(&chunk);
     }
     assert_eq!(out, old);
-    assert_eq!(store.chunk_count(), 3, "old chunks pinned while read");
+    assert_eq!(store.chunk_count(), 2, "old data pinned while read");
     drop(reader);
-    assert_eq!(
-        store.chunk_count(),
-        1,
-        "old chunks freed by the last reader"
-    );
+    assert_eq!(store.chunk_count(), 1, "old data freed by the last reader");
     assert_eq!(read_all(&store, "k"), b"new");
 }
 
