@@ -220,27 +220,30 @@ trait Check<T> {
 }
 
 impl<T, E: std::error::Error> Check<T> for Result<T, E> {
+    #[track_caller]
     fn check(self, what: &str) -> T {
-        self.unwrap_or_else(|e| panic!("{what} failed: {}", DisplayErrorContext(&e)))
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("{what} failed: {}", DisplayErrorContext(&e)),
+        }
     }
 }
 
 /// The S3 error code of a call that must fail.
+#[track_caller]
 fn error_code<T: Debug, E: ProvideErrorMetadata + std::error::Error>(
     result: Result<T, E>,
     what: &str,
 ) -> String {
     match result {
         Ok(output) => panic!("{what} succeeded but must fail: {output:?}"),
-        Err(e) => e
-            .code()
-            .unwrap_or_else(|| {
-                panic!(
-                    "{what} failed without an S3 code: {}",
-                    DisplayErrorContext(&e)
-                )
-            })
-            .to_string(),
+        Err(e) => match e.code() {
+            Some(code) => code.to_string(),
+            None => panic!(
+                "{what} failed without an S3 code: {}",
+                DisplayErrorContext(&e)
+            ),
+        },
     }
 }
 
@@ -834,7 +837,9 @@ async fn copy_object_within_and_across_buckets() {
             .send()
             .await
             .check(&format!("copy_object to {bucket}/{key}"));
-        let result = copied.copy_object_result().expect("CopyObjectResult");
+        let Some(result) = copied.copy_object_result() else {
+            panic!("copy_object to {bucket}/{key} returned no CopyObjectResult: {copied:?}");
+        };
         assert_eq!(result.e_tag(), Some(md5_etag(&data).as_str()), "copy ETag");
         assert!(result.last_modified().is_some(), "copy has no LastModified");
 
