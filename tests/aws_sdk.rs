@@ -9,7 +9,7 @@
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
     ChecksumMode, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier,
 };
@@ -195,10 +195,16 @@ fn health_status(addr: SocketAddr) -> Option<u16> {
 fn keep_loopback_off_proxies() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let proxied = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]
-            .iter()
-            .chain(&["ALL_PROXY", "all_proxy"])
-            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        let proxied = [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
         if proxied {
             for name in ["NO_PROXY", "no_proxy"] {
                 let current = std::env::var(name).unwrap_or_default();
@@ -466,13 +472,21 @@ async fn put_get_head_with_default_checksums() {
     let body = got.body.collect().await.check("reading small").into_bytes();
     assert_eq!(&body[..], &small[..]);
 
-    // A ~3 MiB body: several aws-chunked chunks.
+    // A ~3 MiB file. A streaming body makes the SDK send aws-chunked with the CRC32 as a trailer
+    // (an in-memory body, as above, gets the CRC32 as a header).
     let large = pattern(3 * MIB + 12_345, 7);
+    let files = tempfile::tempdir().expect("temp dir");
+    let path = files.path().join("large.bin");
+    std::fs::write(&path, &large).expect("write the large file");
     let put = client
         .put_object()
         .bucket(&bucket)
         .key("blobs/large.bin")
-        .body(ByteStream::from(large.clone()))
+        .body(
+            ByteStream::from_path(&path)
+                .await
+                .check("ByteStream::from_path"),
+        )
         .send()
         .await
         .check("put_object large");
@@ -643,15 +657,30 @@ async fn multipart_upload_complete_and_abort() {
     let upload_id = created.upload_id().expect("an UploadId").to_string();
 
     let mut completed = Vec::new();
+    // Part 2 streams from a file (aws-chunked, CRC32 trailer); parts 1 and 3 are in memory.
+    let files = tempfile::tempdir().expect("temp dir");
+    let path = files.path().join("upload.bin");
+    std::fs::write(&path, parts.concat()).expect("write the upload file");
     for (i, data) in parts.iter().enumerate() {
         let number = i as i32 + 1;
+        let body = if number == 2 {
+            ByteStream::read_from()
+                .path(&path)
+                .offset(parts[0].len() as u64)
+                .length(Length::Exact(data.len() as u64))
+                .build()
+                .await
+                .check("ByteStream::read_from part 2")
+        } else {
+            ByteStream::from(data.clone())
+        };
         let out = client
             .upload_part()
             .bucket(&bucket)
             .key(key)
             .upload_id(&upload_id)
             .part_number(number)
-            .body(ByteStream::from(data.clone()))
+            .body(body)
             .send()
             .await
             .check(&format!("upload_part {number}"));
