@@ -1121,6 +1121,7 @@ async fn error_codes() {
     );
     assert!(err.as_service_error().is_some_and(|e| e.is_no_such_key()));
 
+    // minis3 answers as S3 does outside us-east-1 (where S3 itself answers 200 for legacy reasons).
     let code = error_code(
         client.create_bucket().bucket(&bucket).send().await,
         "create_bucket of an existing bucket",
