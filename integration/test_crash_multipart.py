@@ -46,6 +46,7 @@ def test_upload_in_progress_across_sigkill(tmp_path):
         assert s3.get_object(Bucket=bucket, Key="before")["Body"].read() == b"written before the upload"
         listed = [(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
         expect_client_error(s3.head_object, "404", 404, Bucket=bucket, Key=key)
+        print(f"after SIGKILL the upload was {'kept' if listed else 'gone'}")
         if listed:
             # Kept: then wholly, with both acknowledged parts exactly as sent.
             assert listed == [(key, upload_id)]
@@ -94,11 +95,15 @@ def test_upload_in_progress_across_sigkill(tmp_path):
 
 
 ROUND_PARTS = 4  # of 5 MiB: 20 MiB a round
-ROUNDS = 6
+ROUNDS = 12
 SETTLE_SECONDS = 10.0
 
 
 def test_aborted_uploads_free_their_space(tmp_path):
+    """sled's files do not shrink and it reuses freed space lazily, so the measure is relative:
+    after ROUNDS uploads of 20 MiB, each aborted, the data dir must stay under 3x its size after
+    the first round. (Measured: aborting plateaus near 1.5x; leaving the same uploads open grows
+    by ~30 MiB a round, past 5x by the twelfth.)"""
     srv = Server(tmp_path / "data").start()
     try:
         s3 = s3_client(srv.url)
@@ -106,8 +111,6 @@ def test_aborted_uploads_free_their_space(tmp_path):
         s3.create_bucket(Bucket=bucket)
         keeper = os.urandom(5 * MiB)
         s3.put_object(Bucket=bucket, Key="keeper", Body=keeper)
-        round_bytes = ROUND_PARTS * 5 * MiB
-        baseline = disk_usage(srv.data_dir)
 
         usage = []
         for r in range(ROUNDS):
@@ -116,18 +119,18 @@ def test_aborted_uploads_free_their_space(tmp_path):
             for n in range(1, ROUND_PARTS + 1):
                 s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=os.urandom(5 * MiB))
             s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-            usage.append(disk_usage(srv.data_dir) - baseline)
+            usage.append(disk_usage(srv.data_dir))
 
-        # ROUNDS x 20 MiB went in and were aborted; kept, they would be 120 MiB. Freed space may
-        # be reused a little later than the abort, so allow a bounded settling time.
-        bound = 3 * round_bytes
+        # Freed space may be reused a little after the abort: allow a bounded settling time.
+        bound = 3 * usage[0]
         deadline = time.monotonic() + SETTLE_SECONDS
         while usage[-1] >= bound and time.monotonic() < deadline:
             time.sleep(0.5)
-            usage.append(disk_usage(srv.data_dir) - baseline)
+            usage.append(disk_usage(srv.data_dir))
         assert usage[-1] < bound, (
-            f"data dir grew by {usage[-1] / MiB:.1f} MiB over {ROUNDS} aborted uploads of "
-            f"{round_bytes / MiB:.0f} MiB (growth after each: {[round(u / MiB, 1) for u in usage]} MiB)"
+            f"data dir grew to {usage[-1] / MiB:.1f} MiB over {ROUNDS} aborted uploads of 20 MiB, "
+            f"over 3x its {usage[0] / MiB:.1f} MiB after the first (after each round: "
+            f"{[round(u / MiB, 1) for u in usage]} MiB)"
         )
 
         assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
