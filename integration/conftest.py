@@ -21,8 +21,9 @@ _ISOLATION_DIR = tempfile.TemporaryDirectory(prefix="minis3-aws-home-")
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "minis3_only: checks minis3's own behaviour (auth, health, restart, flags) that moto, the "
-        "developer's stand-in, does not emulate; deselected only by a developer's moto loop",
+        "minis3_only: checks behaviour that moto, the developer's stand-in, does not emulate "
+        "(minis3's own auth, health, restart and flags, and S3 details moto gets wrong); "
+        "deselected only by a developer's moto loop",
     )
     # Nothing from the developer's AWS setup may leak into boto3 or the CLI: no profile,
     # endpoint, region or credential variables, and empty config/credentials files.

@@ -2,7 +2,8 @@
 
 Owns: `Server` (one minis3 process on a free port with its own data dir, stdout/stderr drained
 by threads), the boto3 client factory, the aws CLI runner, raw SigV4-signed `requests` calls
-(for what boto3 cannot be made to send), and S3 XML parsing. No tests live here.
+(for what boto3 cannot be made to send, including aws-chunked bodies), S3 XML parsing, and
+the digests S3 reports (single and multipart ETags, checksums). No tests live here.
 
 `MINIS3_TEST_TARGET=moto` is a developer-only switch: it makes `start_server` run moto's
 server instead, to debug the client side of the suite before minis3 exists. The harness
@@ -12,9 +13,11 @@ server instead, to debug the client side of the suite before minis3 exists. The 
 from __future__ import annotations
 
 import atexit
+import base64
 import collections
 import datetime
 import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -25,6 +28,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -43,6 +47,8 @@ S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
 HTTP_TIMEOUT = 30.0
+
+MiB = 1024 * 1024
 
 URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
@@ -172,6 +178,13 @@ class Server:
             self.proc.wait(5)
             raise AssertionError(f"server did not exit within {STOP_TIMEOUT}s of signal {sig}; killed")
 
+    def kill(self) -> int:
+        """SIGKILL: no shutdown code runs, as in a crash or power cut. Returns the exit status."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.kill()
+        return self.proc.wait(STOP_TIMEOUT)
+
     def _drain_stdout(self, first_line: threading.Event) -> None:
         for raw in self.proc.stdout:
             self.stdout_lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
@@ -199,9 +212,62 @@ def _kill_leftover_servers() -> None:
             server.proc.kill()
 
 
+def disk_usage(root: Path) -> int:
+    """Bytes allocated to the files under `root` (st_blocks, so sparse files count what they use)."""
+    total = 0
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+            except FileNotFoundError:  # removed while we walked
+                pass
+    return total
+
+
+# -- digests S3 reports --------------------------------------------------------------------------
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def crc32_b64(data: bytes) -> str:
+    """The value of `x-amz-checksum-crc32`: the big-endian CRC32, base64."""
+    return b64(zlib.crc32(data).to_bytes(4, "big"))
+
+
+def sha256_b64(data: bytes) -> str:
+    return b64(hashlib.sha256(data).digest())
+
+
 def md5_etag(data: bytes) -> str:
     """The ETag S3 gives a single-part object: its MD5 in hex, quoted."""
     return f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def multipart_etag(parts: list[bytes]) -> str:
+    """The ETag of a completed multipart upload of `parts`: the MD5 of the parts' binary MD5s,
+    then `-<number of parts>`, quoted."""
+    digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+    return f'"{digest}-{len(parts)}"'
+
+
+def split_parts(data: bytes, size: int) -> list[bytes]:
+    """`data` cut into parts of `size` bytes as the SDKs cut a file, the last part smaller."""
+    return [data[at : at + size] for at in range(0, len(data), size)] or [b""]
+
+
+def composite_checksum(algorithm: str, parts: list[bytes]) -> str:
+    """A COMPOSITE multipart checksum: base64 of the algorithm over the concatenated binary part
+    checksums, then `-<number of parts>`. `algorithm` is 'SHA256' or 'CRC32'."""
+    if algorithm == "SHA256":
+        digest = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    elif algorithm == "CRC32":
+        joined = b"".join(zlib.crc32(p).to_bytes(4, "big") for p in parts)
+        digest = zlib.crc32(joined).to_bytes(4, "big")
+    else:
+        raise ValueError(f"no composite checksum helper for {algorithm}")
+    return f"{b64(digest)}-{len(parts)}"
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -307,6 +373,62 @@ def signed_request(
     return resp, signer
 
 
+def aws_chunked_with_crc32_trailer(body: bytes, chunk_size: int):
+    """The unsigned aws-chunked encoding botocore's AwsChunkedWrapper produces: sized chunks, then
+    a zero chunk carrying the checksum trailer. Send with content_sha256=
+    STREAMING-UNSIGNED-PAYLOAD-TRAILER."""
+    for at in range(0, len(body), chunk_size):
+        chunk = body[at : at + chunk_size]
+        yield b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    yield b"0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % crc32_b64(body).encode()
+
+
+def _hmac(key: bytes, msg: str) -> bytes:
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def signed_streaming_request(
+    method: str,
+    url: str,
+    body: bytes,
+    chunk_size: int,
+    *,
+    headers: dict | None = None,
+    secret_key: str = SECRET_KEY,
+):
+    """Send `body` as STREAMING-AWS4-HMAC-SHA256-PAYLOAD, the signed aws-chunked encoding the
+    Java and .NET SDKs use: every chunk signed, chained from the request's own signature."""
+    n_chunks = -(-len(body) // chunk_size)
+    sizes = [min(chunk_size, len(body) - i * chunk_size) for i in range(n_chunks)] + [0]
+    sig_line = len(";chunk-signature=") + 64 + 2  # + CRLF
+    encoded_len = sum(len(b"%x" % n) + sig_line + n + 2 for n in sizes)
+    all_headers = {
+        "Content-Encoding": "aws-chunked",
+        "X-Amz-Decoded-Content-Length": str(len(body)),
+        "Content-Length": str(encoded_len),
+        **(headers or {}),
+    }
+    req = AWSRequest(method=method, url=url, data=b"", headers=all_headers)
+    signer = _Signer(Credentials(ACCESS_KEY, secret_key), REGION, None, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+    signer.add_auth(req)
+    out_headers = dict(req.headers.items())
+    previous = out_headers["Authorization"].rsplit("Signature=", 1)[1]
+    _, amz_date, scope, _ = signer.last_string_to_sign.split("\n")
+    date, region, service, _ = scope.split("/")
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret_key).encode(), date), region), service), "aws4_request")
+    empty_hash = hashlib.sha256(b"").hexdigest()
+    encoded = bytearray()
+    for i, n in enumerate(sizes):
+        chunk = body[i * chunk_size : i * chunk_size + n]
+        to_sign = "\n".join(
+            ["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous, empty_hash, hashlib.sha256(chunk).hexdigest()]
+        )
+        previous = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        encoded += b"%x;chunk-signature=%s\r\n%s\r\n" % (n, previous.encode(), chunk)
+    assert len(encoded) == encoded_len
+    return requests.request(method, url, data=bytes(encoded), headers=out_headers, timeout=HTTP_TIMEOUT)
+
+
 def s3_error(resp) -> dict:
     """The fields of an S3 XML error body, e.g. {'Code': 'NoSuchKey', 'Message': ...}."""
     assert resp.content, f"expected an XML error body, got an empty one (HTTP {resp.status_code})"
@@ -372,6 +494,25 @@ class AwsCli:
                 f"{' '.join(cmd)} exited {p.returncode}\n--- stdout ---\n{p.stdout_text}\n--- stderr ---\n{p.stderr_text}"
             )
         return p
+
+
+def lines_starting(stdout: str, word: str) -> list[str]:
+    """The lines of a CLI's output that start with `word` (e.g. 'upload: ')."""
+    return [line for line in stdout.splitlines() if line.startswith(word)]
+
+
+def read_tree(root: Path) -> dict:
+    """{relative posix path: bytes} of every file under `root`."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def write_tree(root: Path, files: dict) -> None:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def expect_client_error(call, code: str, status: int, **kwargs):

@@ -1,16 +1,15 @@
 """The real `aws` CLI against the server: mb/rb, cp up and down, ls, sync (up, no-op, changed,
 --delete, down), presign, rm --recursive and a few s3api calls. Files stay under the CLI's
-8 MiB multipart threshold (multipart is not part of this server yet)."""
+8 MiB multipart threshold: multipart transfers, mv and large trees are test_transfer.py's."""
 
 import hashlib
 import json
 import os
-from pathlib import Path
 
 import pytest
 import requests
 
-from support import bucket_name, expect_client_error, md5_etag
+from support import bucket_name, expect_client_error, lines_starting, md5_etag, read_tree, write_tree
 
 
 def ls_entries(stdout: str):
@@ -25,23 +24,6 @@ def ls_entries(stdout: str):
         else:
             objects.append((int(parts[2]), parts[3]))
     return objects, dirs
-
-
-def read_tree(root: Path) -> dict:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
-def write_tree(root: Path, files: dict) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
-def lines_starting(stdout: str, word: str):
-    return [line for line in stdout.splitlines() if line.startswith(word)]
 
 
 def test_mb_ls_rb(cli, s3):

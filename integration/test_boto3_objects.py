@@ -2,27 +2,26 @@
 ranges, conditional requests, response-* overrides, deletes, versioning views, digests and
 checksums."""
 
-import base64
 import datetime
 import gzip
 import hashlib
-import zlib
 from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 import requests
 
-from support import bucket_name, expect_client_error, key_path, md5_etag, signed_request
+from support import (
+    aws_chunked_with_crc32_trailer,
+    b64,
+    bucket_name,
+    crc32_b64,
+    expect_client_error,
+    key_path,
+    md5_etag,
+    signed_request,
+)
 
 UTC = datetime.timezone.utc
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-def crc32_b64(data: bytes) -> str:
-    return b64(zlib.crc32(data).to_bytes(4, "big"))
 
 
 def headers_of(resp) -> dict:
@@ -490,15 +489,6 @@ def test_wrong_checksum_is_bad_digest_and_stores_nothing(s3, bucket):
         ChecksumCRC32=crc32_b64(b"another body"),
     )
     expect_client_error(s3.head_object, "404", 404, Bucket=bucket, Key="c")
-
-
-def aws_chunked_with_crc32_trailer(body: bytes, chunk_size: int):
-    """The unsigned aws-chunked encoding botocore's AwsChunkedWrapper produces: sized chunks, then
-    a zero chunk carrying the checksum trailer."""
-    for at in range(0, len(body), chunk_size):
-        chunk = body[at : at + chunk_size]
-        yield b"%x\r\n%s\r\n" % (len(chunk), chunk)
-    yield b"0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % crc32_b64(body).encode()
 
 
 def test_crc32_in_aws_chunked_trailer(server, s3, bucket):
