@@ -91,11 +91,8 @@ def test_cli_sync_rm_of_2000_files(cli, s3, bucket, tmp_path):
     tree = small_tree()
     src = tmp_path / "src"
     write_tree(src, tree)
-    # Dated an hour back, so whether an unchanged file looks newer than its object never depends
-    # on which second the upload fell in (fresh files are test_awscli.py's sync test's concern).
-    an_hour_ago = time.time() - 3600
-    for rel in tree:
-        os.utime(src / rel, (an_hour_ago, an_hour_ago))
+    # Freshly written, as a user's files are: their sub-second mtimes must never look newer than
+    # the objects uploaded from them.
     target = f"s3://{bucket}/tree"
 
     started = time.monotonic()
