@@ -349,10 +349,7 @@ impl Store {
                 }
             }
         }
-        for id in to_free {
-            self.free_segment(id)?;
-        }
-        Ok(())
+        self.free_segments(&to_free)
     }
 
     /// Frees the given garbage segments that no reader holds; the others are freed by the last reader.
@@ -365,15 +362,24 @@ impl Store {
                 .filter(|id| !readers.contains_key(id))
                 .collect()
         };
-        for id in unread {
-            self.free_segment(id)?;
-        }
-        Ok(())
+        self.free_segments(&unread)
     }
 
-    fn free_segment(&self, id: u64) -> StorageResult<()> {
-        self.remove_segment_data(id)?;
-        self.inner.garbage.remove(id.to_be_bytes())?;
+    /// Frees garbage segments. Inline chunks can go at once: sled's log is ordered, so their
+    /// removal never survives a crash without the change that made them garbage. A file is
+    /// outside that order, so it is unlinked only once that change is durable; otherwise a crash
+    /// could bring back a record naming a deleted file.
+    fn free_segments(&self, ids: &[u64]) -> StorageResult<()> {
+        let has_file = ids
+            .iter()
+            .any(|id| data::segment_path(&self.inner.segments_dir, *id).exists());
+        if has_file {
+            self.inner.db.flush()?;
+        }
+        for id in ids {
+            self.remove_segment_data(*id)?;
+            self.inner.garbage.remove(id.to_be_bytes())?;
+        }
         Ok(())
     }
 
