@@ -1,10 +1,9 @@
-//! Who sent a request and what its signature promises about the body (SigV4 header, presigned query, aws-chunked).
+//! Who sent a request and what its signature promises about the body.
 //!
-//! INTERFACE CONTRACT (the server depends on exactly these items; implementation in submodules):
-//! - `AuthConfig`, `RequestParts`, `Identity`, `Authenticated`, `PayloadMode`, `ChunkSigning`
-//! - `authenticate(&RequestParts, &AuthConfig, SystemTime) -> Result<Authenticated, S3Error>`
-//! - `body::RequestBody` (decodes/verifies the body stream according to `PayloadMode`)
-//! - `sigv4::presign_url(...)` and `sigv4::sign_request_headers(...)` (a signer for tests and CLIs)
+//! - `sigv4`: SigV4 in the Authorization header and presigned queries, plus a signer (tests, CLIs);
+//! - `sigv2`: the older SigV2 header and presigned queries (AWS CLI v1's `s3 presign`);
+//! - `chunked`: aws-chunked framing, chunk and trailer signatures;
+//! - `body`: the request body as handlers read it, decoded and verified per [`PayloadMode`].
 
 pub mod body;
 pub mod chunked;
