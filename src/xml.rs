@@ -220,18 +220,31 @@ pub struct ObjectEntry<'a> {
     /// ETag without quotes.
     pub etag: &'a str,
     pub size: u64,
-    pub checksum_algorithm: Option<&'a str>,
+    /// The checksum algorithm, and whether the checksum is COMPOSITE rather than FULL_OBJECT.
+    pub checksum: Option<(&'a str, bool)>,
     pub owner: Option<&'a Owner<'a>>,
 }
 
 impl XmlWriter {
-    fn object_fields(&mut self, o: &ObjectEntry<'_>) {
+    /// The fields of `Contents` (or, as a version, of `Version`, which adds its id after the key).
+    fn object_fields(&mut self, o: &ObjectEntry<'_>, as_version: bool) {
         self.text_element("Key", &o.key);
+        if as_version {
+            self.text_element("VersionId", "null");
+            self.text_element("IsLatest", "true");
+        }
         self.text_element("LastModified", &o.last_modified);
         self.text_element("ETag", &format!("\"{}\"", o.etag));
-        if let Some(alg) = o.checksum_algorithm {
+        if let Some((alg, composite)) = o.checksum {
             self.text_element("ChecksumAlgorithm", alg);
-            self.text_element("ChecksumType", "FULL_OBJECT");
+            self.text_element(
+                "ChecksumType",
+                if composite {
+                    "COMPOSITE"
+                } else {
+                    "FULL_OBJECT"
+                },
+            );
         }
         self.text_element("Size", &o.size.to_string());
     }
@@ -306,7 +319,7 @@ pub fn list_bucket_result(list: &ListCommon<'_>, flavour: &ListFlavour) -> Strin
     );
     for o in &list.objects {
         w.open("Contents");
-        w.object_fields(o);
+        w.object_fields(o, false);
         if let Some(owner) = o.owner {
             w.owner("Owner", owner);
         }
@@ -344,16 +357,7 @@ pub fn list_versions_result(
     );
     for o in &list.objects {
         w.open("Version");
-        w.text_element("Key", &o.key);
-        w.text_element("VersionId", "null");
-        w.text_element("IsLatest", "true");
-        w.text_element("LastModified", &o.last_modified);
-        w.text_element("ETag", &format!("\"{}\"", o.etag));
-        if let Some(alg) = o.checksum_algorithm {
-            w.text_element("ChecksumAlgorithm", alg);
-            w.text_element("ChecksumType", "FULL_OBJECT");
-        }
-        w.text_element("Size", &o.size.to_string());
+        w.object_fields(o, true);
         w.text_element("StorageClass", "STANDARD");
         if let Some(owner) = o.owner {
             w.owner("Owner", owner);
@@ -697,7 +701,7 @@ mod tests {
                 last_modified: "2009-10-12T17:50:30.000Z".into(),
                 etag: "abc",
                 size: 5,
-                checksum_algorithm: None,
+                checksum: None,
                 owner: Some(&owner),
             }],
             common_prefixes: vec!["p/d/".into()],
@@ -793,5 +797,33 @@ mod tests {
              xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key>\
              <UploadId>u1</UploadId></InitiateMultipartUploadResult>"
         );
+    }
+
+    #[test]
+    fn versions_carry_null_ids_and_composite_checksum_types() {
+        let list = ListCommon {
+            bucket: "b",
+            prefix: String::new(),
+            delimiter: None,
+            max_keys: 1000,
+            encoding_type: None,
+            is_truncated: false,
+            objects: vec![ObjectEntry {
+                key: "k".into(),
+                last_modified: "2009-10-12T17:50:30.000Z".into(),
+                etag: "e-2",
+                size: 1,
+                checksum: Some(("CRC32", true)),
+                owner: None,
+            }],
+            common_prefixes: vec![],
+        };
+        let doc = list_versions_result(&list, "", "", None);
+        assert!(doc.contains(
+            "<Version><Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>\
+             <LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;e-2&quot;</ETag>\
+             <ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>\
+             <Size>1</Size><StorageClass>STANDARD</StorageClass></Version>"
+        ));
     }
 }

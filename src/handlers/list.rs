@@ -134,7 +134,10 @@ fn list_common<'a>(
                 last_modified: timefmt::iso8601_ms(meta.last_modified_ms),
                 etag: &meta.etag,
                 size: meta.size,
-                checksum_algorithm: meta.checksum.as_ref().map(|c| c.algorithm.as_str()),
+                checksum: meta
+                    .checksum
+                    .as_ref()
+                    .map(|c| (c.algorithm.as_str(), c.composite)),
                 owner,
             }),
             ListEntry::CommonPrefix(prefix) => common_prefixes.push(encode_if(url, prefix)),
