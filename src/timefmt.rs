@@ -15,16 +15,18 @@ pub fn now_ms() -> i64 {
     }
 }
 
+/// Seconds since the Unix epoch (negative before it).
 pub fn unix_secs(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
 }
 
-fn system_time(secs: i64) -> SystemTime {
+/// The instant `secs` seconds after (or before) the Unix epoch.
+pub fn system_time(secs: i64) -> SystemTime {
     if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs as u64)
+        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
     } else {
         UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
     }
@@ -60,8 +62,19 @@ pub fn iso8601_ms(ms: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -85,6 +98,16 @@ mod tests {
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601_ms(1_255_369_830_042), "2009-10-12T17:50:30.042Z");
         assert_eq!(iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn calendar_conversions_are_inverse() {
+        for days in [-800_000, -1, 0, 1, 11_016, 59, 60, 18_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), days);
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(unix_secs(system_time(-5)), -5);
     }
 
     #[test]

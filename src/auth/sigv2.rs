@@ -9,11 +9,12 @@ use super::sigv4::{format_iso8601, MAX_SKEW_SECS};
 use super::{AuthConfig, Authenticated, Identity, PayloadMode, RequestParts};
 use crate::error::S3Error;
 use crate::s3_error;
+use crate::timefmt::{system_time, unix_secs};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// Query parameters that are part of the signed resource (the S3 sub-resources and the
 /// `response-*` overrides), in the order they are signed.
@@ -134,7 +135,7 @@ pub fn authenticate_presigned(
         .secret_for(access_key)
         .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key))?;
     if unix_secs(now) > expires {
-        let expired_at = UNIX_EPOCH + Duration::from_secs(expires.max(0) as u64);
+        let expired_at = system_time(expires.max(0));
         return Err(s3_error!(AccessDenied, "Request has expired")
             .detail("Expires", format_iso8601(expired_at))
             .detail("ServerTime", format_iso8601(now)));
@@ -294,10 +295,6 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn unix_secs(t: SystemTime) -> i64 {
-    crate::timefmt::unix_secs(t)
-}
-
 fn hex_bytes(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -309,6 +306,7 @@ fn hex_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn parts<'a>(
         method: &'a str,

@@ -9,10 +9,11 @@
 use super::{AuthConfig, Authenticated, ChunkSigning, Identity, PayloadMode, RequestParts};
 use crate::error::S3Error;
 use crate::s3_error;
+use crate::timefmt::{civil_from_days, days_from_civil, system_time, unix_secs};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -207,55 +208,9 @@ pub(crate) fn canonical_request_for(
 // Time
 // ---------------------------------------------------------------------------------------------
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
-}
-
-/// Seconds since the Unix epoch (negative before it).
-fn unix_secs(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
-    }
-}
-
-fn from_unix_secs(secs: i64) -> SystemTime {
-    if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
-    } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-    }
-}
-
 fn split_secs(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let (m, d) = (i64::from(m), i64::from(d));
     let rem = secs.rem_euclid(86_400);
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
@@ -274,7 +229,7 @@ pub fn format_iso8601(t: SystemTime) -> String {
 
 /// Parses `YYYYMMDDTHHMMSSZ` strictly; `None` for anything else, including impossible dates.
 pub fn parse_amz_date(s: &str) -> Option<SystemTime> {
-    parse_amz_date_secs(s).map(from_unix_secs)
+    parse_amz_date_secs(s).map(system_time)
 }
 
 fn parse_amz_date_secs(s: &str) -> Option<i64> {
@@ -668,7 +623,7 @@ fn authenticate_header(
         (
             v,
             secs,
-            secs.map(|s| format_amz_date(from_unix_secs(s)))
+            secs.map(|s| format_amz_date(system_time(s)))
                 .unwrap_or_default(),
         )
     } else {
@@ -778,7 +733,7 @@ fn authenticate_presigned(
             .detail("X-Amz-Expires", expires)
             .detail(
                 "Expires",
-                format_iso8601(from_unix_secs(date_secs.saturating_add(expires_secs))),
+                format_iso8601(system_time(date_secs.saturating_add(expires_secs))),
             )
             .detail("ServerTime", format_iso8601(now)));
     }

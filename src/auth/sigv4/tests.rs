@@ -6,6 +6,7 @@ use crate::auth::testutil::{self, cfg, hdrs, parse_http, parts, read_vector, tes
 use crate::auth::{AuthConfig, Identity, PayloadMode};
 use crate::error::ErrorCode;
 use std::path::Path;
+use std::time::{Duration, UNIX_EPOCH};
 
 const VEC_AK: &str = "AKIDEXAMPLE";
 const VEC_SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
