@@ -249,6 +249,19 @@ impl XmlWriter {
         self.text_element("Size", &o.size.to_string());
     }
 
+    /// `<name>true</name>` or `<name>false</name>`.
+    fn bool_element(&mut self, name: &str, value: bool) {
+        self.text_element(name, if value { "true" } else { "false" });
+    }
+
+    /// The paging fields every object listing shares, in S3's order.
+    fn list_paging(&mut self, list: &ListCommon<'_>) {
+        self.text_element("MaxKeys", &list.max_keys.to_string());
+        self.optional_element("Delimiter", list.delimiter.as_deref());
+        self.optional_element("EncodingType", list.encoding_type);
+        self.bool_element("IsTruncated", list.is_truncated);
+    }
+
     fn common_prefixes(&mut self, prefixes: &[String]) {
         for p in prefixes {
             self.open("CommonPrefixes");
@@ -310,13 +323,7 @@ pub fn list_bucket_result(list: &ListCommon<'_>, flavour: &ListFlavour) -> Strin
             w.text_element("KeyCount", &count.to_string());
         }
     }
-    w.text_element("MaxKeys", &list.max_keys.to_string());
-    w.optional_element("Delimiter", list.delimiter.as_deref());
-    w.optional_element("EncodingType", list.encoding_type);
-    w.text_element(
-        "IsTruncated",
-        if list.is_truncated { "true" } else { "false" },
-    );
+    w.list_paging(list);
     for o in &list.objects {
         w.open("Contents");
         w.object_fields(o, false);
@@ -348,13 +355,7 @@ pub fn list_versions_result(
         w.text_element("NextKeyMarker", next);
         w.text_element("NextVersionIdMarker", "null");
     }
-    w.text_element("MaxKeys", &list.max_keys.to_string());
-    w.optional_element("Delimiter", list.delimiter.as_deref());
-    w.optional_element("EncodingType", list.encoding_type);
-    w.text_element(
-        "IsTruncated",
-        if list.is_truncated { "true" } else { "false" },
-    );
+    w.list_paging(list);
     for o in &list.objects {
         w.open("Version");
         w.object_fields(o, true);
@@ -521,7 +522,7 @@ pub fn list_parts_result(r: &ListPartsResult<'_>) -> String {
         w.text_element("NextPartNumberMarker", &next.to_string());
     }
     w.text_element("MaxParts", &r.max_parts.to_string());
-    w.text_element("IsTruncated", if r.is_truncated { "true" } else { "false" });
+    w.bool_element("IsTruncated", r.is_truncated);
     w.optional_element("ChecksumAlgorithm", r.checksum_algorithm);
     for p in &r.parts {
         w.open("Part");
@@ -575,7 +576,7 @@ pub fn list_multipart_uploads_result(r: &ListUploadsResult<'_>) -> String {
     w.optional_element("Delimiter", r.delimiter.as_deref());
     w.text_element("MaxUploads", &r.max_uploads.to_string());
     w.optional_element("EncodingType", r.encoding_type);
-    w.text_element("IsTruncated", if r.is_truncated { "true" } else { "false" });
+    w.bool_element("IsTruncated", r.is_truncated);
     for u in &r.uploads {
         w.open("Upload");
         w.text_element("Key", &u.key);
