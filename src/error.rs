@@ -137,6 +137,15 @@ impl S3Error {
         self
     }
 
+    /// Names the bucket in a `NoSuchBucket` error that does not name one yet, as S3 does.
+    pub fn or_bucket_name(mut self, bucket: Option<&str>) -> Self {
+        let named = self.details.iter().any(|(name, _)| *name == "BucketName");
+        if let (ErrorCode::NoSuchBucket, Some(bucket), false) = (self.code, bucket, named) {
+            self.details.push(("BucketName", bucket.to_string()));
+        }
+        self
+    }
+
     /// Wraps any internal failure (disk, database) as `InternalError`, logging its cause once here.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -215,6 +224,18 @@ mod tests {
              <Message>The specified key does not exist.</Message>\
              <Resource>/b/k&amp;1</Resource><RequestId>REQ1</RequestId></Error>"
         );
+    }
+
+    #[test]
+    fn no_such_bucket_names_its_bucket_once() {
+        let named = s3_error!(NoSuchBucket).or_bucket_name(Some("b"));
+        assert_eq!(named.details, vec![("BucketName", "b".to_string())]);
+        let kept = named.or_bucket_name(Some("other"));
+        assert_eq!(kept.details, vec![("BucketName", "b".to_string())]);
+        assert!(s3_error!(NoSuchKey)
+            .or_bucket_name(Some("b"))
+            .details
+            .is_empty());
     }
 
     #[test]

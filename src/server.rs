@@ -191,9 +191,10 @@ async fn serve(
         store: &state.store,
         config: &state.config,
     };
-    handlers::dispatch(endpoint, &ctx, body)
-        .await
-        .map_err(|e| e.or_resource(&resource))
+    handlers::dispatch(endpoint, &ctx, body).await.map_err(|e| {
+        e.or_resource(&resource)
+            .or_bucket_name(addressed.bucket.as_deref())
+    })
 }
 
 /// The body length the client promised: `x-amz-decoded-content-length` for aws-chunked bodies

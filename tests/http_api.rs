@@ -62,6 +62,10 @@ async fn bucket_lifecycle_answers_like_s3() {
         (404, "NoSuchBucket")
     );
     assert!(gone.text().contains("<Resource>/photos</Resource>"));
+    assert!(gone.text().contains("<BucketName>photos</BucketName>"));
+    let gone_key = call(app, Req::new("GET", "/photos/k").signed()).await;
+    assert_eq!(gone_key.error_code(), "NoSuchBucket");
+    assert!(gone_key.text().contains("<BucketName>photos</BucketName>"));
 }
 
 #[actix_web::test]

@@ -1,6 +1,6 @@
 //! GetObject and HeadObject: conditional requests, byte ranges, header overrides, streamed bodies.
 
-use super::{require_bucket, RequestContext};
+use super::RequestContext;
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
@@ -22,7 +22,6 @@ pub fn handle_get_object(
     overrides: Option<&ResponseOverrides>,
     part_number: Option<u32>,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     let no_such_key = || s3_error!(NoSuchKey).detail("Key", key);
     // HEAD needs only the record; GET pins the data it is about to stream.
     let (meta, reader) = if overrides.is_some() {

@@ -1,6 +1,6 @@
 //! Listing operations: ListObjectsV2, ListObjects (v1, marker paging) and ListObjectVersions.
 
-use super::{owner, require_bucket, xml_response, RequestContext};
+use super::{owner, xml_response, RequestContext};
 use crate::error::S3Error;
 use crate::router::ListParams;
 use crate::s3_error;
@@ -20,7 +20,6 @@ pub fn handle_list_objects_v2(
     start_after: Option<String>,
     fetch_owner: bool,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     // With both, the token wins: it already lies after StartAfter.
     let resume_after = match &continuation_token {
         Some(token) => Some(decode_token(token)?),
@@ -44,7 +43,6 @@ pub fn handle_list_objects(
     params: &ListParams,
     marker: Option<String>,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     let page = list_page(ctx, bucket, params, marker.clone())?;
     // S3 returns NextMarker only when a delimiter was given; otherwise clients use the last key.
     let next_marker = next_name(&page)
@@ -66,7 +64,6 @@ pub fn handle_list_object_versions(
     key_marker: Option<String>,
     version_id_marker: Option<String>,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     if version_id_marker.is_some() && key_marker.is_none() {
         return Err(s3_error!(
             InvalidArgument,

@@ -386,7 +386,6 @@ pub async fn handle_abort_multipart_upload(
     key: &str,
     upload_id: &str,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     ctx.store
         .abort_upload(bucket, key, upload_id)
         .map_err(|e| S3Error::from(e).detail("UploadId", upload_id))?;
@@ -440,7 +439,6 @@ pub fn handle_list_multipart_uploads(
     key_marker: Option<String>,
     upload_id_marker: Option<String>,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     let query = ListQuery {
         prefix: params.prefix.clone(),
         delimiter: params.delimiter.clone(),

@@ -42,7 +42,6 @@ pub fn handle_get_object_tagging(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     let meta = ctx
         .store
         .object(bucket, key)?
@@ -55,7 +54,6 @@ pub async fn handle_delete_object_tagging(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
     ctx.store
         .set_object_tags(bucket, key, Vec::new())
         .map_err(|e| S3Error::from(e).detail("Key", key))?;
