@@ -72,21 +72,6 @@ impl XmlWriter {
         }
     }
 
-    /// Writes an element with raw, already-valid XML attributes, e.g. the `xsi:type` of a grantee.
-    pub fn open_with_attributes(&mut self, name: &str, attributes: &str) {
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push(' ');
-        self.out.push_str(attributes);
-        self.out.push('>');
-    }
-
-    pub fn empty_element(&mut self, name: &str) {
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push_str("/>");
-    }
-
     pub fn finish(self) -> String {
         self.out
     }
