@@ -44,6 +44,7 @@ macro_rules! error_codes {
 error_codes! {
     AccessDenied => 403, "Access Denied";
     AccessForbidden => 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+    BadRequest => 400, "Bad Request";
     AuthorizationHeaderMalformed => 400, "The authorization header is malformed.";
     AuthorizationQueryParametersError => 400, "Error parsing the X-Amz-Credential parameter.";
     BadDigest => 400, "The Content-MD5 you specified did not match what we received.";
@@ -61,6 +62,7 @@ error_codes! {
     InvalidBucketName => 400, "The specified bucket is not valid.";
     InvalidChunkSizeError => 400, "Only the last chunk is allowed to have a size less than 8192 bytes";
     InvalidDigest => 400, "The Content-MD5 you specified is not valid.";
+    InvalidPolicyDocument => 400, "The content of the form does not meet the conditions specified in the policy document.";
     InvalidPartNumber => 416, "The requested partnumber is not satisfiable";
     InvalidURI => 400, "Couldn't parse the specified URI.";
     InvalidPart => 400, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.";
@@ -71,6 +73,8 @@ error_codes! {
     InvalidStorageClass => 400, "The storage class you specified is not valid";
     InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
     KeyTooLongError => 400, "Your key is too long";
+    MalformedPOSTRequest => 400, "The body of your POST request is not well-formed multipart/form-data.";
+    MaxPostPreDataLengthExceeded => 400, "Your POST request fields preceding the upload file were too large.";
     MalformedXML => 400, "The XML you provided was not well-formed or did not validate against our published schema";
     MetadataTooLarge => 400, "Your metadata headers exceed the maximum allowed metadata size.";
     MethodNotAllowed => 405, "The specified method is not allowed against this resource.";
@@ -85,6 +89,7 @@ error_codes! {
     NotModified => 304, "Not Modified";
     PreconditionFailed => 412, "At least one of the pre-conditions you specified did not hold";
     RequestTimeTooSkewed => 403, "The difference between the request time and the current time is too large.";
+    UnexpectedContent => 400, "This request does not support content";
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
     XAmzContentSHA256Mismatch => 400, "The provided 'x-amz-content-sha256' header does not match what was computed.";
 }

@@ -198,6 +198,33 @@ pub enum Endpoint {
         key_marker: Option<String>,
         upload_id_marker: Option<String>,
     },
+    /// An HTML form upload (`POST /bucket`, multipart/form-data); it carries its own signature.
+    PostObject {
+        bucket: String,
+    },
+    GetBucketCors {
+        bucket: String,
+    },
+    PutBucketCors {
+        bucket: String,
+    },
+    DeleteBucketCors {
+        bucket: String,
+    },
+    GetBucketAcl {
+        bucket: String,
+    },
+    PutBucketAcl {
+        bucket: String,
+    },
+    GetObjectAcl {
+        bucket: String,
+        key: String,
+    },
+    PutObjectAcl {
+        bucket: String,
+        key: String,
+    },
 }
 
 /// The object named by `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, with an
@@ -312,6 +339,11 @@ impl Endpoint {
                 version_id_marker: q.owned("version-id-marker").filter(|m| !m.is_empty()),
             }),
             "POST" if q.has("delete") => Ok(Endpoint::DeleteObjects { bucket }),
+            "GET" if q.has("cors") => Ok(Endpoint::GetBucketCors { bucket }),
+            "PUT" if q.has("cors") => Ok(Endpoint::PutBucketCors { bucket }),
+            "DELETE" if q.has("cors") => Ok(Endpoint::DeleteBucketCors { bucket }),
+            "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
+            "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             "GET" if q.has("uploads") => Ok(Endpoint::ListMultipartUploads {
                 bucket,
                 params: list_params_named(q, "max-uploads")?,
@@ -339,6 +371,7 @@ impl Endpoint {
                         marker: q.owned("marker").filter(|m| !m.is_empty()),
                     }),
                     "PUT" => Ok(Endpoint::CreateBucket { bucket }),
+                    "POST" => Ok(Endpoint::PostObject { bucket }),
                     "HEAD" => Ok(Endpoint::HeadBucket { bucket }),
                     "DELETE" => Ok(Endpoint::DeleteBucket { bucket }),
                     _ => Err(method_not_allowed(method)),
@@ -366,6 +399,8 @@ impl Endpoint {
                 return Ok(Endpoint::CreateMultipartUpload { bucket, key })
             }
             "PUT" if q.has("tagging") => return Ok(Endpoint::PutObjectTagging { bucket, key }),
+            "GET" if q.has("acl") => return Ok(Endpoint::GetObjectAcl { bucket, key }),
+            "PUT" if q.has("acl") => return Ok(Endpoint::PutObjectAcl { bucket, key }),
             "GET" if q.has("tagging") => return Ok(Endpoint::GetObjectTagging { bucket, key }),
             "DELETE" if q.has("tagging") => {
                 return Ok(Endpoint::DeleteObjectTagging { bucket, key })
@@ -498,7 +533,15 @@ impl Endpoint {
             | Endpoint::CompleteMultipartUpload { bucket, .. }
             | Endpoint::AbortMultipartUpload { bucket, .. }
             | Endpoint::ListParts { bucket, .. }
-            | Endpoint::ListMultipartUploads { bucket, .. } => Some(bucket),
+            | Endpoint::ListMultipartUploads { bucket, .. }
+            | Endpoint::PostObject { bucket }
+            | Endpoint::GetBucketCors { bucket }
+            | Endpoint::PutBucketCors { bucket }
+            | Endpoint::DeleteBucketCors { bucket }
+            | Endpoint::GetBucketAcl { bucket }
+            | Endpoint::PutBucketAcl { bucket }
+            | Endpoint::GetObjectAcl { bucket, .. }
+            | Endpoint::PutObjectAcl { bucket, .. } => Some(bucket),
         }
     }
 }
@@ -668,6 +711,14 @@ mod tests {
             ("PUT", "/b/k", "tagging", "PutObjectTagging"),
             ("GET", "/b/k", "tagging", "GetObjectTagging"),
             ("DELETE", "/b/k", "tagging", "DeleteObjectTagging"),
+            ("POST", "/b", "", "PostObject"),
+            ("GET", "/b", "cors", "GetBucketCors"),
+            ("PUT", "/b", "cors", "PutBucketCors"),
+            ("DELETE", "/b", "cors", "DeleteBucketCors"),
+            ("GET", "/b", "acl", "GetBucketAcl"),
+            ("PUT", "/b", "acl", "PutBucketAcl"),
+            ("GET", "/b/k", "acl", "GetObjectAcl"),
+            ("PUT", "/b/k", "acl", "PutObjectAcl"),
         ];
         for (method, path, query, expected) in table {
             let endpoint = parse(method, path, query)
@@ -686,9 +737,17 @@ mod tests {
             parse("PATCH", "/b/k", "").unwrap_err().code.as_str(),
             "MethodNotAllowed"
         );
-        let err = parse("GET", "/b", "acl").unwrap_err();
+        let err = parse("GET", "/b", "lifecycle").unwrap_err();
         assert_eq!(err.code.as_str(), "NotImplemented");
-        assert!(err.message.contains("acl"));
+        assert!(err.message.contains("lifecycle"));
+        assert_eq!(
+            parse("DELETE", "/b", "acl").unwrap_err().code.as_str(),
+            "NotImplemented"
+        );
+        assert_eq!(
+            parse("GET", "/b/k", "cors").unwrap_err().code.as_str(),
+            "NotImplemented"
+        );
         assert_eq!(
             parse("PUT", "/b", "tagging").unwrap_err().code.as_str(),
             "NotImplemented"

@@ -190,6 +190,7 @@ async fn serve(
         req,
         store: &state.store,
         config: &state.config,
+        auth: &state.auth,
     };
     handlers::dispatch(endpoint, &ctx, body).await.map_err(|e| {
         e.or_resource(&resource)

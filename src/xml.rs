@@ -578,6 +578,84 @@ pub fn list_multipart_uploads_result(r: &ListUploadsResult<'_>) -> String {
     w.finish()
 }
 
+/// Who a grant is for.
+pub enum Grantee<'a> {
+    CanonicalUser(&'a Owner<'a>),
+    /// A predefined group, by URI.
+    Group(&'a str),
+}
+
+pub struct Grant<'a> {
+    pub grantee: Grantee<'a>,
+    /// `FULL_CONTROL`, `READ`, `WRITE`, `READ_ACP` or `WRITE_ACP`.
+    pub permission: &'a str,
+}
+
+/// GetBucketAcl / GetObjectAcl.
+pub fn access_control_policy(owner: &Owner<'_>, grants: &[Grant<'_>]) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("AccessControlPolicy");
+    w.owner("Owner", owner);
+    w.open("AccessControlList");
+    for grant in grants {
+        w.open("Grant");
+        match &grant.grantee {
+            Grantee::CanonicalUser(user) => {
+                w.out.push_str(
+                    "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xsi:type=\"CanonicalUser\">",
+                );
+                w.text_element("ID", user.id);
+                w.text_element("DisplayName", user.display_name);
+            }
+            Grantee::Group(uri) => {
+                w.out.push_str(
+                    "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xsi:type=\"Group\">",
+                );
+                w.text_element("URI", uri);
+            }
+        }
+        w.close("Grantee");
+        w.text_element("Permission", grant.permission);
+        w.close("Grant");
+    }
+    w.close("AccessControlList");
+    w.close("AccessControlPolicy");
+    w.finish()
+}
+
+/// `AccessControlPolicy` body of PutBucketAcl / PutObjectAcl.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessControlPolicyBody {
+    pub access_control_list: AccessControlListBody,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessControlListBody {
+    #[serde(default, rename = "Grant")]
+    pub grants: Vec<GrantBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GrantBody {
+    pub grantee: GranteeBody,
+    pub permission: String,
+}
+
+/// A grantee as sent: a canonical user (`ID`), a group (`URI`) or an e-mail address.
+#[derive(Debug, Deserialize)]
+pub struct GranteeBody {
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+    #[serde(rename = "URI")]
+    pub uri: Option<String>,
+    #[serde(rename = "EmailAddress")]
+    pub email_address: Option<String>,
+}
+
 /// `CompleteMultipartUpload` body.
 #[derive(Debug, Deserialize)]
 pub struct CompleteMultipartUpload {

@@ -72,6 +72,7 @@ pub async fn handle_create_bucket(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     validate_bucket_name(bucket)?;
+    let acl = super::acl::requested_acl(ctx)?;
     let config_xml = body.read_to_end(MAX_CONFIGURATION_BYTES).await?;
     let location = if config_xml.iter().all(u8::is_ascii_whitespace) {
         String::new()
@@ -82,6 +83,8 @@ pub async fn handle_create_bucket(
     let meta = BucketMeta {
         created: timefmt::now_secs(),
         location,
+        acl,
+        cors: None,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;

@@ -23,6 +23,8 @@ pub async fn handle_copy_object(
     let (src, reader) = open_source(ctx, source)?;
     let replace_metadata = directive(ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(ctx, "x-amz-tagging-directive")?;
+    // ACLs are not copied: the copy gets what this request asks for, private by default.
+    let acl = super::acl::requested_acl(ctx)?;
     if source.bucket == bucket
         && source.key == key
         && !replace_metadata
@@ -65,6 +67,7 @@ pub async fn handle_copy_object(
         checksum: checksum.clone(),
         etag: hex::encode(copied.md5),
         tags,
+        acl,
     };
     let meta = copied
         .writer

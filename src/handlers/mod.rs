@@ -1,5 +1,6 @@
 //! S3 operations: one file per API family, each `handle_<operation>` turning an `Endpoint` into a response.
 
+pub mod acl;
 mod bucket;
 mod copy;
 mod delete;
@@ -10,6 +11,7 @@ mod put;
 mod tagging;
 
 use crate::auth::body::RequestBody;
+use crate::auth::AuthConfig;
 use crate::config::ServeConfig;
 use crate::error::S3Error;
 use crate::router::Endpoint;
@@ -23,6 +25,8 @@ pub struct RequestContext<'a> {
     pub req: &'a HttpRequest,
     pub store: &'a Store,
     pub config: &'a ServeConfig,
+    /// The keys requests are signed with (PostObject checks its form's signature itself).
+    pub auth: &'a AuthConfig,
 }
 
 impl RequestContext<'_> {
@@ -169,6 +173,19 @@ pub async fn dispatch(
             key_marker,
             upload_id_marker,
         ),
+        Endpoint::GetBucketAcl { bucket } => acl::handle_get_bucket_acl(ctx, &bucket),
+        Endpoint::PutBucketAcl { bucket } => acl::handle_put_bucket_acl(ctx, &bucket, body).await,
+        Endpoint::GetObjectAcl { bucket, key } => acl::handle_get_object_acl(ctx, &bucket, &key),
+        Endpoint::PutObjectAcl { bucket, key } => {
+            acl::handle_put_object_acl(ctx, &bucket, &key, body).await
+        }
+        Endpoint::PostObject { .. }
+        | Endpoint::GetBucketCors { .. }
+        | Endpoint::PutBucketCors { .. }
+        | Endpoint::DeleteBucketCors { .. } => Err(s3_error!(
+            NotImplemented,
+            "minis3 does not implement this operation yet."
+        )),
     }
 }
 

@@ -81,6 +81,7 @@ pub async fn handle_create_multipart_upload(
         checksum_algorithm: algorithm.map(|a| a.name().to_string()),
         checksum_full_object: full_object && algorithm.is_some(),
         tags: tagging::tags_from_header(ctx)?,
+        acl: super::acl::requested_acl(ctx)?,
     };
     let upload_id = ctx.store.create_upload(bucket, key, &meta)?;
     ctx.store.sync().await?;

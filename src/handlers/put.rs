@@ -1,6 +1,6 @@
 //! PutObject: streams the body into storage while computing its MD5 and any requested checksum.
 
-use super::{require_bucket, tagging, RequestContext};
+use super::{acl, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::error::S3Error;
@@ -30,6 +30,7 @@ pub async fn handle_put_object(
     let headers = content_headers(ctx);
     let user_metadata = user_metadata(ctx)?;
     let tags = tagging::tags_from_header(ctx)?;
+    let acl = acl::requested_acl(ctx)?;
 
     let mut writer = ctx.store.begin_write()?;
     let received = receive_body(&mut body, &mut writer, content_md5, checksum).await?;
@@ -41,6 +42,7 @@ pub async fn handle_put_object(
         checksum: stored_checksum.clone(),
         etag: hex::encode(received.md5),
         tags,
+        acl,
     };
     let meta = writer.commit(bucket, key, object, timefmt::now_ms())?;
     ctx.store.sync().await?;

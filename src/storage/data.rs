@@ -166,6 +166,7 @@ impl ObjectWriter {
             segments,
             parts_count: 0,
             tags: object.tags,
+            acl: object.acl,
         };
         self.store.install_object(bucket, key, &meta, &[self.id])?;
         self.committed = true;

@@ -25,8 +25,8 @@ pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use multipart::{Completion, UploadEntry, UploadListEntry, UploadPage, UPLOAD_ID_LEN};
 pub use records::{
-    BucketMeta, ContentHeaders, NewObject, NewPart, ObjectMeta, PartMeta, Segment, StoredChecksum,
-    UploadMeta,
+    BucketMeta, CannedAcl, ContentHeaders, CorsRule, NewObject, NewPart, ObjectMeta, PartMeta,
+    Segment, StoredChecksum, UploadMeta,
 };
 
 use commit::GroupCommit;
@@ -166,6 +166,28 @@ impl Store {
         }
     }
 
+    /// Changes a bucket's record in place (compare-and-swap, so concurrent changes to different
+    /// settings both land); `NoSuchBucket` when it does not exist. Durable once [`Store::sync`]
+    /// returns.
+    pub fn update_bucket(&self, name: &str, change: impl Fn(&mut BucketMeta)) -> StorageResult<()> {
+        loop {
+            let Some(current) = self.inner.buckets.get(name.as_bytes())? else {
+                return Err(StorageError::NoSuchBucket);
+            };
+            let mut meta: BucketMeta = records::decode(&current)?;
+            change(&mut meta);
+            let updated = records::encode(&meta)?;
+            if self
+                .inner
+                .buckets
+                .compare_and_swap(name.as_bytes(), Some(current), Some(updated))?
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+    }
+
     /// Deletes an empty bucket, aborting its unfinished multipart uploads.
     pub fn delete_bucket(&self, name: &str) -> StorageResult<()> {
         let unfinished: Vec<(String, String)> = self
@@ -269,12 +291,28 @@ impl Store {
         }
     }
 
-    /// Replaces an object's tag set (compare-and-swap, so a concurrent overwrite is not undone).
+    /// Replaces an object's tag set.
     pub fn set_object_tags(
         &self,
         bucket: &str,
         key: &str,
         tags: Vec<(String, String)>,
+    ) -> StorageResult<()> {
+        self.update_object(bucket, key, |meta| meta.tags = tags.clone())
+    }
+
+    /// Replaces an object's ACL.
+    pub fn set_object_acl(&self, bucket: &str, key: &str, acl: CannedAcl) -> StorageResult<()> {
+        self.update_object(bucket, key, |meta| meta.acl = acl)
+    }
+
+    /// Changes an object's record in place (compare-and-swap, so a concurrent overwrite is not
+    /// undone); `NoSuchKey` when it does not exist. Durable once [`Store::sync`] returns.
+    fn update_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl Fn(&mut ObjectMeta),
     ) -> StorageResult<()> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
@@ -283,7 +321,7 @@ impl Store {
                 return Err(StorageError::NoSuchKey);
             };
             let mut meta: ObjectMeta = records::decode(&current)?;
-            meta.tags = tags.clone();
+            change(&mut meta);
             let updated = records::encode(&meta)?;
             if self
                 .inner

@@ -214,6 +214,7 @@ impl Store {
                     parts_count: u32::try_from(segments.len()).unwrap_or(u32::MAX),
                     segments,
                     tags: upload.tags,
+                    acl: upload.acl,
                 };
                 let value = records::encode(&meta).map_err(abort)?;
                 let mut unused: Vec<_> = taken.into_values().map(|p| p.segment).collect();

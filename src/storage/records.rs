@@ -4,13 +4,45 @@ use super::error::{StorageError, StorageResult};
 use serde::{Deserialize, Serialize};
 
 /// A bucket's record in the `buckets` tree (key: the bucket name).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BucketMeta {
     /// Creation time, seconds since the Unix epoch.
     pub created: i64,
     /// The `LocationConstraint` the bucket was created with (empty = the server's region).
     #[serde(default)]
     pub location: String,
+    #[serde(default)]
+    pub acl: CannedAcl,
+    /// The bucket's CORS rules, in order; `None` when it has no CORS configuration.
+    #[serde(default)]
+    pub cors: Option<Vec<CorsRule>>,
+}
+
+/// A canned ACL as S3 names them. minis3 has one owner, so a canned ACL is the whole access list.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum CannedAcl {
+    #[default]
+    Private,
+    PublicRead,
+    PublicReadWrite,
+    AuthenticatedRead,
+    BucketOwnerRead,
+    BucketOwnerFullControl,
+    LogDeliveryWrite,
+}
+
+/// One rule of a bucket's CORS configuration, as PutBucketCors gave it (validated there).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CorsRule {
+    pub id: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    #[serde(default)]
+    pub allowed_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    #[serde(default)]
+    pub max_age_seconds: Option<u32>,
 }
 
 /// The headers S3 stores with an object and returns on GET/HEAD.
@@ -56,6 +88,7 @@ pub struct NewObject {
     /// ETag without quotes (hex MD5, or `hex-N` for multipart).
     pub etag: String,
     pub tags: Vec<(String, String)>,
+    pub acl: CannedAcl,
 }
 
 /// An object's record in the `objects` tree.
@@ -80,6 +113,8 @@ pub struct ObjectMeta {
     pub parts_count: u32,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    #[serde(default)]
+    pub acl: CannedAcl,
 }
 
 impl ObjectMeta {
@@ -112,6 +147,9 @@ pub struct UploadMeta {
     pub checksum_full_object: bool,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// The ACL the completed object gets.
+    #[serde(default)]
+    pub acl: CannedAcl,
 }
 
 /// What the caller supplies for a new part; the store adds size and data.
@@ -246,6 +284,7 @@ mod tests {
             }],
             parts_count: 0,
             tags: vec![("t".into(), "1".into())],
+            acl: CannedAcl::PublicReadWrite,
         };
         let bytes = encode(&meta).expect("encodes");
         let back: ObjectMeta = decode(&bytes).expect("decodes");

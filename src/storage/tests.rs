@@ -13,7 +13,7 @@ fn open_temp() -> (tempfile::TempDir, Store) {
             "b",
             &BucketMeta {
                 created: 0,
-                location: String::new(),
+                ..Default::default()
             },
         )
         .expect("bucket");
@@ -151,7 +151,7 @@ fn recovery_frees_interrupted_writes() {
                 "b",
                 &BucketMeta {
                     created: 0,
-                    location: String::new(),
+                    ..Default::default()
                 },
             )
             .unwrap();
@@ -176,7 +176,7 @@ fn data_survives_reopen() {
                 "b",
                 &BucketMeta {
                     created: 0,
-                    location: String::new(),
+                    ..Default::default()
                 },
             )
             .unwrap();
@@ -192,7 +192,7 @@ fn bucket_rules() {
     let (_dir, store) = open_temp();
     let meta = BucketMeta {
         created: 0,
-        location: String::new(),
+        ..Default::default()
     };
     assert!(matches!(
         store.create_bucket("b", &meta),
@@ -315,7 +315,7 @@ fn buckets_do_not_see_each_others_keys() {
     let (_dir, store) = open_temp();
     let meta = BucketMeta {
         created: 0,
-        location: String::new(),
+        ..Default::default()
     };
     store.create_bucket("b-2", &meta).unwrap();
     put(&store, "k", b"x");
@@ -340,6 +340,7 @@ fn upload_meta() -> UploadMeta {
         checksum_algorithm: None,
         checksum_full_object: false,
         tags: vec![],
+        acl: CannedAcl::PublicRead,
     }
 }
 
@@ -468,4 +469,42 @@ fn uploads_list_by_key_then_id() {
         2,
         "with an id marker only the earlier ones are skipped"
     );
+}
+
+#[test]
+fn bucket_settings_and_object_acls_are_updated_in_place() {
+    let (_dir, store) = open_temp();
+    store
+        .update_bucket("b", |meta| {
+            meta.acl = CannedAcl::PublicRead;
+            meta.cors = Some(vec![CorsRule {
+                allowed_origins: vec!["*".into()],
+                allowed_methods: vec!["GET".into()],
+                ..Default::default()
+            }]);
+        })
+        .expect("update");
+    let meta = store.bucket("b").unwrap().expect("bucket");
+    assert_eq!(meta.acl, CannedAcl::PublicRead);
+    assert_eq!(meta.cors.as_ref().map(Vec::len), Some(1));
+    assert!(matches!(
+        store.update_bucket("missing", |_| {}),
+        Err(StorageError::NoSuchBucket)
+    ));
+
+    put(&store, "k", b"data");
+    assert_eq!(
+        store.object("b", "k").unwrap().unwrap().acl,
+        CannedAcl::Private
+    );
+    store
+        .set_object_acl("b", "k", CannedAcl::PublicRead)
+        .unwrap();
+    let object = store.object("b", "k").unwrap().unwrap();
+    assert_eq!(object.acl, CannedAcl::PublicRead);
+    assert_eq!(read_all(&store, "k"), b"data");
+    assert!(matches!(
+        store.set_object_acl("b", "nope", CannedAcl::Private),
+        Err(StorageError::NoSuchKey)
+    ));
 }

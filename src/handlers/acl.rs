@@ -1,0 +1,309 @@
+//! Canned ACLs: the `x-amz-acl` header, Get/Put Bucket/Object ACL, and what each ACL lets an
+//! anonymous request do.
+//!
+//! minis3 has one owner, so an access list is always "owner FULL_CONTROL" plus the grants a canned
+//! ACL adds for S3's predefined groups. Grants to other accounts cannot be expressed and are refused
+//! as `NotImplemented` rather than silently dropped.
+
+use super::{owner, require_bucket, xml_response, RequestContext};
+use crate::auth::body::RequestBody;
+use crate::error::S3Error;
+use crate::s3_error;
+use crate::storage::CannedAcl;
+use crate::xml::{self, Grant, Grantee};
+use actix_web::HttpResponse;
+
+const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
+const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+
+/// The largest AccessControlPolicy body read.
+const MAX_POLICY_BYTES: usize = 64 * 1024;
+
+/// The `x-amz-grant-*` headers, which name grantees minis3 cannot represent.
+const GRANT_HEADERS: &[&str] = &[
+    "x-amz-grant-read",
+    "x-amz-grant-write",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+    "x-amz-grant-full-control",
+];
+
+/// A canned ACL by its S3 name.
+pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
+    Ok(match name.trim() {
+        "private" => CannedAcl::Private,
+        "public-read" => CannedAcl::PublicRead,
+        "public-read-write" => CannedAcl::PublicReadWrite,
+        "authenticated-read" => CannedAcl::AuthenticatedRead,
+        "bucket-owner-read" => CannedAcl::BucketOwnerRead,
+        "bucket-owner-full-control" => CannedAcl::BucketOwnerFullControl,
+        "log-delivery-write" => CannedAcl::LogDeliveryWrite,
+        "aws-exec-read" => {
+            return Err(s3_error!(
+                NotImplemented,
+                "minis3 does not implement the aws-exec-read canned ACL (it grants EC2 access)."
+            ))
+        }
+        other => {
+            return Err(s3_error!(InvalidArgument)
+                .detail("ArgumentName", "x-amz-acl")
+                .detail("ArgumentValue", other))
+        }
+    })
+}
+
+/// The ACL a request asks for with `x-amz-acl` (private when absent). Any `x-amz-grant-*` header is
+/// refused: ignoring it would leave the object less open (or more) than the client believes.
+pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
+    if let Some(name) = GRANT_HEADERS
+        .iter()
+        .find(|name| ctx.req.headers().contains_key(**name))
+    {
+        return Err(s3_error!(
+            NotImplemented,
+            "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
+        )
+        .detail("Header", *name));
+    }
+    match ctx.header("x-amz-acl") {
+        Some(name) => parse_canned_acl(name),
+        None => Ok(CannedAcl::Private),
+    }
+}
+
+/// Whether everyone, signed or not, may read (objects: GET/HEAD; buckets: list).
+pub fn grants_public_read(acl: CannedAcl) -> bool {
+    matches!(acl, CannedAcl::PublicRead | CannedAcl::PublicReadWrite)
+}
+
+/// Whether everyone may write objects into the bucket (PUT, DELETE, form POST).
+pub fn grants_public_write(acl: CannedAcl) -> bool {
+    acl == CannedAcl::PublicReadWrite
+}
+
+/// The grants besides the owner's FULL_CONTROL, as (group URI, permission).
+fn group_grants(acl: CannedAcl) -> &'static [(&'static str, &'static str)] {
+    match acl {
+        CannedAcl::Private | CannedAcl::BucketOwnerRead | CannedAcl::BucketOwnerFullControl => &[],
+        CannedAcl::PublicRead => &[(ALL_USERS, "READ")],
+        CannedAcl::PublicReadWrite => &[(ALL_USERS, "READ"), (ALL_USERS, "WRITE")],
+        CannedAcl::AuthenticatedRead => &[(AUTHENTICATED_USERS, "READ")],
+        CannedAcl::LogDeliveryWrite => &[(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")],
+    }
+}
+
+fn policy_document(acl: CannedAcl) -> String {
+    let owner = owner();
+    let mut grants = vec![Grant {
+        grantee: Grantee::CanonicalUser(&owner),
+        permission: "FULL_CONTROL",
+    }];
+    grants.extend(group_grants(acl).iter().map(|(uri, permission)| Grant {
+        grantee: Grantee::Group(uri),
+        permission,
+    }));
+    xml::access_control_policy(&owner, &grants)
+}
+
+/// The canned ACL whose grants are exactly those of an `AccessControlPolicy` body.
+fn canned_from_policy(body: &[u8]) -> Result<CannedAcl, S3Error> {
+    let policy: xml::AccessControlPolicyBody = xml::parse(body)?;
+    let owner_id = owner().id;
+    let mut owner_full_control = false;
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for grant in policy.access_control_list.grants {
+        let g = grant.grantee;
+        match (g.id, g.uri, g.email_address) {
+            (Some(id), None, None) if id == owner_id && grant.permission == "FULL_CONTROL" => {
+                owner_full_control = true
+            }
+            (None, Some(uri), None) => groups.push((uri, grant.permission)),
+            _ => return Err(not_canned()),
+        }
+    }
+    groups.sort();
+    groups.dedup();
+    let candidates = [
+        CannedAcl::Private,
+        CannedAcl::PublicRead,
+        CannedAcl::PublicReadWrite,
+        CannedAcl::AuthenticatedRead,
+        CannedAcl::LogDeliveryWrite,
+    ];
+    candidates
+        .into_iter()
+        .find(|acl| {
+            let mut wanted: Vec<(String, String)> = group_grants(*acl)
+                .iter()
+                .map(|(u, p)| (u.to_string(), p.to_string()))
+                .collect();
+            wanted.sort();
+            owner_full_control && wanted == groups
+        })
+        .ok_or_else(not_canned)
+}
+
+fn not_canned() -> S3Error {
+    s3_error!(
+        NotImplemented,
+        "minis3 supports canned ACLs only; this access control list is not one of their shapes."
+    )
+}
+
+/// The ACL a PutBucketAcl/PutObjectAcl sets: `x-amz-acl`, or a body in a canned shape.
+async fn acl_to_set(
+    ctx: &RequestContext<'_>,
+    body: &mut RequestBody,
+) -> Result<CannedAcl, S3Error> {
+    let document = body.read_to_end(MAX_POLICY_BYTES).await?;
+    let has_body = !document.iter().all(u8::is_ascii_whitespace);
+    let has_header = ctx.header("x-amz-acl").is_some();
+    match (has_header, has_body) {
+        (true, true) => Err(s3_error!(UnexpectedContent)),
+        (false, true) => {
+            requested_acl(ctx)?;
+            canned_from_policy(&document)
+        }
+        (true, false) => requested_acl(ctx),
+        (false, false) => {
+            requested_acl(ctx)?;
+            Err(s3_error!(MissingSecurityHeader).detail("MissingHeaderName", "x-amz-acl"))
+        }
+    }
+}
+
+pub fn handle_get_bucket_acl(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    Ok(xml_response(policy_document(meta.acl)))
+}
+
+pub async fn handle_put_bucket_acl(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let acl = acl_to_set(ctx, &mut body).await?;
+    ctx.store.update_bucket(bucket, |meta| meta.acl = acl)?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+pub fn handle_get_object_acl(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = ctx
+        .store
+        .object(bucket, key)?
+        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    Ok(xml_response(policy_document(meta.acl)))
+}
+
+pub async fn handle_put_object_acl(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    let acl = acl_to_set(ctx, &mut body).await?;
+    ctx.store
+        .set_object_acl(bucket, key, acl)
+        .map_err(|e| S3Error::from(e).detail("Key", key))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canned_names_parse_and_unknown_ones_are_invalid() {
+        assert_eq!(
+            parse_canned_acl("public-read").ok(),
+            Some(CannedAcl::PublicRead)
+        );
+        assert_eq!(
+            parse_canned_acl("bucket-owner-full-control").ok(),
+            Some(CannedAcl::BucketOwnerFullControl)
+        );
+        assert_eq!(
+            parse_canned_acl("public").unwrap_err().code.as_str(),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            parse_canned_acl("aws-exec-read").unwrap_err().code.as_str(),
+            "NotImplemented"
+        );
+    }
+
+    #[test]
+    fn only_public_acls_open_reads_and_only_public_read_write_opens_writes() {
+        assert!(grants_public_read(CannedAcl::PublicRead));
+        assert!(grants_public_read(CannedAcl::PublicReadWrite));
+        assert!(!grants_public_read(CannedAcl::AuthenticatedRead));
+        assert!(!grants_public_read(CannedAcl::Private));
+        assert!(grants_public_write(CannedAcl::PublicReadWrite));
+        assert!(!grants_public_write(CannedAcl::PublicRead));
+    }
+
+    #[test]
+    fn policy_documents_list_the_canned_grants() {
+        let doc = policy_document(CannedAcl::PublicReadWrite);
+        assert!(doc.contains("<Permission>FULL_CONTROL</Permission>"));
+        assert_eq!(doc.matches("<URI>").count(), 2);
+        assert!(doc.contains(&format!(
+            "<URI>{ALL_USERS}</URI></Grantee><Permission>WRITE"
+        )));
+        assert_eq!(
+            policy_document(CannedAcl::Private)
+                .matches("<Grant>")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn policy_bodies_map_back_to_their_canned_acl() {
+        for acl in [
+            CannedAcl::Private,
+            CannedAcl::PublicRead,
+            CannedAcl::PublicReadWrite,
+            CannedAcl::AuthenticatedRead,
+            CannedAcl::LogDeliveryWrite,
+        ] {
+            let doc = policy_document(acl);
+            assert_eq!(canned_from_policy(doc.as_bytes()).ok(), Some(acl), "{doc}");
+        }
+        let other_account = format!(
+            "<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>{}</ID></Grantee>\
+             <Permission>FULL_CONTROL</Permission></Grant><Grant><Grantee><ID>someone-else</ID>\
+             </Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+            owner().id
+        );
+        assert_eq!(
+            canned_from_policy(other_account.as_bytes())
+                .unwrap_err()
+                .code
+                .as_str(),
+            "NotImplemented"
+        );
+        let no_owner = format!(
+            "<AccessControlPolicy><AccessControlList><Grant><Grantee><URI>{ALL_USERS}</URI>\
+             </Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>"
+        );
+        assert_eq!(
+            canned_from_policy(no_owner.as_bytes())
+                .unwrap_err()
+                .code
+                .as_str(),
+            "NotImplemented"
+        );
+    }
+}
