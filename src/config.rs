@@ -56,6 +56,15 @@ pub struct ServeConfig {
     /// sled page cache size in MiB (bounds the store's memory).
     #[arg(long, env = "MINIS3_CACHE_MB", default_value_t = 32)]
     pub cache_mb: u64,
+    /// Let browser pages from ORIGIN use every bucket that has no CORS configuration of its own
+    /// (repeatable, or comma-separated; `*` for any origin). Off by default.
+    #[arg(
+        long = "cors-allow-origin",
+        value_name = "ORIGIN",
+        env = "MINIS3_CORS_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_allow_origins: Vec<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MINIS3_WORKERS")]
     pub workers: Option<usize>,

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod checksum;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod handlers;
 pub mod router;

@@ -4,11 +4,12 @@
 use crate::auth::body::RequestBody;
 use crate::auth::{self, AuthConfig, Identity, PayloadMode, RequestParts};
 use crate::config::ServeConfig;
+use crate::cors;
 use crate::error::S3Error;
 use crate::handlers::{self, RequestContext};
 use crate::router::{Endpoint, Query};
 use crate::s3_error;
-use crate::storage::Store;
+use crate::storage::{CorsRule, Store};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -22,6 +23,8 @@ pub struct AppState {
     pub store: Store,
     pub config: ServeConfig,
     pub auth: AuthConfig,
+    /// The CORS rule `--cors-allow-origin` stands for, used by buckets without their own.
+    pub default_cors: Option<CorsRule>,
 }
 
 impl AppState {
@@ -32,10 +35,13 @@ impl AppState {
             region: config.region.clone(),
             strict_region: config.strict_region,
         };
+        let default_cors = (!config.cors_allow_origins.is_empty())
+            .then(|| cors::default_rule(&config.cors_allow_origins));
         AppState {
             store,
             config,
             auth,
+            default_cors,
         }
     }
 }
@@ -89,6 +95,9 @@ pub async fn handle(
         Ok(response) => response,
         Err(err) => error_response(&req, &err, &request_id),
     };
+    if req.method() != Method::OPTIONS {
+        add_cors_headers(&req, &state, &mut response);
+    }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(HeaderName::from_static("x-amz-request-id"), value.clone());
@@ -133,6 +142,9 @@ async fn serve(
         }
     }
     let resource = addressed.resource();
+    if req.method() == Method::OPTIONS {
+        return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource));
+    }
 
     let headers: Vec<(String, String)> = req
         .headers()
@@ -156,10 +168,8 @@ async fn serve(
     };
     let authenticated = auth::authenticate(&parts, &state.auth, SystemTime::now())
         .map_err(|e| e.or_resource(&resource))?;
-    if authenticated.identity == Identity::Anonymous {
-        return Err(s3_error!(AccessDenied).or_resource(&resource));
-    }
-    if authenticated.service != "s3" {
+    let anonymous = authenticated.identity == Identity::Anonymous;
+    if !anonymous && authenticated.service != "s3" {
         return Err(s3_error!(
             AuthorizationHeaderMalformed,
             "Credential should be scoped to correct service: 's3'."
@@ -179,6 +189,10 @@ async fn serve(
         copy_source.as_deref(),
     )
     .map_err(|e| e.or_resource(&resource))?;
+    if anonymous {
+        handlers::acl::authorize_anonymous(&state.store, &endpoint)
+            .map_err(|e| e.or_resource(&resource))?;
+    }
 
     let decoded_length = decoded_length(req, &authenticated.payload)?;
     let body = RequestBody::new(
@@ -196,6 +210,88 @@ async fn serve(
         e.or_resource(&resource)
             .or_bucket_name(addressed.bucket.as_deref())
     })
+}
+
+/// The CORS rules that apply to `bucket`: its own configuration, else the server-wide default.
+/// `Ok(None)` when neither exists; `NoSuchBucket` only when no default covers the missing bucket.
+fn cors_rules(state: &AppState, bucket: Option<&str>) -> Result<Option<Vec<CorsRule>>, S3Error> {
+    let meta = match bucket {
+        Some(name) => state.store.bucket(name)?,
+        None => None,
+    };
+    if let Some(rules) = meta.as_ref().and_then(|m| m.cors.clone()) {
+        return Ok(Some(rules));
+    }
+    if let Some(rule) = &state.default_cors {
+        return Ok(Some(vec![rule.clone()]));
+    }
+    match (bucket, meta) {
+        (Some(name), None) => Err(s3_error!(NoSuchBucket).detail("BucketName", name)),
+        _ => Ok(None),
+    }
+}
+
+/// A browser's CORS preflight (`OPTIONS`): answered from the bucket's rules, without a signature.
+fn preflight(
+    req: &HttpRequest,
+    state: &AppState,
+    addressed: &Addressed,
+) -> Result<HttpResponse, S3Error> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let origin = header("origin").ok_or_else(|| {
+        s3_error!(
+            BadRequest,
+            "Insufficient information. Origin request header needed."
+        )
+    })?;
+    let method = header("access-control-request-method")
+        .ok_or_else(|| s3_error!(BadRequest, "Invalid Access-Control-Request-Method: null"))?;
+    let requested = cors::split_header_list(header("access-control-request-headers").unwrap_or(""));
+    let resource_type = if addressed.key.is_some() {
+        "OBJECT"
+    } else {
+        "BUCKET"
+    };
+    let forbidden = |err: S3Error| {
+        err.detail("Method", method)
+            .detail("ResourceType", resource_type)
+    };
+    let Some(rules) = cors_rules(state, addressed.bucket.as_deref())? else {
+        return Err(forbidden(s3_error!(
+            AccessForbidden,
+            "CORSResponse: CORS is not enabled for this bucket."
+        )));
+    };
+    let rule = cors::match_preflight(&rules, origin, method, &requested)
+        .ok_or_else(|| forbidden(s3_error!(AccessForbidden)))?;
+    let mut response = HttpResponse::Ok();
+    for (name, value) in cors::response_headers(rule, origin, &requested) {
+        response.insert_header((name, value));
+    }
+    Ok(response.finish())
+}
+
+/// Adds the `Access-Control-*` headers to the answer (success or error) of a request whose
+/// `Origin` a CORS rule allows, so a page can read it, an error's XML included.
+fn add_cors_headers(req: &HttpRequest, state: &AppState, response: &mut HttpResponse) {
+    let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let bucket = resolve_addressing(request_host(req), req.path(), &state.config.domain)
+        .ok()
+        .and_then(|a| a.bucket);
+    let Ok(Some(rules)) = cors_rules(state, bucket.as_deref()) else {
+        return;
+    };
+    let Some(rule) = cors::match_request(&rules, origin, req.method().as_str()) else {
+        return;
+    };
+    let headers = response.headers_mut();
+    for (name, value) in cors::response_headers(rule, origin, &[]) {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
 }
 
 /// The body length the client promised: `x-amz-decoded-content-length` for aws-chunked bodies

@@ -578,6 +578,71 @@ pub fn list_multipart_uploads_result(r: &ListUploadsResult<'_>) -> String {
     w.finish()
 }
 
+/// `CORSConfiguration` body of PutBucketCors.
+#[derive(Debug, Deserialize)]
+pub struct CorsConfigurationBody {
+    #[serde(default, rename = "CORSRule")]
+    pub rules: Vec<CorsRuleBody>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CorsRuleBody {
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+    #[serde(default, rename = "AllowedOrigin")]
+    pub allowed_origins: Vec<String>,
+    #[serde(default, rename = "AllowedMethod")]
+    pub allowed_methods: Vec<String>,
+    #[serde(default, rename = "AllowedHeader")]
+    pub allowed_headers: Vec<String>,
+    #[serde(default, rename = "ExposeHeader")]
+    pub expose_headers: Vec<String>,
+    #[serde(rename = "MaxAgeSeconds")]
+    pub max_age_seconds: Option<u32>,
+}
+
+impl CorsConfigurationBody {
+    pub fn into_rules(self) -> Vec<crate::storage::CorsRule> {
+        self.rules
+            .into_iter()
+            .map(|r| crate::storage::CorsRule {
+                id: r.id,
+                allowed_origins: r.allowed_origins,
+                allowed_methods: r.allowed_methods,
+                allowed_headers: r.allowed_headers,
+                expose_headers: r.expose_headers,
+                max_age_seconds: r.max_age_seconds,
+            })
+            .collect()
+    }
+}
+
+/// GetBucketCors: the rules as they were put.
+pub fn cors_configuration(rules: &[crate::storage::CorsRule]) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("CORSConfiguration");
+    for rule in rules {
+        w.open("CORSRule");
+        w.optional_element("ID", rule.id.as_deref());
+        for (name, values) in [
+            ("AllowedHeader", &rule.allowed_headers),
+            ("AllowedMethod", &rule.allowed_methods),
+            ("AllowedOrigin", &rule.allowed_origins),
+            ("ExposeHeader", &rule.expose_headers),
+        ] {
+            for value in values {
+                w.text_element(name, value);
+            }
+        }
+        if let Some(age) = rule.max_age_seconds {
+            w.text_element("MaxAgeSeconds", &age.to_string());
+        }
+        w.close("CORSRule");
+    }
+    w.close("CORSConfiguration");
+    w.finish()
+}
+
 /// Who a grant is for.
 pub enum Grantee<'a> {
     CanonicalUser(&'a Owner<'a>),
@@ -712,6 +777,36 @@ mod tests {
              xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>a&lt;b&gt;&amp;&quot;c&quot;</Name>\
              </ListBucketResult>"
         );
+    }
+
+    #[test]
+    fn cors_configurations_round_trip() {
+        let body = br#"<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+            <CORSRule><ID>upload</ID><AllowedOrigin>http://*.example.com</AllowedOrigin>
+            <AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>
+            <AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>
+            <MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>
+            <CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>
+            </CORSConfiguration>"#;
+        let parsed: CorsConfigurationBody = parse(body).expect("parses");
+        let rules = parsed.into_rules();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].allowed_methods, ["PUT", "POST"]);
+        assert_eq!(rules[0].max_age_seconds, Some(3000));
+        assert_eq!(rules[1].id, None);
+        assert!(rules[1].allowed_headers.is_empty());
+        assert_eq!(
+            cors_configuration(&rules),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><CORSRule><ID>upload</ID>\
+             <AllowedHeader>*</AllowedHeader><AllowedMethod>PUT</AllowedMethod>\
+             <AllowedMethod>POST</AllowedMethod><AllowedOrigin>http://*.example.com</AllowedOrigin>\
+             <ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>\
+             <CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin>\
+             </CORSRule></CORSConfiguration>"
+        );
+        let bad_age = b"<CORSConfiguration><CORSRule><MaxAgeSeconds>x</MaxAgeSeconds></CORSRule></CORSConfiguration>";
+        assert!(parse::<CorsConfigurationBody>(bad_age).is_err());
     }
 
     #[test]

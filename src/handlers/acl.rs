@@ -8,8 +8,9 @@
 use super::{owner, require_bucket, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
+use crate::router::Endpoint;
 use crate::s3_error;
-use crate::storage::CannedAcl;
+use crate::storage::{CannedAcl, Store};
 use crate::xml::{self, Grant, Grantee};
 use actix_web::HttpResponse;
 
@@ -80,6 +81,40 @@ pub fn grants_public_read(acl: CannedAcl) -> bool {
 /// Whether everyone may write objects into the bucket (PUT, DELETE, form POST).
 pub fn grants_public_write(acl: CannedAcl) -> bool {
     acl == CannedAcl::PublicReadWrite
+}
+
+/// Whether a request without any signature may perform `endpoint`: exactly where a canned ACL
+/// grants AllUsers the permission S3 requires. Reading a missing key needs the bucket's READ (else
+/// the answer would reveal that the key does not exist). A form POST checks its own signature or
+/// the bucket's WRITE grant itself.
+pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3Error> {
+    let denied = || s3_error!(AccessDenied);
+    let Some(bucket) = endpoint.bucket() else {
+        return Err(denied());
+    };
+    let meta = store
+        .bucket(bucket)?
+        .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))?;
+    let allowed = match endpoint {
+        Endpoint::PostObject { .. } => true,
+        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
+            match store.object(bucket, key)? {
+                Some(object) => grants_public_read(object.acl),
+                None => grants_public_read(meta.acl),
+            }
+        }
+        Endpoint::ListObjects { .. }
+        | Endpoint::ListObjectsV2 { .. }
+        | Endpoint::ListObjectVersions { .. }
+        | Endpoint::HeadBucket { .. } => grants_public_read(meta.acl),
+        Endpoint::PutObject { .. } | Endpoint::DeleteObject { .. } => grants_public_write(meta.acl),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(denied())
+    }
 }
 
 /// The grants besides the owner's FULL_CONTROL, as (group URI, permission).

@@ -3,6 +3,7 @@
 pub mod acl;
 mod bucket;
 mod copy;
+mod cors;
 mod delete;
 mod get;
 mod list;
@@ -179,10 +180,14 @@ pub async fn dispatch(
         Endpoint::PutObjectAcl { bucket, key } => {
             acl::handle_put_object_acl(ctx, &bucket, &key, body).await
         }
-        Endpoint::PostObject { .. }
-        | Endpoint::GetBucketCors { .. }
-        | Endpoint::PutBucketCors { .. }
-        | Endpoint::DeleteBucketCors { .. } => Err(s3_error!(
+        Endpoint::GetBucketCors { bucket } => cors::handle_get_bucket_cors(ctx, &bucket),
+        Endpoint::PutBucketCors { bucket } => {
+            cors::handle_put_bucket_cors(ctx, &bucket, body).await
+        }
+        Endpoint::DeleteBucketCors { bucket } => {
+            cors::handle_delete_bucket_cors(ctx, &bucket).await
+        }
+        Endpoint::PostObject { .. } => Err(s3_error!(
             NotImplemented,
             "minis3 does not implement this operation yet."
         )),

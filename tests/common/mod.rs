@@ -78,8 +78,16 @@ pub struct TestServer<S> {
 
 pub async fn start(
 ) -> TestServer<impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>> {
+    start_with(|_| {}).await
+}
+
+/// An in-process server whose settings `adjust` changes first.
+pub async fn start_with(
+    adjust: impl FnOnce(&mut ServeConfig),
+) -> TestServer<impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = default_config(dir.path());
+    let mut config = default_config(dir.path());
+    adjust(&mut config);
     let store = Store::open(dir.path(), 16 << 20).expect("store opens");
     let state = web::Data::new(AppState::new(store, config));
     let service = test::init_service(App::new().configure(configure(state))).await;
