@@ -416,8 +416,14 @@ async fn acl_documents_and_refusals() {
             .signed(),
     )
     .await;
-    let doc = call(app, Req::new("GET", "/acls?acl").signed()).await.text();
-    assert_eq!(elements(&doc, "Permission"), ["FULL_CONTROL", "READ"], "{doc}");
+    let doc = call(app, Req::new("GET", "/acls?acl").signed())
+        .await
+        .text();
+    assert_eq!(
+        elements(&doc, "Permission"),
+        ["FULL_CONTROL", "READ"],
+        "{doc}"
+    );
     assert_eq!(
         element(&doc, "URI").as_deref(),
         Some("http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
@@ -432,7 +438,9 @@ async fn acl_documents_and_refusals() {
             .signed(),
     )
     .await;
-    let doc = call(app, Req::new("GET", "/acls/k?acl").signed()).await.text();
+    let doc = call(app, Req::new("GET", "/acls/k?acl").signed())
+        .await
+        .text();
     assert_eq!(
         elements(&doc, "Permission"),
         ["FULL_CONTROL", "READ", "WRITE"]
@@ -453,7 +461,9 @@ async fn acl_documents_and_refusals() {
     )
     .await;
     assert_eq!(put.status, 200, "{private_doc}\n{}", put.text());
-    let doc = call(app, Req::new("GET", "/acls/k?acl").signed()).await.text();
+    let doc = call(app, Req::new("GET", "/acls/k?acl").signed())
+        .await
+        .text();
     assert_eq!(elements(&doc, "Permission"), ["FULL_CONTROL"]);
     let foreign = private_doc.replace("6d696e6973330000", "0123456789abcdef");
     let refused = call(app, Req::new("PUT", "/acls/k?acl").body(foreign).signed()).await;

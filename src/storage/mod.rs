@@ -170,22 +170,8 @@ impl Store {
     /// settings both land); `NoSuchBucket` when it does not exist. Durable once [`Store::sync`]
     /// returns.
     pub fn update_bucket(&self, name: &str, change: impl Fn(&mut BucketMeta)) -> StorageResult<()> {
-        loop {
-            let Some(current) = self.inner.buckets.get(name.as_bytes())? else {
-                return Err(StorageError::NoSuchBucket);
-            };
-            let mut meta: BucketMeta = records::decode(&current)?;
-            change(&mut meta);
-            let updated = records::encode(&meta)?;
-            if self
-                .inner
-                .buckets
-                .compare_and_swap(name.as_bytes(), Some(current), Some(updated))?
-                .is_ok()
-            {
-                return Ok(());
-            }
-        }
+        update_record(&self.inner.buckets, name.as_bytes(), change)?
+            .ok_or(StorageError::NoSuchBucket)
     }
 
     /// Deletes an empty bucket, aborting its unfinished multipart uploads.
@@ -316,22 +302,7 @@ impl Store {
     ) -> StorageResult<()> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
-        loop {
-            let Some(current) = self.inner.objects.get(&tree_key)? else {
-                return Err(StorageError::NoSuchKey);
-            };
-            let mut meta: ObjectMeta = records::decode(&current)?;
-            change(&mut meta);
-            let updated = records::encode(&meta)?;
-            if self
-                .inner
-                .objects
-                .compare_and_swap(&tree_key, Some(current), Some(updated))?
-                .is_ok()
-            {
-                return Ok(());
-            }
-        }
+        update_record(&self.inner.objects, &tree_key, change)?.ok_or(StorageError::NoSuchKey)
     }
 
     /// Starts writing a new object's data; nothing is visible until [`ObjectWriter::commit`].
@@ -522,3 +493,26 @@ fn segment_id_from(bytes: &[u8]) -> StorageResult<u64> {
 
 #[cfg(test)]
 mod tests;
+
+/// Applies `change` to the record at `key` with compare-and-swap, retrying when another writer got
+/// there first; `None` when there is no record.
+fn update_record<T: serde::Serialize + serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    key: &[u8],
+    change: impl Fn(&mut T),
+) -> StorageResult<Option<()>> {
+    loop {
+        let Some(current) = tree.get(key)? else {
+            return Ok(None);
+        };
+        let mut record: T = records::decode(&current)?;
+        change(&mut record);
+        let updated = records::encode(&record)?;
+        if tree
+            .compare_and_swap(key, Some(current), Some(updated))?
+            .is_ok()
+        {
+            return Ok(Some(()));
+        }
+    }
+}
