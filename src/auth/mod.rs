@@ -3,10 +3,12 @@
 //! - `sigv4`: SigV4 in the Authorization header and presigned queries, plus a signer (tests, CLIs);
 //! - `sigv2`: the older SigV2 header and presigned queries (AWS CLI v1's `s3 presign`);
 //! - `chunked`: aws-chunked framing, chunk and trailer signatures;
-//! - `body`: the request body as handlers read it, decoded and verified per [`PayloadMode`].
+//! - `body`: the request body as handlers read it, decoded and verified per [`PayloadMode`];
+//! - `post_policy`: browser-form uploads, signed in the form itself (policy document and signature).
 
 pub mod body;
 pub mod chunked;
+pub mod post_policy;
 pub mod sigv2;
 pub mod sigv4;
 #[cfg(test)]
