@@ -470,6 +470,18 @@ pub fn complete_multipart_upload_result(
     w.finish()
 }
 
+/// PostObject with `success_action_status` 201 (S3 writes this document without a namespace).
+pub fn post_response(location: &str, bucket: &str, key: &str, etag: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open("PostResponse");
+    w.text_element("Location", location);
+    w.text_element("Bucket", bucket);
+    w.text_element("Key", key);
+    w.text_element("ETag", &format!("\"{etag}\""));
+    w.close("PostResponse");
+    w.finish()
+}
+
 /// One part in ListParts.
 pub struct PartEntry<'a> {
     pub part_number: u32,
@@ -807,6 +819,16 @@ mod tests {
         );
         let bad_age = b"<CORSConfiguration><CORSRule><MaxAgeSeconds>x</MaxAgeSeconds></CORSRule></CORSConfiguration>";
         assert!(parse::<CorsConfigurationBody>(bad_age).is_err());
+    }
+
+    #[test]
+    fn post_response_names_the_stored_object() {
+        assert_eq!(
+            post_response("http://h/b/a%20b", "b", "a b&c", "0123"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse>\
+             <Location>http://h/b/a%20b</Location><Bucket>b</Bucket><Key>a b&amp;c</Key>\
+             <ETag>&quot;0123&quot;</ETag></PostResponse>"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod delete;
 mod get;
 mod list;
 mod multipart;
+mod post;
 mod put;
 mod tagging;
 
@@ -187,10 +188,7 @@ pub async fn dispatch(
         Endpoint::DeleteBucketCors { bucket } => {
             cors::handle_delete_bucket_cors(ctx, &bucket).await
         }
-        Endpoint::PostObject { .. } => Err(s3_error!(
-            NotImplemented,
-            "minis3 does not implement this operation yet."
-        )),
+        Endpoint::PostObject { bucket } => post::handle_post_object(ctx, &bucket, body).await,
     }
 }
 

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use md5::{Digest, Md5};
 
-/// The largest object a single PUT may create (S3's limit).
-const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// The largest object a single PUT (or form POST) may create (S3's limit).
+pub(super) const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// S3 limits user-defined metadata to 2 KB (names and values, UTF-8 bytes).
 const MAX_USER_METADATA: usize = 2048;
 
@@ -277,14 +277,19 @@ fn strip_aws_chunked(encoding: &str) -> Option<String> {
 
 pub(super) fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
     let mut pairs = Vec::new();
-    let mut size = 0;
     for (name, value) in ctx.req.headers() {
         if let Some(meta_name) = name.as_str().strip_prefix("x-amz-meta-") {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            size += meta_name.len() + value.len();
             pairs.push((meta_name.to_string(), value));
         }
     }
+    check_metadata_size(&pairs)?;
+    Ok(pairs)
+}
+
+/// S3's 2 KB limit on user metadata, names and values together.
+pub(super) fn check_metadata_size(pairs: &[(String, String)]) -> Result<(), S3Error> {
+    let size: usize = pairs.iter().map(|(name, value)| name.len() + value.len()).sum();
     if size > MAX_USER_METADATA {
         return Err(s3_error!(
             MetadataTooLarge,
@@ -293,7 +298,7 @@ pub(super) fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, Str
         .detail("Size", size.to_string())
         .detail("MaxSizeAllowed", MAX_USER_METADATA.to_string()));
     }
-    Ok(pairs)
+    Ok(())
 }
 
 #[cfg(test)]
