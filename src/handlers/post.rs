@@ -448,7 +448,10 @@ fn object_url(ctx: &RequestContext<'_>, bucket: &str, key: &str) -> String {
     if ctx.req.path().trim_matches('/').is_empty() {
         format!("http://{host}/{key}")
     } else {
-        format!("http://{host}/{}/{key}", uri_encode(bucket.as_bytes(), false))
+        format!(
+            "http://{host}/{}/{key}",
+            uri_encode(bucket.as_bytes(), false)
+        )
     }
 }
 
@@ -536,9 +539,19 @@ mod tests {
             form_boundary("Multipart/Form-Data; boundary=\"q q\"").unwrap(),
             "q q"
         );
-        for other in ["", "text/plain", "application/x-www-form-urlencoded", "multipart/mixed; boundary=x", ";;"] {
+        for other in [
+            "",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/mixed; boundary=x",
+            ";;",
+        ] {
             let err = form_boundary(other).unwrap_err();
-            assert_eq!((err.status(), err.message.as_str()), (412, NOT_A_FORM), "{other}");
+            assert_eq!(
+                (err.status(), err.message.as_str()),
+                (412, NOT_A_FORM),
+                "{other}"
+            );
         }
         let err = form_boundary("multipart/form-data").unwrap_err();
         assert_eq!(err.code.as_str(), "MalformedPOSTRequest");

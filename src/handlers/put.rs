@@ -289,7 +289,10 @@ pub(super) fn user_metadata(ctx: &RequestContext<'_>) -> Result<Vec<(String, Str
 
 /// S3's 2 KB limit on user metadata, names and values together.
 pub(super) fn check_metadata_size(pairs: &[(String, String)]) -> Result<(), S3Error> {
-    let size: usize = pairs.iter().map(|(name, value)| name.len() + value.len()).sum();
+    let size: usize = pairs
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
     if size > MAX_USER_METADATA {
         return Err(s3_error!(
             MetadataTooLarge,
