@@ -1,9 +1,10 @@
 """Plumbing for the end-to-end suite: starting and stopping a server process, building clients.
 
 Owns: `Server` (one minis3 process on a free port with its own data dir, stdout/stderr drained
-by threads), the boto3 client factory, the aws CLI runner, raw SigV4-signed `requests` calls
-(for what boto3 cannot be made to send, including aws-chunked bodies), S3 XML parsing, and
-the digests S3 reports (single and multipart ETags, checksums). No tests live here.
+by threads), the boto3 client factories (signed and anonymous), the aws CLI runner, raw
+SigV4-signed `requests` calls (for what boto3 cannot be made to send, including aws-chunked
+bodies), S3 XML parsing, and the digests S3 reports (single and multipart ETags, checksums).
+No tests live here.
 
 `MINIS3_TEST_TARGET=moto` is a developer-only switch: it makes `start_server` run moto's
 server instead, to debug the client side of the suite before minis3 exists. The harness
@@ -34,6 +35,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import boto3
 import requests
+from botocore import UNSIGNED
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -527,3 +529,18 @@ def expect_client_error(call, code: str, status: int, **kwargs):
         assert got == (code, status), f"expected {code}/{status}, got {got}: {err}"
         return err
     raise AssertionError(f"expected {code}/{status}, but the call succeeded: {result}")
+
+
+# -- what browsers do: unsigned requests, looking at a bucket's contents ----------------------------
+
+
+def anonymous_client(url: str):
+    """A boto3 client that sends no signature at all, as a page loading public assets does."""
+    return s3_client(url, signature_version=UNSIGNED)
+
+
+def keys_in(s3, bucket: str) -> list[str]:
+    """Every key in `bucket` (the small buckets of these tests fit in one page)."""
+    listed = s3.list_objects_v2(Bucket=bucket)
+    assert not listed.get("IsTruncated"), "keys_in is for buckets that fit in one listing page"
+    return [o["Key"] for o in listed.get("Contents", [])]
