@@ -393,6 +393,21 @@ def test_preflight_without_a_configuration(server, s3, bucket):
 
 
 @pytest.mark.minis3_only
+def test_preflight_virtual_hosted(server, docs_cors_bucket):
+    resp = requests.options(
+        f"{server.url}/photo.png",
+        headers={
+            "Host": f"{docs_cors_bucket}.localhost:{server.port}",
+            "Origin": "http://www.example.com",
+            "Access-Control-Request-Method": "PUT",
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+    assert resp.status_code == 200, resp.content
+    assert cors_headers(resp)["access-control-allow-origin"] == "http://www.example.com"
+
+
+@pytest.mark.minis3_only
 def test_preflight_to_a_missing_bucket(server):
     resp = preflight(server.url, bucket_name("cors-missing"), "k", origin="http://www.example.com", method="GET")
     assert resp.status_code == 404, resp.content

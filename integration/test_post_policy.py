@@ -290,6 +290,29 @@ def test_virtual_hosted_post(server, s3, bucket):
     assert_stored(s3, bucket, "vhost.txt", b"virtual host")
 
 
+@pytest.mark.minis3_only
+def test_form_from_a_page_gets_cors_headers(s3, bucket):
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": ["http://app.test"], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]}]
+        },
+    )
+    post = s3.generate_presigned_post(bucket, "k", Conditions=[["content-length-range", 0, 10]])
+    origin = {"Origin": "http://app.test"}
+    resp = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"ok")}, headers=origin, timeout=HTTP_TIMEOUT)
+    assert resp.status_code == 204, resp.content
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://app.test"
+    assert resp.headers["Access-Control-Expose-Headers"] == "ETag"
+    # The page can read why its upload was refused.
+    resp = requests.post(
+        post["url"], data=post["fields"], files={"file": ("f", b"x" * 11)}, headers=origin, timeout=HTTP_TIMEOUT
+    )
+    assert_refused(resp, 400, "EntityTooLarge")
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://app.test"
+    assert keys_in(s3, bucket) == ["k"]
+
+
 @pytest.mark.minis3_only  # moto answers without an ETag header
 def test_twenty_mib_file_streams_through(s3v4, bucket):
     data = os.urandom(20 * MiB)
