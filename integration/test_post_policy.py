@@ -202,6 +202,8 @@ def test_header_and_metadata_fields_are_stored(s3, bucket):
         "Content-Disposition": 'inline; filename="pic.png"',
         "x-amz-meta-color": "blue",
         "x-amz-meta-camera": "X100 (fixed lens)",
+        "Content-Encoding": "identity",
+        "Expires": "Thu, 01 Jan 2037 00:00:00 GMT",
     }
     post = s3.generate_presigned_post(
         bucket,
@@ -213,6 +215,8 @@ def test_header_and_metadata_fields_are_stored(s3, bucket):
             ["eq", "$Content-Disposition", 'inline; filename="pic.png"'],
             {"x-amz-meta-color": "blue"},
             ["starts-with", "$x-amz-meta-camera", ""],
+            {"Content-Encoding": "identity"},
+            ["starts-with", "$Expires", ""],
         ],
     )
     resp = send(post, b"png bytes")
@@ -221,7 +225,48 @@ def test_header_and_metadata_fields_are_stored(s3, bucket):
     assert head["ContentType"] == "image/png"
     assert head["CacheControl"] == "max-age=60"
     assert head["ContentDisposition"] == 'inline; filename="pic.png"'
+    assert head["ContentEncoding"] == "identity"
+    assert head["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Thu, 01 Jan 2037 00:00:00 GMT"
     assert head["Metadata"] == {"color": "blue", "camera": "X100 (fixed lens)"}
+
+
+def test_empty_file(s3, bucket):
+    post = s3.generate_presigned_post(bucket, "empty")
+    resp = send(post, b"")
+    assert resp.status_code == 204, resp.content
+    assert_stored(s3, bucket, "empty", b"")
+
+
+@pytest.mark.minis3_only
+def test_content_type_list_must_each_start_with_the_prefix(s3, bucket):
+    post = s3.generate_presigned_post(bucket, "k", Conditions=[["starts-with", "$Content-Type", "image/"]])
+    fields = {**post["fields"], "Content-Type": "image/png, image/webp"}
+    assert send(post, b"ok", fields=fields).status_code == 204
+    assert s3.head_object(Bucket=bucket, Key="k")["ContentType"] == "image/png, image/webp"
+    s3.delete_object(Bucket=bucket, Key="k")
+    fields = {**post["fields"], "Content-Type": "image/png, text/html"}
+    assert_policy_refused(send(post, b"x", fields=fields), 'Policy Condition failed: ["starts-with", "$Content-Type", "image/"]')
+    assert keys_in(s3, bucket) == []
+
+
+@pytest.mark.minis3_only
+def test_legacy_redirect_field(s3, bucket):
+    post = s3.generate_presigned_post(
+        bucket, "k", Fields={"redirect": "http://app.test/done"}, Conditions=[{"redirect": "http://app.test/done"}]
+    )
+    resp = send(post, b"legacy")
+    assert resp.status_code == 303, resp.content
+    assert resp.headers["Location"].startswith("http://app.test/done?")
+    assert parse_qs(urlsplit(resp.headers["Location"]).query)["key"] == ["k"]
+    assert_stored(s3, bucket, "k", b"legacy")
+
+
+@pytest.mark.minis3_only
+def test_fields_before_the_file_are_limited(s3, bucket):
+    post = s3.generate_presigned_post(bucket, "k")
+    fields = {**post["fields"], "x-ignore-padding": "p" * (21 * 1024)}
+    assert_refused(send(post, b"x", fields=fields), 400, "MaxPostPreDataLengthExceeded")
+    assert keys_in(s3, bucket) == []
 
 
 @pytest.mark.minis3_only
@@ -522,9 +567,11 @@ def test_anonymous_form_needs_a_public_read_write_bucket(server, s3, bucket):
 
 
 @pytest.mark.minis3_only
-def test_anonymous_form_to_a_missing_bucket(server):
+def test_form_to_a_missing_bucket(server, s3v4):
     missing = bucket_name("post-missing")
     resp = requests.post(
         f"{server.url}/{missing}", data={"key": "k"}, files={"file": ("f", b"x")}, timeout=HTTP_TIMEOUT
     )
     assert_refused(resp, 404, "NoSuchBucket")
+    assert_refused(send(s3v4.generate_presigned_post(missing, "k"), b"x"), 404, "NoSuchBucket")
+    expect_client_error(s3v4.head_bucket, "404", 404, Bucket=missing)
