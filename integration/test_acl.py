@@ -230,6 +230,37 @@ def test_anonymous_get_and_head_follow_the_object_acl(server, s3, bucket):
 
 
 @pytest.mark.minis3_only
+def test_anonymous_virtual_hosted_get(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="asset.css", Body=b"body{}", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="private.css", Body=b"secret")
+    host = {"Host": f"{bucket}.localhost:{server.port}"}
+    resp = requests.get(f"{server.url}/asset.css", headers=host, timeout=HTTP_TIMEOUT)
+    assert resp.status_code == 200 and resp.content == b"body{}"
+    assert_access_denied(requests.get(f"{server.url}/private.css", headers=host, timeout=HTTP_TIMEOUT))
+
+
+@pytest.mark.minis3_only
+def test_anonymous_get_cannot_override_response_headers(server, s3, bucket):
+    # AWS GetObject: the response-* parameters "cannot be used with an unsigned (anonymous) request".
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"<p>hi</p>", ACL="public-read", ContentType="text/html")
+    resp = requests.get(
+        f"{server.url}/{bucket}/page.html?response-content-type=application/octet-stream", timeout=HTTP_TIMEOUT
+    )
+    assert resp.status_code == 400, (resp.status_code, resp.headers, resp.content)
+    err = s3_error(resp)
+    assert (err["Code"], err["Message"]) == (
+        "InvalidRequest",
+        "Request specific response headers cannot be used for anonymous GET requests.",
+    )
+    # Signed, the same override is fine.
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "page.html", "ResponseContentType": "application/octet-stream"}
+    )
+    resp = requests.get(url, timeout=HTTP_TIMEOUT)
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/octet-stream"
+
+
+@pytest.mark.minis3_only
 def test_missing_key_is_404_only_where_the_bucket_is_readable(server, s3, bucket):
     assert_access_denied(anonymous_get(server, bucket, "missing.txt"))
     assert_access_denied(anonymous_head(server, bucket, "missing.txt"))

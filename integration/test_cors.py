@@ -552,6 +552,16 @@ def default_origin_checks(srv, dev_origins):
         resp = preflight(srv.url, own, "k", origin=origin, method="GET")
         assert_preflight_refused(resp, "AccessForbidden", NOT_ALLOWED)
 
+        # So does a request naming no bucket.
+        resp = requests.options(
+            f"{srv.url}/", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}, timeout=HTTP_TIMEOUT
+        )
+        assert resp.status_code == 200, resp.content
+        assert cors_headers(resp)["access-control-allow-origin"] == origin
+        resp, _ = signed_request("GET", f"{srv.url}/", headers={"Origin": origin})
+        assert resp.status_code == 200
+        assert cors_headers(resp)["access-control-allow-origin"] == origin
+
     resp = preflight(srv.url, plain, "k", origin="http://elsewhere.test", method="GET")
     assert_preflight_refused(resp, "AccessForbidden", NOT_ALLOWED)
     resp, _ = signed_request("GET", f"{srv.url}/{plain}/k", headers={"Origin": "http://elsewhere.test"})
