@@ -27,9 +27,7 @@ ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-GRANT_HEADERS_MESSAGE = (
-    "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
-)
+GRANT_HEADERS_MESSAGE = "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
 
 # Beyond the owner's FULL_CONTROL, what each canned ACL grants to S3's predefined groups.
 GROUP_GRANTS = {
@@ -46,6 +44,8 @@ MOTO_DROPS_A_GRANT = {"public-read-write", "log-delivery-write"}
 
 def acl_params(values):
     return [pytest.param(v, marks=pytest.mark.minis3_only) if v in MOTO_DROPS_A_GRANT else v for v in values]
+
+
 # Accepted, but nothing in them lets an anonymous client read.
 OTHER_ACLS = ["aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"]
 
@@ -440,7 +440,9 @@ def test_access_control_policy_that_is_no_canned_acl(server, s3, bucket, owner_i
 @pytest.mark.minis3_only
 def test_grant_headers_are_not_implemented(s3, bucket, owner_id):
     everyone = f'uri="{ALL_USERS}"'
-    err = expect_client_error(s3.put_object, "NotImplemented", 501, Bucket=bucket, Key="k", Body=b"x", GrantRead=everyone)
+    err = expect_client_error(
+        s3.put_object, "NotImplemented", 501, Bucket=bucket, Key="k", Body=b"x", GrantRead=everyone
+    )
     assert err["Error"]["Message"] == GRANT_HEADERS_MESSAGE
     assert keys_in(s3, bucket) == []
 
@@ -448,7 +450,12 @@ def test_grant_headers_are_not_implemented(s3, bucket, owner_id):
     expect_client_error(s3.put_object_acl, "NotImplemented", 501, Bucket=bucket, Key="k", GrantFullControl=everyone)
     expect_client_error(s3.put_bucket_acl, "NotImplemented", 501, Bucket=bucket, GrantWrite=everyone)
     expect_client_error(
-        s3.copy_object, "NotImplemented", 501, Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"},
+        s3.copy_object,
+        "NotImplemented",
+        501,
+        Bucket=bucket,
+        Key="copy",
+        CopySource={"Bucket": bucket, "Key": "k"},
         GrantReadACP=everyone,
     )
     expect_client_error(s3.create_multipart_upload, "NotImplemented", 501, Bucket=bucket, Key="mp", GrantRead=everyone)

@@ -44,11 +44,7 @@ DOCS_CORS = {
             "MaxAgeSeconds": 3000,
             "ExposeHeaders": ["ETag", "x-amz-request-id"],
         },
-        {
-            "AllowedOrigins": ["*"],
-            "AllowedHeaders": ["Authorization"],
-            "AllowedMethods": ["GET", "HEAD"],
-        },
+        {"AllowedOrigins": ["*"], "AllowedHeaders": ["Authorization"], "AllowedMethods": ["GET", "HEAD"]},
     ]
 }
 
@@ -173,13 +169,17 @@ def test_invalid_configuration_is_refused_and_nothing_changes(s3, bucket, rules,
     # Nor does a refused PUT disturb a configuration already there.
     kept = [rule(["http://kept.example"], ["GET"])]
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": kept})
-    expect_client_error(s3.put_bucket_cors, "InvalidRequest", 400, Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    expect_client_error(
+        s3.put_bucket_cors, "InvalidRequest", 400, Bucket=bucket, CORSConfiguration={"CORSRules": rules}
+    )
     assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == kept
 
 
 MALFORMED_BODIES = {
     "no-rules": "<CORSConfiguration></CORSConfiguration>",
-    "rule-without-origin": "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+    "rule-without-origin": (
+        "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"
+    ),
     "rule-without-method": (
         "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>"
     ),
@@ -330,7 +330,11 @@ def test_preflight_requested_headers_match_case_insensitively_and_by_wildcard(se
 def test_preflight_with_a_header_no_rule_allows(server, docs_cors_bucket):
     # One header outside `Content-Type` / `x-amz-*` spoils the whole request.
     resp = preflight(
-        server.url, docs_cors_bucket, "k", origin="http://www.example.com", method="PUT",
+        server.url,
+        docs_cors_bucket,
+        "k",
+        origin="http://www.example.com",
+        method="PUT",
         headers="content-type, x-custom-header",
     )
     assert_preflight_refused(resp, "AccessForbidden", NOT_ALLOWED)
@@ -340,7 +344,9 @@ def test_preflight_with_a_header_no_rule_allows(server, docs_cors_bucket):
     )
     assert_preflight_refused(resp, "AccessForbidden", NOT_ALLOWED)
     # GET from the `*` rule allows only Authorization.
-    resp = preflight(server.url, docs_cors_bucket, "k", origin="http://www.example.com", method="GET", headers="x-amz-date")
+    resp = preflight(
+        server.url, docs_cors_bucket, "k", origin="http://www.example.com", method="GET", headers="x-amz-date"
+    )
     assert_preflight_refused(resp, "AccessForbidden", NOT_ALLOWED)
 
 
@@ -425,8 +431,13 @@ def app_bucket(s3, bucket):
         Bucket=bucket,
         CORSConfiguration={
             "CORSRules": [
-                rule(["http://app.test"], ["GET", "PUT"], AllowedHeaders=["*"],
-                     ExposeHeaders=["ETag", "x-amz-request-id"], MaxAgeSeconds=600)
+                rule(
+                    ["http://app.test"],
+                    ["GET", "PUT"],
+                    AllowedHeaders=["*"],
+                    ExposeHeaders=["ETag", "x-amz-request-id"],
+                    MaxAgeSeconds=600,
+                )
             ]
         },
     )
@@ -462,7 +473,10 @@ def test_signed_requests_with_a_matching_origin_get_cors_headers(server, app_buc
     assert cors_headers(resp) == APP_HEADERS
 
     resp, _ = signed_request(
-        "GET", f"{server.url}/{app_bucket}/private.txt", headers={"Origin": "http://app.test"}, secret_key="wrong-secret"
+        "GET",
+        f"{server.url}/{app_bucket}/private.txt",
+        headers={"Origin": "http://app.test"},
+        secret_key="wrong-secret",
     )
     assert resp.status_code == 403 and s3_error(resp)["Code"] == "SignatureDoesNotMatch"
     assert cors_headers(resp) == APP_HEADERS
@@ -471,11 +485,15 @@ def test_signed_requests_with_a_matching_origin_get_cors_headers(server, app_buc
 @pytest.mark.minis3_only
 def test_anonymous_request_refused_still_gets_cors_headers(server, app_bucket):
     for key in ("private.txt", "gone.txt"):
-        resp = requests.get(f"{server.url}/{app_bucket}/{key}", headers={"Origin": "http://app.test"}, timeout=HTTP_TIMEOUT)
+        resp = requests.get(
+            f"{server.url}/{app_bucket}/{key}", headers={"Origin": "http://app.test"}, timeout=HTTP_TIMEOUT
+        )
         assert resp.status_code == 403, resp.content
         assert s3_error(resp)["Code"] == "AccessDenied"
         assert cors_headers(resp) == APP_HEADERS
-    resp = requests.head(f"{server.url}/{app_bucket}/private.txt", headers={"Origin": "http://app.test"}, timeout=HTTP_TIMEOUT)
+    resp = requests.head(
+        f"{server.url}/{app_bucket}/private.txt", headers={"Origin": "http://app.test"}, timeout=HTTP_TIMEOUT
+    )
     assert resp.status_code == 403
     # HEAD is not among the rule's methods.
     assert cors_headers(resp) == {}
@@ -590,4 +608,3 @@ def test_cors_allow_origin_environment_variable(tmp_path, monkeypatch):
         default_origin_checks(srv, [DEV_ORIGIN, "http://localhost:5173"])
     finally:
         assert srv.stop() == 0
-

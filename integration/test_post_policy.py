@@ -174,8 +174,10 @@ def test_success_action_redirect(s3, bucket):
     target = "http://app.test/uploaded"
     data = b"redirected"
     post = s3.generate_presigned_post(
-        bucket, "dir/file.txt",
-        Fields={"success_action_redirect": target}, Conditions=[{"success_action_redirect": target}],
+        bucket,
+        "dir/file.txt",
+        Fields={"success_action_redirect": target},
+        Conditions=[{"success_action_redirect": target}],
     )
     resp = send(post, data)
     assert resp.status_code == 303, resp.content
@@ -245,7 +247,9 @@ def test_content_type_list_must_each_start_with_the_prefix(s3, bucket):
     assert s3.head_object(Bucket=bucket, Key="k")["ContentType"] == "image/png, image/webp"
     s3.delete_object(Bucket=bucket, Key="k")
     fields = {**post["fields"], "Content-Type": "image/png, text/html"}
-    assert_policy_refused(send(post, b"x", fields=fields), 'Policy Condition failed: ["starts-with", "$Content-Type", "image/"]')
+    assert_policy_refused(
+        send(post, b"x", fields=fields), 'Policy Condition failed: ["starts-with", "$Content-Type", "image/"]'
+    )
     assert keys_in(s3, bucket) == []
 
 
@@ -340,12 +344,16 @@ def test_form_from_a_page_gets_cors_headers(s3, bucket):
     s3.put_bucket_cors(
         Bucket=bucket,
         CORSConfiguration={
-            "CORSRules": [{"AllowedOrigins": ["http://app.test"], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]}]
+            "CORSRules": [
+                {"AllowedOrigins": ["http://app.test"], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]}
+            ]
         },
     )
     post = s3.generate_presigned_post(bucket, "k", Conditions=[["content-length-range", 0, 10]])
     origin = {"Origin": "http://app.test"}
-    resp = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"ok")}, headers=origin, timeout=HTTP_TIMEOUT)
+    resp = requests.post(
+        post["url"], data=post["fields"], files={"file": ("f", b"ok")}, headers=origin, timeout=HTTP_TIMEOUT
+    )
     assert resp.status_code == 204, resp.content
     assert resp.headers["Access-Control-Allow-Origin"] == "http://app.test"
     assert resp.headers["Access-Control-Expose-Headers"] == "ETag"
@@ -418,7 +426,9 @@ def test_exact_and_eq_conditions_must_match(s3, bucket):
     resp = send(post, b"x", fields=dict(post["fields"], **{"x-amz-meta-color": "red"}))
     assert_policy_refused(resp, 'Policy Condition failed: ["eq", "$x-amz-meta-color", "blue"]')
     resp = send(post, b"x", fields=dict(post["fields"], **{"Content-Type": "text/html"}))
-    assert_refused(resp, 403, "AccessDenied", message_contains=[POLICY_PREFIX + "Policy Condition failed:", "Content-Type"])
+    assert_refused(
+        resp, 403, "AccessDenied", message_contains=[POLICY_PREFIX + "Policy Condition failed:", "Content-Type"]
+    )
     # A field the policy names but the form leaves out fails its condition too.
     fields = {name: value for name, value in post["fields"].items() if name != "x-amz-meta-color"}
     assert_refused(send(post, b"x", fields=fields), 403, "AccessDenied", message_contains=[POLICY_PREFIX])
@@ -460,7 +470,9 @@ def test_expired_policy(s3, presigner, bucket):
 
 @pytest.mark.minis3_only
 def test_tampered_policy(s3, presigner, bucket):
-    post = presigner.generate_presigned_post(bucket, "uploads/${filename}", Conditions=[["content-length-range", 0, 10]])
+    post = presigner.generate_presigned_post(
+        bucket, "uploads/${filename}", Conditions=[["content-length-range", 0, 10]]
+    )
     doc = decode_policy(post["fields"])
     doc["conditions"] = [c for c in doc["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
     fields = dict(post["fields"], policy=encode_policy(doc))
@@ -485,10 +497,16 @@ def test_unknown_access_key(server, bucket, s3):
 
 
 @pytest.mark.minis3_only
-@pytest.mark.parametrize("policy_text", ["not base64 at all!", base64.b64encode(b"{not json").decode(),
-                                         encode_policy({"conditions": []}),
-                                         encode_policy({"expiration": "2099-01-01T00:00:00Z", "conditions": "x"})],
-                         ids=["bad-base64", "bad-json", "no-expiration", "conditions-not-a-list"])
+@pytest.mark.parametrize(
+    "policy_text",
+    [
+        "not base64 at all!",
+        base64.b64encode(b"{not json").decode(),
+        encode_policy({"conditions": []}),
+        encode_policy({"expiration": "2099-01-01T00:00:00Z", "conditions": "x"}),
+    ],
+    ids=["bad-base64", "bad-json", "no-expiration", "conditions-not-a-list"],
+)
 def test_invalid_policy_document(s3, s3v2, s3v4, bucket, policy_text):
     for client in (s3v2, s3v4):
         post = client.generate_presigned_post(bucket, "k")
@@ -537,9 +555,7 @@ def test_signature_without_policy(s3, s3v4, bucket):
 def test_post_that_is_not_multipart(s3, bucket):
     post = s3.generate_presigned_post(bucket, "k")
     resp = requests.post(post["url"], data=post["fields"], timeout=HTTP_TIMEOUT)  # urlencoded
-    assert_refused(
-        resp, 412, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data"
-    )
+    assert_refused(resp, 412, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data")
     assert keys_in(s3, bucket) == []
 
 
@@ -563,7 +579,9 @@ def test_anonymous_form_needs_a_public_read_write_bucket(server, s3, bucket):
     assert resp.status_code == 204, resp.content
     assert_stored(s3, bucket, "dropbox/f.txt", b"anonymous form")
     # An anonymous client can read only what is public.
-    expect_client_error(anonymous_client(server.url).get_object, "AccessDenied", 403, Bucket=bucket, Key="dropbox/f.txt")
+    expect_client_error(
+        anonymous_client(server.url).get_object, "AccessDenied", 403, Bucket=bucket, Key="dropbox/f.txt"
+    )
 
 
 @pytest.mark.minis3_only
