@@ -21,7 +21,7 @@ from support import (
     signed_request,
 )
 
-OWNER_ID = "6d696e69733300000000000000000000000000000000000000000000000000"
+OWNER_ID = "6d696e6973330000000000000000000000000000000000000000000000000000"
 OWNER_NAME = "minis3"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"

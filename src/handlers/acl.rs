@@ -8,7 +8,7 @@
 use super::{owner, require_bucket, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
-use crate::router::Endpoint;
+use crate::router::{Endpoint, ResponseOverrides};
 use crate::s3_error;
 use crate::storage::{CannedAcl, Store};
 use crate::xml::{self, Grant, Grantee};
@@ -17,6 +17,11 @@ use actix_web::HttpResponse;
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+/// The account `aws-exec-read` lets read AMI bundles, as S3 shows it.
+const EC2: xml::Owner<'static> = xml::Owner {
+    id: "6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c",
+    display_name: "za-team",
+};
 
 /// The largest AccessControlPolicy body read.
 const MAX_POLICY_BYTES: usize = 64 * 1024;
@@ -40,12 +45,7 @@ pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
         "bucket-owner-read" => CannedAcl::BucketOwnerRead,
         "bucket-owner-full-control" => CannedAcl::BucketOwnerFullControl,
         "log-delivery-write" => CannedAcl::LogDeliveryWrite,
-        "aws-exec-read" => {
-            return Err(s3_error!(
-                NotImplemented,
-                "minis3 does not implement the aws-exec-read canned ACL (it grants EC2 access)."
-            ))
-        }
+        "aws-exec-read" => CannedAcl::AwsExecRead,
         other => {
             return Err(s3_error!(InvalidArgument)
                 .detail("ArgumentName", "x-amz-acl")
@@ -97,6 +97,12 @@ pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3E
         .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))?;
     let allowed = match endpoint {
         Endpoint::PostObject { .. } => true,
+        Endpoint::GetObject { overrides, .. } if *overrides != ResponseOverrides::default() => {
+            return Err(s3_error!(
+                InvalidRequest,
+                "Request specific response headers cannot be used for anonymous GET requests."
+            ))
+        }
         Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
             match store.object(bucket, key)? {
                 Some(object) => grants_public_read(object.acl),
@@ -117,14 +123,28 @@ pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3E
     }
 }
 
-/// The grants besides the owner's FULL_CONTROL, as (group URI, permission).
-fn group_grants(acl: CannedAcl) -> &'static [(&'static str, &'static str)] {
+/// Who a canned ACL grants something besides the owner.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Party<'a> {
+    /// A predefined group, by URI.
+    Group(&'a str),
+    /// Another account, by canonical ID.
+    Account(&'a str),
+}
+
+/// The grants besides the owner's FULL_CONTROL.
+fn extra_grants(acl: CannedAcl) -> &'static [(Party<'static>, &'static str)] {
+    use Party::{Account, Group};
     match acl {
         CannedAcl::Private | CannedAcl::BucketOwnerRead | CannedAcl::BucketOwnerFullControl => &[],
-        CannedAcl::PublicRead => &[(ALL_USERS, "READ")],
-        CannedAcl::PublicReadWrite => &[(ALL_USERS, "READ"), (ALL_USERS, "WRITE")],
-        CannedAcl::AuthenticatedRead => &[(AUTHENTICATED_USERS, "READ")],
-        CannedAcl::LogDeliveryWrite => &[(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")],
+        CannedAcl::PublicRead => &[(Group(ALL_USERS), "READ")],
+        CannedAcl::PublicReadWrite => &[(Group(ALL_USERS), "READ"), (Group(ALL_USERS), "WRITE")],
+        CannedAcl::AuthenticatedRead => &[(Group(AUTHENTICATED_USERS), "READ")],
+        CannedAcl::AwsExecRead => &[(Account(EC2.id), "READ")],
+        CannedAcl::LogDeliveryWrite => &[
+            (Group(LOG_DELIVERY), "WRITE"),
+            (Group(LOG_DELIVERY), "READ_ACP"),
+        ],
     }
 }
 
@@ -134,8 +154,12 @@ fn policy_document(acl: CannedAcl) -> String {
         grantee: Grantee::CanonicalUser(&owner),
         permission: "FULL_CONTROL",
     }];
-    grants.extend(group_grants(acl).iter().map(|(uri, permission)| Grant {
-        grantee: Grantee::Group(uri),
+    grants.extend(extra_grants(acl).iter().map(|(party, permission)| Grant {
+        grantee: match party {
+            Party::Group(uri) => Grantee::Group(uri),
+            // EC2 is the only other account a canned ACL names.
+            Party::Account(_) => Grantee::CanonicalUser(&EC2),
+        },
         permission,
     }));
     xml::access_control_policy(&owner, &grants)
@@ -146,35 +170,36 @@ fn canned_from_policy(body: &[u8]) -> Result<CannedAcl, S3Error> {
     let policy: xml::AccessControlPolicyBody = xml::parse(body)?;
     let owner_id = owner().id;
     let mut owner_full_control = false;
-    let mut groups: Vec<(String, String)> = Vec::new();
-    for grant in policy.access_control_list.grants {
-        let g = grant.grantee;
-        match (g.id, g.uri, g.email_address) {
-            (Some(id), None, None) if id == owner_id && grant.permission == "FULL_CONTROL" => {
+    let mut sent: Vec<(Party<'_>, &str)> = Vec::new();
+    let grants = &policy.access_control_list.grants;
+    for grant in grants {
+        let g = &grant.grantee;
+        let permission = grant.permission.as_str();
+        match (g.id.as_deref(), g.uri.as_deref(), &g.email_address) {
+            (Some(id), None, None) if id == owner_id && permission == "FULL_CONTROL" => {
                 owner_full_control = true
             }
-            (None, Some(uri), None) => groups.push((uri, grant.permission)),
+            (Some(id), None, None) => sent.push((Party::Account(id), permission)),
+            (None, Some(uri), None) => sent.push((Party::Group(uri), permission)),
             _ => return Err(not_canned()),
         }
     }
-    groups.sort();
-    groups.dedup();
+    sent.sort();
+    sent.dedup();
     let candidates = [
         CannedAcl::Private,
         CannedAcl::PublicRead,
         CannedAcl::PublicReadWrite,
         CannedAcl::AuthenticatedRead,
+        CannedAcl::AwsExecRead,
         CannedAcl::LogDeliveryWrite,
     ];
     candidates
         .into_iter()
         .find(|acl| {
-            let mut wanted: Vec<(String, String)> = group_grants(*acl)
-                .iter()
-                .map(|(u, p)| (u.to_string(), p.to_string()))
-                .collect();
+            let mut wanted: Vec<&(Party<'_>, &str)> = extra_grants(*acl).iter().collect();
             wanted.sort();
-            owner_full_control && wanted == groups
+            owner_full_control && wanted.into_iter().eq(sent.iter())
         })
         .ok_or_else(not_canned)
 }
@@ -273,8 +298,8 @@ mod tests {
             "InvalidArgument"
         );
         assert_eq!(
-            parse_canned_acl("aws-exec-read").unwrap_err().code.as_str(),
-            "NotImplemented"
+            parse_canned_acl("aws-exec-read").ok(),
+            Some(CannedAcl::AwsExecRead)
         );
     }
 
@@ -311,6 +336,7 @@ mod tests {
             CannedAcl::PublicRead,
             CannedAcl::PublicReadWrite,
             CannedAcl::AuthenticatedRead,
+            CannedAcl::AwsExecRead,
             CannedAcl::LogDeliveryWrite,
         ] {
             let doc = policy_document(acl);

@@ -202,7 +202,7 @@ fn xml_response(body: String) -> HttpResponse {
 /// The owner every bucket and object has: minis3 has one tenant.
 fn owner() -> crate::xml::Owner<'static> {
     crate::xml::Owner {
-        id: "6d696e69733300000000000000000000000000000000000000000000000000",
+        id: "6d696e6973330000000000000000000000000000000000000000000000000000",
         display_name: "minis3",
     }
 }

@@ -26,6 +26,7 @@ pub enum CannedAcl {
     PublicRead,
     PublicReadWrite,
     AuthenticatedRead,
+    AwsExecRead,
     BucketOwnerRead,
     BucketOwnerFullControl,
     LogDeliveryWrite,
