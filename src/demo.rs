@@ -10,7 +10,7 @@ use crate::auth::sigv4::{
     presign_query, uri_encode, SigningParams, ALGORITHM,
 };
 use crate::config::{DemoPageConfig, ServeConfig};
-use crate::storage::{BucketMeta, Store};
+use crate::storage::{BucketMeta, CorsRule, Store};
 use crate::timefmt;
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Method;
@@ -374,23 +374,57 @@ pub fn respond(req: &HttpRequest, config: &ServeConfig) -> Option<HttpResponse> 
 // The demo bucket
 // ---------------------------------------------------------------------------------------------
 
-/// Creates the demo bucket when it is missing, so the page works on a fresh store.
+/// The CORS rule a demo bucket without its own configuration gets: any origin may GET, PUT, POST
+/// and HEAD with any headers, and read the ETag.
+pub fn demo_cors_rule() -> CorsRule {
+    CorsRule {
+        id: Some("minis3-demo".to_string()),
+        allowed_origins: vec!["*".to_string()],
+        allowed_methods: ["GET", "PUT", "POST", "HEAD"].map(str::to_string).to_vec(),
+        allowed_headers: vec!["*".to_string()],
+        expose_headers: vec!["ETag".to_string()],
+        max_age_seconds: Some(3000),
+    }
+}
+
+/// Creates the demo bucket when it is missing and gives it [`demo_cors_rule`] when it has no CORS
+/// configuration, so the page works from any origin on a fresh store. A configuration the user
+/// set is kept.
 pub fn prepare_bucket(store: &Store, bucket: &str) -> Result<(), String> {
     crate::handlers::validate_bucket_name(bucket)
         .map_err(|e| format!("--demo-bucket {bucket}: {}", e.message))?;
-    let exists = store
+    let existing = store
         .bucket(bucket)
-        .map_err(|e| format!("cannot read bucket {bucket}: {e}"))?
-        .is_some();
-    if !exists {
-        let meta = BucketMeta {
-            created: timefmt::now_secs(),
-            location: String::new(),
-        };
-        store
-            .create_bucket(bucket, &meta)
-            .map_err(|e| format!("cannot create the demo bucket {bucket}: {e}"))?;
-        tracing::info!(bucket, "created the demo bucket");
+        .map_err(|e| format!("cannot read bucket {bucket}: {e}"))?;
+    match existing {
+        None => {
+            let meta = BucketMeta {
+                created: timefmt::now_secs(),
+                cors: Some(vec![demo_cors_rule()]),
+                ..BucketMeta::default()
+            };
+            store
+                .create_bucket(bucket, &meta)
+                .map_err(|e| format!("cannot create the demo bucket {bucket}: {e}"))?;
+            tracing::info!(
+                bucket,
+                "created the demo bucket, open to any origin by CORS"
+            );
+        }
+        Some(meta) if meta.cors.is_none() => {
+            store
+                .update_bucket(bucket, |meta| {
+                    if meta.cors.is_none() {
+                        meta.cors = Some(vec![demo_cors_rule()]);
+                    }
+                })
+                .map_err(|e| format!("cannot set the demo bucket's CORS rule: {e}"))?;
+            tracing::info!(
+                bucket,
+                "gave the demo bucket a CORS rule open to any origin"
+            );
+        }
+        Some(_) => {}
     }
     store
         .flush_blocking()

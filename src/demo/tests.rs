@@ -403,3 +403,48 @@ fn endpoints_are_scheme_and_authority() {
         assert!(normalize_endpoint(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn demo_bucket_is_created_open_by_cors_and_a_users_configuration_is_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path(), 4 << 20).expect("store opens");
+
+    prepare_bucket(&store, "demo").expect("prepares a fresh store");
+    let meta = store.bucket("demo").expect("reads").expect("created");
+    assert_eq!(meta.cors, Some(vec![demo_cors_rule()]));
+    let rule = demo_cors_rule();
+    assert_eq!(rule.allowed_origins, ["*"]);
+    assert_eq!(rule.allowed_methods, ["GET", "PUT", "POST", "HEAD"]);
+    assert_eq!(rule.allowed_headers, ["*"]);
+    assert_eq!(rule.expose_headers, ["ETag"]);
+    assert_eq!(rule.max_age_seconds, Some(3000));
+
+    // An existing bucket without CORS gets the rule; its other settings stay.
+    let created = BucketMeta {
+        created: 1_000,
+        location: "eu-west-3".into(),
+        ..BucketMeta::default()
+    };
+    store.create_bucket("photos", &created).expect("creates");
+    prepare_bucket(&store, "photos").expect("prepares an existing bucket");
+    let meta = store.bucket("photos").expect("reads").expect("exists");
+    assert_eq!(meta.cors, Some(vec![demo_cors_rule()]));
+    assert_eq!((meta.created, meta.location.as_str()), (1_000, "eu-west-3"));
+
+    // A configuration of the user's own is never replaced.
+    let own = vec![CorsRule {
+        allowed_origins: vec!["http://app.example".into()],
+        allowed_methods: vec!["PUT".into()],
+        ..CorsRule::default()
+    }];
+    store
+        .update_bucket("photos", |m| m.cors = Some(own.clone()))
+        .expect("updates");
+    prepare_bucket(&store, "photos").expect("prepares again");
+    let meta = store.bucket("photos").expect("reads").expect("exists");
+    assert_eq!(meta.cors, Some(own));
+
+    let err = prepare_bucket(&store, "Not_A_Bucket").expect_err("invalid name");
+    assert!(err.contains("--demo-bucket Not_A_Bucket"), "{err}");
+    assert!(store.bucket("Not_A_Bucket").expect("reads").is_none());
+}
