@@ -92,6 +92,14 @@ impl PresignRequest {
         if key.len() > MAX_KEY_BYTES {
             return Err(format!("the key is longer than {MAX_KEY_BYTES} bytes"));
         }
+        // Browsers resolve `.` and `..` path segments before sending, so such a key's signed
+        // path would never arrive as signed.
+        if key
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+        {
+            return Err("the key has a '.' or '..' segment, which browsers rewrite".into());
+        }
         let content_type = query
             .content_type
             .filter(|t| !t.is_empty())

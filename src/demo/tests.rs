@@ -131,6 +131,12 @@ fn presign_queries_are_checked() {
         })
     );
     assert_eq!(
+        PresignRequest::from_query(query(Some("GET"), Some("a/..b/.c."), None)),
+        Ok(PresignRequest::Get {
+            key: "a/..b/.c.".into()
+        })
+    );
+    assert_eq!(
         PresignRequest::from_query(query(Some("GET"), Some("a"), Some(""))),
         Ok(PresignRequest::Get { key: "a".into() })
     );
@@ -140,6 +146,8 @@ fn presign_queries_are_checked() {
         query(Some("PUT"), None, None),
         query(Some("PUT"), Some(""), None),
         query(Some("PUT"), Some(&"k".repeat(1025)), None),
+        query(Some("PUT"), Some("uploads/../etc"), None),
+        query(Some("GET"), Some("./a"), None),
         query(Some("PUT"), Some("a"), Some("text/plain\r\nx-evil: 1")),
     ] {
         let described = format!("{bad:?}");
