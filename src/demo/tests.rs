@@ -456,3 +456,53 @@ fn demo_bucket_is_created_open_by_cors_and_a_users_configuration_is_kept() {
     assert!(err.contains("--demo-bucket Not_A_Bucket"), "{err}");
     assert!(store.bucket("Not_A_Bucket").expect("reads").is_none());
 }
+
+#[test]
+fn post_form_passes_the_servers_own_policy_checks() {
+    use crate::auth::post_policy::{authenticate_form, FormFields, FormSigner};
+    let presigned = signer().presign(
+        PresignRequest::Post {
+            key: "uploads/photo.jpg".into(),
+            content_type: "image/jpeg".into(),
+        },
+        BASE_URL,
+        at(),
+    );
+    let Presigned::Post { fields, .. } = presigned else {
+        panic!("not a POST: {presigned:?}");
+    };
+    let form_of = |fields: &PostFields, key: &str| {
+        let mut form = FormFields::new();
+        let value = serde_json::to_value(fields).expect("serializes");
+        for (name, value) in value.as_object().expect("object") {
+            let value = value.as_str().expect("string").to_string();
+            let value = if name == "key" {
+                key.to_string()
+            } else {
+                value
+            };
+            form.insert(name, value).expect("unique field");
+        }
+        form
+    };
+    let form = form_of(&fields, "uploads/photo.jpg");
+    let FormSigner::Signed { access_key, policy } =
+        authenticate_form(&form, &auth_config()).expect("signature verifies")
+    else {
+        panic!("the form is not signed");
+    };
+    assert_eq!(access_key, "AKIDEMO");
+    policy
+        .check_expiration(at() + Duration::from_secs(PRESIGN_EXPIRES_SECS))
+        .expect("valid for fifteen minutes");
+    assert!(policy
+        .check_expiration(at() + Duration::from_secs(PRESIGN_EXPIRES_SECS + 1))
+        .is_err());
+    policy.check_fields(&form, "demo").expect("conditions hold");
+    assert!(policy.check_fields(&form, "other").is_err());
+    assert!(policy
+        .check_fields(&form_of(&fields, "uploads/other.jpg"), "demo")
+        .is_err());
+    let limits = policy.size_limits(u64::MAX);
+    assert_eq!((limits.min, limits.max), (0, MAX_POST_BYTES));
+}
