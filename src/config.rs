@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the S3 API (the default).
     Serve(ServeConfig),
+    /// Serve only the browser-upload demo page, as a separate origin that talks to a store
+    /// started with `minis3 serve --demo`.
+    Demo(DemoPageConfig),
 }
 
 /// Everything `minis3 serve` needs. The standard `AWS_*` variables are deliberately not read, so a
@@ -68,4 +71,27 @@ pub struct ServeConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MINIS3_WORKERS")]
     pub workers: Option<usize>,
+    /// Serve the browser-upload demo under `/_minis3/demo/`, with an unauthenticated presign
+    /// endpoint bound to the demo bucket. For local demos only: anyone who can reach the server
+    /// can then upload to and read from that bucket.
+    #[arg(long, env = "MINIS3_DEMO")]
+    pub demo: bool,
+    /// The bucket the demo uploads to (created at start when missing).
+    #[arg(long, env = "MINIS3_DEMO_BUCKET", default_value = "demo")]
+    pub demo_bucket: String,
+}
+
+/// Everything `minis3 demo` needs.
+#[derive(Debug, Clone, Args)]
+pub struct DemoPageConfig {
+    /// Address to serve the page on; port 0 picks a free port.
+    #[arg(long, env = "MINIS3_DEMO_ADDRESS", default_value = "127.0.0.1:9001")]
+    pub address: String,
+    /// The minis3 store (started with `--demo`) the page presigns against and uploads to.
+    #[arg(
+        long,
+        env = "MINIS3_DEMO_ENDPOINT",
+        default_value = "http://127.0.0.1:9000"
+    )]
+    pub endpoint: String,
 }

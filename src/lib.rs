@@ -8,12 +8,14 @@
 //! - `storage`: buckets, object metadata and chunked object data in sled; knows nothing of HTTP.
 //!
 //! Only `error` (the one `S3Error`) and `xml` know the wire format of bodies. `checksum` holds the
-//! body checksums S3 offers, `timefmt` S3's time formats, `config` the command-line settings.
+//! body checksums S3 offers, `timefmt` S3's time formats, `config` the command-line settings,
+//! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`).
 
 pub mod auth;
 pub mod checksum;
 pub mod config;
 pub mod cors;
+pub mod demo;
 pub mod error;
 pub mod handlers;
 pub mod router;

@@ -1,7 +1,9 @@
-//! The `minis3` binary: parses the command line, opens the store, serves until SIGINT/SIGTERM.
+//! The `minis3` binary: parses the command line, opens the store, serves until SIGINT/SIGTERM
+//! (or, with `minis3 demo`, serves only the browser-upload demo page).
 
 use clap::Parser;
-use minis3::config::{Cli, Command, ServeConfig};
+use minis3::config::{Cli, Command, DemoPageConfig, ServeConfig};
+use minis3::demo;
 use minis3::server::{self, AppState};
 use minis3::storage::Store;
 use std::io::{IsTerminal, Write};
@@ -17,11 +19,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let config = match cli.command {
-        Some(Command::Serve(config)) => config,
-        None => cli.serve,
+    let result = match cli.command {
+        Some(Command::Serve(config)) => serve(config),
+        Some(Command::Demo(config)) => serve_demo_page(config),
+        None => serve(cli.serve),
     };
-    match serve(config) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("minis3: {message}");
@@ -43,6 +46,9 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             config.data_dir.display()
         )
     })?;
+    if config.demo {
+        demo::prepare_bucket(&store, &config.demo_bucket)?;
+    }
     let system = actix_web::rt::System::new();
     let banner_config = config.clone();
     let flush_store = store.clone();
@@ -75,5 +81,35 @@ fn print_banner(config: &ServeConfig, addrs: &[std::net::SocketAddr]) {
         "  try:        AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {url} s3 ls",
         config.access_key, config.secret_key
     );
+    if config.demo {
+        let _ = writeln!(
+            out,
+            "  demo:       {url}{}/ (uploads to bucket {})",
+            demo::DEMO_PATH,
+            config.demo_bucket
+        );
+    }
     let _ = out.flush();
+}
+
+/// `minis3 demo`: the upload page alone, on its own origin, talking to a store elsewhere.
+fn serve_demo_page(config: DemoPageConfig) -> Result<(), String> {
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let (server, addrs) = demo::bind_page_server(&config)?;
+        let url = addrs
+            .first()
+            .map(|a| format!("http://{a}/"))
+            .unwrap_or_else(|| format!("http://{}/", config.address));
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "minis3 demo page at {url}");
+        let _ = writeln!(
+            out,
+            "  store:      {} (a minis3 started with --demo)",
+            config.endpoint.trim_end_matches('/')
+        );
+        let _ = out.flush();
+        drop(out);
+        server.await.map_err(|e| format!("server failed: {e}"))
+    })
 }

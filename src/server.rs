@@ -137,7 +137,7 @@ async fn serve(
     let host = request_host(req);
     let addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
     if !addressed.virtual_hosted {
-        if let Some(response) = server_endpoint(req) {
+        if let Some(response) = server_endpoint(req, &state.config) {
             return Ok(response);
         }
     }
@@ -318,7 +318,10 @@ fn decoded_length(req: &HttpRequest, mode: &PayloadMode) -> Result<Option<u64>, 
 }
 
 /// minis3's own endpoints under `/_minis3/` (an underscore never starts a bucket name).
-fn server_endpoint(req: &HttpRequest) -> Option<HttpResponse> {
+fn server_endpoint(req: &HttpRequest, config: &ServeConfig) -> Option<HttpResponse> {
+    if let Some(response) = crate::demo::respond(req, config) {
+        return Some(response);
+    }
     match (req.method(), req.path()) {
         (&Method::GET | &Method::HEAD, "/_minis3/health") => Some(
             HttpResponse::Ok()

@@ -12,6 +12,8 @@ mod post;
 mod put;
 mod tagging;
 
+pub use bucket::validate_bucket_name;
+
 use crate::auth::body::RequestBody;
 use crate::auth::AuthConfig;
 use crate::config::ServeConfig;
