@@ -6,7 +6,8 @@
 //! S3-compatible server, set `MINIS3_SDK_TEST_ENDPOINT=http://127.0.0.1:PORT`: the tests then
 //! use that endpoint instead of starting minis3. Nothing else skips anything.
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+mod common;
+
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream, Length};
@@ -16,37 +17,27 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use base64::Engine as _;
 use bytes::Bytes;
+use common::process::{pattern, s3_client, Minis3Process};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioExecutor;
 use md5::{Digest, Md5};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::collections::BTreeSet;
 use std::fmt::Debug;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Once};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::Once;
+use std::time::Duration;
 
-const ACCESS_KEY: &str = "minis3admin";
-const SECRET_KEY: &str = "minis3admin";
-const REGION: &str = "us-east-1";
 /// When set, the tests use this endpoint instead of starting minis3 (development loop only).
 const ENDPOINT_VAR: &str = "MINIS3_SDK_TEST_ENDPOINT";
-/// Bound on the banner and on the health polling together.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bound on any one SDK operation, retries included, so a stuck server fails the test.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 const MIB: usize = 1024 * 1024;
 
-/// A running minis3 child (or an external endpoint); the child is killed on drop.
+/// The server under test: a minis3 child on a temp data dir, or an external endpoint.
 struct Server {
     endpoint: String,
-    child: Option<Child>,
-    log: Option<PathBuf>,
+    /// Declared before `_dir`, so the child is killed and its log read before the dir goes.
+    _process: Option<Minis3Process>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -56,139 +47,23 @@ impl Server {
         if let Some(endpoint) = std::env::var(ENDPOINT_VAR).ok().filter(|e| !e.is_empty()) {
             return Server {
                 endpoint: endpoint.trim_end_matches('/').to_string(),
-                child: None,
-                log: None,
+                _process: None,
                 _dir: None,
             };
         }
-
         let dir = tempfile::tempdir().expect("temp dir");
-        let log = dir.path().join("minis3.log");
-        let log_file = File::create(&log).expect("log file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_minis3"));
-        command
-            .args(["serve", "--address", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path().join("data"))
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .args(["--region", REGION])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file);
-        // The developer's own MINIS3_* settings must not change the server under test.
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("MINIS3_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command.spawn().expect("spawn minis3");
-        let stdout = child.stdout.take().expect("piped stdout");
-        // From here on the guard owns the child, so any panic below still kills it.
-        let mut server = Server {
-            endpoint: String::new(),
-            child: Some(child),
-            log: Some(log),
+        let process =
+            Minis3Process::serve(&dir.path().join("data"), &[], dir.path().join("minis3.log"));
+        Server {
+            endpoint: process.url().to_string(),
+            _process: Some(process),
             _dir: Some(dir),
-        };
-
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            let _ = tx.send(first);
-            // Keep draining so the server never writes into a closed pipe.
-            let _ = io::copy(&mut reader, &mut io::sink());
-        });
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        let first = rx
-            .recv_timeout(STARTUP_TIMEOUT)
-            .unwrap_or_else(|_| panic!("minis3 printed no banner within {STARTUP_TIMEOUT:?}"));
-        let url = first
-            .split_whitespace()
-            .find(|word| word.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("banner's first line has no loopback URL: {first:?}"));
-        server.endpoint = url.trim_end_matches('/').to_string();
-        server.wait_healthy(deadline);
-        server
-    }
-
-    /// Polls `GET /_minis3/health` until it answers 200, the child exits, or the deadline.
-    fn wait_healthy(&mut self, deadline: Instant) {
-        let addr: SocketAddr = self
-            .endpoint
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap_or_else(|e| panic!("endpoint {} is not host:port: {e}", self.endpoint));
-        loop {
-            if health_status(addr) == Some(200) {
-                return;
-            }
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("minis3 exited during startup: {status}");
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "minis3 at {} not healthy within {STARTUP_TIMEOUT:?}",
-                self.endpoint
-            );
-            thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn client(&self) -> Client {
-        let timeouts = aws_sdk_s3::config::timeout::TimeoutConfig::builder()
-            .operation_timeout(OPERATION_TIMEOUT)
-            .build();
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                ACCESS_KEY,
-                SECRET_KEY,
-                None,
-                None,
-                "minis3-sdk-test",
-            ))
-            .endpoint_url(&self.endpoint)
-            .force_path_style(true)
-            .timeout_config(timeouts)
-            .build();
-        Client::from_conf(config)
+        s3_client(&self.endpoint, OPERATION_TIMEOUT, "minis3-sdk-test")
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if thread::panicking() {
-            if let Some(text) = self
-                .log
-                .as_ref()
-                .and_then(|p| std::fs::read_to_string(p).ok())
-            {
-                let lines: Vec<&str> = text.lines().collect();
-                let tail = &lines[lines.len().saturating_sub(40)..];
-                eprintln!("--- last lines of minis3's log ---\n{}", tail.join("\n"));
-            }
-        }
-    }
-}
-
-/// The status code of `GET /_minis3/health`, or None when it cannot be had yet.
-fn health_status(addr: SocketAddr) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let request =
-        format!("GET /_minis3/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
 /// The SDK's default client honours HTTP(S)_PROXY; loopback traffic must not go to a proxy.
@@ -260,20 +135,6 @@ fn bucket_name(test: &str) -> String {
         .expect("clock after 1970")
         .subsec_nanos();
     format!("sdk-{test}-{}-{nanos:09}", std::process::id())
-}
-
-/// Deterministic, incompressible-looking bytes (xorshift), different for each seed.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 fn md5_etag(data: &[u8]) -> String {

@@ -8,27 +8,21 @@
 //! (playwright-core is installed under `target/browser-node/`). Nothing is skipped: without them
 //! the test fails and says why. Screenshots go to `target/browser/`.
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+mod common;
+
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::Client;
+use common::process::{pattern, s3_client, Minis3Process};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const ACCESS_KEY: &str = "minis3admin";
-const SECRET_KEY: &str = "minis3admin";
-const REGION: &str = "us-east-1";
 const DEMO_BUCKET: &str = "demo";
-/// Bound on a server's banner and its first healthy answer together.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bound on one browser session (the script's own steps are bounded at 60 s each).
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 /// Bound on `npm install` and on `apt-get install chromium`.
@@ -180,114 +174,6 @@ fn ensure_playwright() -> PathBuf {
     dir
 }
 
-/// A child process killed on drop, with its stderr in a log file shown when the test fails.
-struct Running {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-    /// The URL printed on the banner's first line.
-    url: String,
-}
-
-impl Running {
-    /// Starts `minis3 <args>` and waits for the first stdout line, which carries the URL.
-    fn start(name: &'static str, args: &[&str], log: PathBuf) -> Running {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_minis3"));
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(File::create(&log).expect("log file"));
-        // The developer's own MINIS3_* settings must not change the servers under test.
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("MINIS3_") {
-                command.env_remove(var);
-            }
-        }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {name}: {e}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut running = Running {
-            name,
-            child,
-            log,
-            url: String::new(),
-        };
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            let _ = tx.send(first);
-            // Keep draining so the server never writes into a closed pipe.
-            let _ = io::copy(&mut reader, &mut io::sink());
-        });
-        let first = rx
-            .recv_timeout(STARTUP_TIMEOUT)
-            .unwrap_or_else(|_| panic!("{name} printed no banner within {STARTUP_TIMEOUT:?}"));
-        running.url = first
-            .split_whitespace()
-            .find(|word| word.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("{name}'s first line has no loopback URL: {first:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        running
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.url
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap_or_else(|e| panic!("{} is not http://host:port: {e}", self.url))
-    }
-
-    /// Polls `GET path` until it answers 200, the child exits, or the deadline.
-    fn wait_ready(&mut self, path: &str) {
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        while get_status(self.addr(), path) != Some(200) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited during startup: {status}", self.name);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} not ready within {STARTUP_TIMEOUT:?}",
-                self.name
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if thread::panicking() {
-            if let Ok(text) = std::fs::read_to_string(&self.log) {
-                let lines: Vec<&str> = text.lines().collect();
-                let tail = &lines[lines.len().saturating_sub(40)..];
-                eprintln!(
-                    "--- last lines of {}'s log ---\n{}",
-                    self.name,
-                    tail.join("\n")
-                );
-            }
-        }
-    }
-}
-
-/// The status code of `GET path`, or None when it cannot be had yet.
-fn get_status(addr: SocketAddr, path: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-}
-
 /// One file for the browser to upload.
 struct Upload {
     mode: &'static str,
@@ -317,20 +203,6 @@ impl Upload {
         let name = self.path.file_name().expect("file name").to_string_lossy();
         format!("uploads/{name}")
     }
-}
-
-/// Deterministic, incompressible-looking bytes (xorshift).
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 /// What the page showed for one upload.
@@ -399,27 +271,6 @@ fn run_browser(
     outcomes
 }
 
-fn client(endpoint: &str) -> Client {
-    let timeouts = aws_sdk_s3::config::timeout::TimeoutConfig::builder()
-        .operation_timeout(SDK_TIMEOUT)
-        .build();
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(
-            ACCESS_KEY,
-            SECRET_KEY,
-            None,
-            None,
-            "minis3-browser-test",
-        ))
-        .endpoint_url(endpoint)
-        .force_path_style(true)
-        .timeout_config(timeouts)
-        .build();
-    Client::from_conf(config)
-}
-
 async fn stored_keys(client: &Client) -> BTreeSet<String> {
     let listed = client
         .list_objects_v2()
@@ -440,41 +291,31 @@ fn demo_page_uploads_across_origins_only_while_cors_allows() {
     let node_dir = ensure_playwright();
     let shots = target_dir().join("browser");
     let work = tempfile::tempdir().expect("temp dir");
-    let data_dir = work.path().join("data");
-    let data_dir = data_dir.to_str().expect("UTF-8 temp path");
 
-    let mut store = Running::start(
-        "minis3 serve --demo",
-        &[
-            "serve",
-            "--demo",
-            "--address",
-            "127.0.0.1:0",
-            "--data-dir",
-            data_dir,
-            "--access-key",
-            ACCESS_KEY,
-            "--secret-key",
-            SECRET_KEY,
-            "--region",
-            REGION,
-        ],
+    let store = Minis3Process::serve(
+        &work.path().join("data"),
+        &["--demo"],
         work.path().join("store.log"),
     );
-    store.wait_ready("/_minis3/health");
-    let mut page = Running::start(
+    let page = Minis3Process::start(
         "minis3 demo",
-        &["demo", "--address", "127.0.0.1:0", "--endpoint", &store.url],
+        &[
+            "demo",
+            "--address",
+            "127.0.0.1:0",
+            "--endpoint",
+            store.url(),
+        ],
         work.path().join("page.log"),
+        "/",
     );
-    page.wait_ready("/");
-    assert_ne!(page.url, store.url, "the page needs its own origin");
+    assert_ne!(page.url(), store.url(), "the page needs its own origin");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let s3 = client(&store.url);
+    let s3 = s3_client(store.url(), SDK_TIMEOUT, "minis3-browser-test");
 
     // `serve --demo` gave the fresh bucket its one open CORS rule.
     let cors = runtime
@@ -498,7 +339,7 @@ fn demo_page_uploads_across_origins_only_while_cors_allows() {
         ),
         Upload::new(work.path(), "post", "post-allowed.bin", "image/png"),
     ];
-    let outcomes = run_browser(&node_dir, &page.url, &allowed, &shots.join("demo.png"));
+    let outcomes = run_browser(&node_dir, page.url(), &allowed, &shots.join("demo.png"));
     for (upload, outcome) in allowed.iter().zip(&outcomes) {
         assert_eq!(
             outcome.status, "done",
@@ -507,7 +348,7 @@ fn demo_page_uploads_across_origins_only_while_cors_allows() {
         );
         let link = outcome.link.as_deref().unwrap_or_default();
         assert!(
-            link.starts_with(&format!("{}/{DEMO_BUCKET}/{}?", store.url, upload.key()))
+            link.starts_with(&format!("{}/{DEMO_BUCKET}/{}?", store.url(), upload.key()))
                 && link.contains("X-Amz-Signature="),
             "the row's link is no presigned GET of the object: {link}"
         );
@@ -551,7 +392,7 @@ fn demo_page_uploads_across_origins_only_while_cors_allows() {
     ];
     let outcomes = run_browser(
         &node_dir,
-        &page.url,
+        page.url(),
         &blocked,
         &shots.join("demo-cors-removed.png"),
     );

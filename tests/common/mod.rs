@@ -1,6 +1,9 @@
-//! Shared harness of the HTTP-level tests: an in-process minis3 on a temp store, and a signing client.
+//! Shared harness of the tests: an in-process minis3 on a temp store and a signing client here;
+//! the real binary as a child process (with an SDK client) in `process`.
 
 #![allow(dead_code)]
+
+pub mod process;
 
 use actix_http::Request;
 use actix_web::dev::{Service, ServiceResponse};
