@@ -1,0 +1,490 @@
+"""Crash and disk-full behaviour: acknowledged data survives SIGKILL, a full disk is an S3 error.
+
+Crash rounds: concurrent writers PUT, overwrite and DELETE random-size objects (inline and file
+segments) while another thread runs multipart uploads; the server is SIGKILLed at a random moment
+and restarted on the same data dir. An operation counts as done only once its answer arrived; an
+operation in flight at the kill may have happened or not, never half. After each restart every key
+must hold exactly one of the contents it may hold, readable in full under a matching listing, and
+the segment files on disk must be exactly those the surviving objects use.
+
+Disk full: the server runs on a small tmpfs (mounted in a user+mount namespace of its own); PUTs
+until the disk fills must end in a 507 InsufficientStorage XML answer, with the server alive,
+earlier objects intact, no trace of the failed ones, and writes working again once objects are
+deleted. Start-up on a data dir it cannot create or open fails with a one-line error.
+
+The crash rounds are randomised: the seed is printed and named in every failure message, and
+MINIS3_CRASH_SEED=<seed> replays the same choices (the kill lands wherever the timing puts it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import requests
+
+from support import (
+    MiB,
+    S3_NS,
+    Server,
+    bucket_name,
+    disk_usage,
+    minis3_bin,
+    multipart_etag,
+    s3_client,
+    s3_error,
+    signed_request,
+)
+
+pytestmark = pytest.mark.minis3_only
+
+SEED = int(os.environ.get("MINIS3_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+
+# Segments up to this size live inline in sled; larger ones get a file of their own
+# (src/storage/data.rs INLINE_LIMIT).
+INLINE_LIMIT = 64 * 1024
+MIN_PART = 5 * MiB
+
+ROUNDS = 4
+WRITERS = 4
+# Each writer owns at most this many keys, so what a round must read back stays bounded.
+KEYS_PER_WRITER = 10
+MULTIPART_KEYS = 2
+# The kill lands this many seconds after the writers start.
+KILL_AFTER = (0.4, 2.0)
+THREAD_JOIN_TIMEOUT = 60.0
+# Lines on the server's stderr that must never appear: tracing's ERROR and WARN levels, panics.
+QUIET_LOG = "info,minis3::access=warn"
+BAD_LOG_LINE = re.compile(r"\b(ERROR|WARN)\b|panicked")
+
+# sled's own files (log, snapshots) may grow while it reuses freed log space lazily; beyond
+# this over the first round's size they are leaking (measured: a few MiB a round at most).
+SLED_GROWTH_ALLOWANCE = 48 * MiB
+
+
+def tagged(msg: str) -> str:
+    return f"[seed {SEED}; rerun with MINIS3_CRASH_SEED={SEED}] {msg}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    """One content a key can hold: its digest, size, ETag and the sizes of its segments (one per
+    PUT, one per multipart part)."""
+
+    md5: str
+    size: int
+    etag: str
+    segments: tuple[int, ...]
+
+    @staticmethod
+    def of_put(body: bytes) -> "Version":
+        md5 = hashlib.md5(body).hexdigest()
+        return Version(md5, len(body), f'"{md5}"', (len(body),) if body else ())
+
+    @staticmethod
+    def of_multipart(parts: list[bytes]) -> "Version":
+        body = b"".join(parts)
+        return Version(hashlib.md5(body).hexdigest(), len(body), multipart_etag(parts), tuple(len(p) for p in parts))
+
+    def file_segments(self) -> list[int]:
+        return [n for n in self.segments if n > INLINE_LIMIT]
+
+    def __str__(self) -> str:
+        return f"{self.size} B {self.etag}"
+
+
+def show(version: Version | None) -> str:
+    return "absent" if version is None else str(version)
+
+
+class Ledger:
+    """What each key may hold. A key is owned by one thread, so at most one operation on it is
+    ever in flight: the key holds its settled state, or, while (and after) an operation is
+    unanswered, either that state or the operation's outcome."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.possible: dict[str, list[Version | None]] = {}
+        self.problems: list[str] = []
+
+    def settled(self, key: str) -> Version | None:
+        with self.lock:
+            states = self.possible.get(key, [None])
+            assert len(states) == 1, f"{key} has an operation in flight"
+            return states[0]
+
+    def begin(self, key: str, outcome: Version | None) -> None:
+        with self.lock:
+            old = self.possible.get(key, [None])
+            assert len(old) == 1, f"{key} has an operation in flight"
+            self.possible[key] = [old[0], outcome]
+
+    def done(self, key: str, outcome: Version | None) -> None:
+        with self.lock:
+            self.possible[key] = [outcome]
+
+    def problem(self, msg: str) -> None:
+        with self.lock:
+            self.problems.append(msg)
+
+
+class NoAnswer(Exception):
+    """The request got no HTTP answer: the server died under it."""
+
+
+def call(method: str, url: str, body: bytes = b"", headers: dict | None = None):
+    try:
+        resp, _ = signed_request(method, url, body=body, headers=headers)
+        return resp
+    except requests.RequestException as e:
+        raise NoAnswer(repr(e)) from e
+
+
+# -- the load ------------------------------------------------------------------------------------
+
+
+def random_size(rng: random.Random) -> int:
+    """Inline sizes (edges included) and file-segment sizes up to 3 MiB, about half each."""
+    pick = rng.random()
+    if pick < 0.05:
+        return rng.choice([0, 1, INLINE_LIMIT - 1, INLINE_LIMIT, INLINE_LIMIT + 1])
+    if pick < 0.5:
+        return rng.randint(1, INLINE_LIMIT)
+    if pick < 0.85:
+        return rng.randint(INLINE_LIMIT + 1, 512 * 1024)
+    return rng.randint(512 * 1024, 3 * MiB)
+
+
+class Writer(threading.Thread):
+    """PUTs new keys, overwrites and deletes its own keys until the server stops answering."""
+
+    def __init__(self, url: str, bucket: str, ledger: Ledger, index: int, round_no: int, stop: threading.Event):
+        super().__init__(daemon=True, name=f"writer-{index}")
+        self.url, self.bucket, self.ledger, self.stop = url, bucket, ledger, stop
+        self.rng = random.Random(f"{SEED}/{round_no}/writer/{index}")
+        self.prefix = f"w{index}/"
+        self.round_no = round_no
+        self.counts = {"put": 0, "overwrite": 0, "delete": 0}
+        self.in_flight = ""
+
+    def owned(self) -> list[str]:
+        with self.ledger.lock:
+            return sorted(k for k in self.ledger.possible if k.startswith(self.prefix))
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            keys = self.owned()
+            pick = self.rng.random()
+            if not keys or (len(keys) < KEYS_PER_WRITER and pick < 0.5):
+                key, op = f"{self.prefix}r{self.round_no}-{n}", "put"
+                n += 1
+            elif pick < 0.85:
+                key, op = self.rng.choice(keys), "overwrite"
+            else:
+                key, op = self.rng.choice(keys), "delete"
+            try:
+                if op == "delete":
+                    self.delete(key)
+                else:
+                    self.put(key, op)
+            except NoAnswer:
+                return
+            except Exception as e:  # a bug in the test itself: report, do not hang the round
+                self.ledger.problem(f"{self.name} crashed: {e!r}")
+                return
+
+    def put(self, key: str, op: str) -> None:
+        body = self.rng.randbytes(random_size(self.rng))
+        new = Version.of_put(body)
+        self.ledger.begin(key, new)
+        self.in_flight = f"{op} {key} ({show(new)})"
+        resp = call("PUT", f"{self.url}/{self.bucket}/{key}", body)
+        self.in_flight = ""
+        if resp.status_code != 200:
+            self.ledger.problem(f"PUT {key} ({len(body)} B) answered {resp.status_code}: {resp.content[:300]!r}")
+            raise NoAnswer("unexpected status")
+        if resp.headers.get("ETag") != new.etag:
+            self.ledger.problem(f"PUT {key} answered ETag {resp.headers.get('ETag')}, expected {new.etag}")
+        self.ledger.done(key, new)
+        self.counts[op] += 1
+
+    def delete(self, key: str) -> None:
+        self.ledger.begin(key, None)
+        self.in_flight = f"delete {key}"
+        resp = call("DELETE", f"{self.url}/{self.bucket}/{key}")
+        self.in_flight = ""
+        if resp.status_code != 204:
+            self.ledger.problem(f"DELETE {key} answered {resp.status_code}: {resp.content[:300]!r}")
+            raise NoAnswer("unexpected status")
+        self.ledger.done(key, None)
+        self.counts["delete"] += 1
+
+
+@dataclasses.dataclass
+class Upload:
+    key: str
+    upload_id: str
+    version: Version
+    acked_parts: dict[int, Version] = dataclasses.field(default_factory=dict)
+    part_in_flight: tuple[int, Version] | None = None
+    # open -> completing -> done, or open -> aborting -> aborted
+    status: str = "open"
+
+
+class MultipartWriter(threading.Thread):
+    """Runs multipart uploads (a 5 MiB part and a small last one) over its few keys, completing
+    most and aborting some, until the server stops answering."""
+
+    def __init__(self, url: str, bucket: str, ledger: Ledger, round_no: int, stop: threading.Event):
+        super().__init__(daemon=True, name="multipart")
+        self.url, self.bucket, self.ledger, self.stop = url, bucket, ledger, stop
+        self.rng = random.Random(f"{SEED}/{round_no}/multipart")
+        self.uploads: list[Upload] = []
+        # The key of a CreateMultipartUpload that got no answer: an upload we never learnt the
+        # id of may exist for it.
+        self.create_in_flight: str | None = None
+        self.counts = {"completed": 0, "aborted": 0}
+        self.in_flight = ""
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.one_upload(f"mp/k{self.rng.randrange(MULTIPART_KEYS)}")
+            except NoAnswer:
+                return
+            except Exception as e:
+                self.ledger.problem(f"{self.name} crashed: {e!r}")
+                return
+
+    def expect(self, resp, status: int, what: str) -> None:
+        if resp.status_code != status:
+            self.ledger.problem(f"{what} answered {resp.status_code}: {resp.content[:300]!r}")
+            raise NoAnswer("unexpected status")
+
+    def one_upload(self, key: str) -> None:
+        base = f"{self.url}/{self.bucket}/{key}"
+        self.create_in_flight, self.in_flight = key, f"create upload {key}"
+        resp = call("POST", f"{base}?uploads")
+        self.expect(resp, 200, f"CreateMultipartUpload {key}")
+        self.create_in_flight = None
+        upload_id = ET.fromstring(resp.content).findtext(f"{S3_NS}UploadId")
+        parts = [self.rng.randbytes(MIN_PART), self.rng.randbytes(self.rng.randint(1, 256 * 1024))]
+        upload = Upload(key, upload_id, Version.of_multipart(parts))
+        self.uploads.append(upload)
+        for number, body in enumerate(parts, 1):
+            part = Version.of_put(body)
+            upload.part_in_flight = (number, part)
+            self.in_flight = f"part {number} of {key} ({show(part)})"
+            resp = call("PUT", f"{base}?partNumber={number}&uploadId={upload_id}", body)
+            self.expect(resp, 200, f"UploadPart {number} of {key}")
+            upload.part_in_flight = None
+            upload.acked_parts[number] = part
+
+        if self.rng.random() < 0.2:
+            upload.status, self.in_flight = "aborting", f"abort upload of {key}"
+            resp = call("DELETE", f"{base}?uploadId={upload_id}")
+            self.expect(resp, 204, f"AbortMultipartUpload {key}")
+            upload.status = "aborted"
+            self.counts["aborted"] += 1
+            return
+
+        done = "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{p.etag}</ETag></Part>" for n, p in upload.acked_parts.items()
+        )
+        document = f"<CompleteMultipartUpload>{done}</CompleteMultipartUpload>".encode()
+        self.ledger.begin(key, upload.version)
+        upload.status, self.in_flight = "completing", f"complete upload of {key} ({show(upload.version)})"
+        resp = call("POST", f"{base}?uploadId={upload_id}", document)
+        self.expect(resp, 200, f"CompleteMultipartUpload {key}")
+        etag = ET.fromstring(resp.content).findtext(f"{S3_NS}ETag")
+        if etag != upload.version.etag:
+            self.ledger.problem(f"CompleteMultipartUpload {key} gave ETag {etag}, expected {upload.version.etag}")
+        upload.status = "done"
+        self.ledger.done(key, upload.version)
+        self.counts["completed"] += 1
+
+
+# -- checking a restarted server ----------------------------------------------------------------
+
+
+def bad_log_lines(srv: Server) -> list[str]:
+    return [line for line in list(srv.stderr_tail) if BAD_LOG_LINE.search(line)]
+
+
+def list_all(s3, bucket: str) -> dict[str, tuple[int, str]]:
+    """{key: (size, etag)} from ListObjectsV2, page by page."""
+    listed = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 37}):
+        for obj in page.get("Contents", []):
+            if obj["Key"] in listed:
+                raise AssertionError(tagged(f"ListObjectsV2 lists {obj['Key']} twice"))
+            listed[obj["Key"]] = (obj["Size"], obj["ETag"])
+    return listed
+
+
+def read_back(url: str, bucket: str, key: str, listed: tuple[int, str], problems: list[str]) -> Version | None:
+    """GETs and HEADs a listed key; returns the version its bytes are, after checking that the
+    listing, HEAD and GET agree on it (a torn object has a short body under a full-size listing)."""
+    size, etag = listed
+    try:
+        got = call("GET", f"{url}/{bucket}/{key}")
+    except NoAnswer as e:
+        problems.append(f"{key}: listed ({size} B) but its GET broke off: {e}")
+        return None
+    if got.status_code != 200:
+        problems.append(f"{key}: listed ({size} B {etag}) but GET answered {got.status_code}: {got.content[:200]!r}")
+        return None
+    head = call("HEAD", f"{url}/{bucket}/{key}")
+    body = got.content
+    md5 = hashlib.md5(body).hexdigest()
+    sizes = {"listed": size, "HEAD": int(head.headers.get("Content-Length", -1)), "GET": len(body)}
+    etags = {"listed": etag, "HEAD": head.headers.get("ETag"), "GET": got.headers.get("ETag")}
+    if head.status_code != 200 or len(set(sizes.values())) != 1 or len(set(etags.values())) != 1:
+        problems.append(f"{key}: torn or inconsistent: HEAD {head.status_code}, sizes {sizes}, ETags {etags}")
+        return None
+    return Version(md5, len(body), etag, ())
+
+
+def check_round(srv: Server, bucket: str, ledger: Ledger, mp: MultipartWriter, round_no: int) -> dict:
+    """Everything a restarted server must show; settles the ledger to what survived and aborts
+    leftover uploads. Returns the resolved state {key: Version}."""
+    problems: list[str] = []
+    s3 = s3_client(srv.url)
+    listed = list_all(s3, bucket)
+
+    resolved: dict[str, Version] = {}
+    for key in sorted(set(listed) | set(ledger.possible)):
+        possible = ledger.possible.get(key)
+        if possible is None:
+            problems.append(f"{key}: listed ({listed[key]}) but never written")
+            continue
+        if key not in listed:
+            if None not in possible:
+                problems.append(f"{key}: lost: not listed, but must hold one of {[show(v) for v in possible]}")
+            else:
+                missing = call("HEAD", f"{srv.url}/{bucket}/{key}")
+                if missing.status_code != 404:
+                    problems.append(f"{key}: not listed, yet HEAD answers {missing.status_code}")
+                ledger.done(key, None)
+            continue
+        seen = read_back(srv.url, bucket, key, listed[key], problems)
+        if seen is None:
+            continue
+        match = [v for v in possible if v is not None and (v.md5, v.size, v.etag) == (seen.md5, seen.size, seen.etag)]
+        if not match:
+            problems.append(
+                f"{key}: holds {seen.size} B (md5 {seen.md5}, ETag {seen.etag}), none of the contents it may hold: "
+                f"{[show(v) for v in possible]}"
+            )
+            continue
+        resolved[key] = match[0]
+        ledger.done(key, match[0])
+
+    # Multipart uploads: an acknowledged one is there with its acknowledged parts until completed
+    # or aborted; one whose completion was in flight is either still an upload or the object.
+    uploads = {}
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+        for u in page.get("Uploads", []):
+            uploads[u["UploadId"]] = u["Key"]
+    known = {u.upload_id: u for u in mp.uploads}
+    for upload_id, key in uploads.items():
+        parts = {
+            p["PartNumber"]: (p["Size"], p["ETag"])
+            for p in s3.list_parts(Bucket=bucket, Key=key, UploadId=upload_id).get("Parts", [])
+        }
+        upload = known.get(upload_id)
+        if upload is None:
+            if key != mp.create_in_flight or parts:
+                problems.append(f"upload {upload_id} of {key} listed with parts {parts}, but none was started for it")
+            continue
+        if upload.status in ("done", "aborted"):
+            problems.append(f"upload of {key} was {upload.status} (acknowledged), yet is listed")
+        if upload.status == "completing" and resolved.get(key) == upload.version:
+            problems.append(f"upload of {key} is both completed into the object and still listed")
+        expected = {n: (p.size, p.etag) for n, p in upload.acked_parts.items()}
+        if upload.part_in_flight and upload.part_in_flight[0] in parts:
+            n, p = upload.part_in_flight
+            expected[n] = (p.size, p.etag)
+        if parts != expected:
+            problems.append(f"upload of {key}: parts {parts}, expected {expected} (acknowledged: {sorted(upload.acked_parts)})")
+    for upload in mp.uploads:
+        if upload.status == "open" and upload.upload_id not in uploads:
+            problems.append(f"acknowledged upload {upload.upload_id} of {upload.key} is gone")
+        if upload.status == "completing" and upload.upload_id not in uploads and resolved.get(upload.key) != upload.version:
+            problems.append(f"upload of {upload.key} is neither listed nor completed into the object")
+    for upload_id, key in uploads.items():
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+    # Freed segments are really freed: the segment files are exactly those of the live objects.
+    expected_files = sorted(n for v in resolved.values() for n in v.file_segments())
+    actual_files = sorted(p.stat().st_size for p in (srv.data_dir / "segments").glob("*/*") if p.is_file())
+    if actual_files != expected_files:
+        problems.append(
+            f"segment files on disk: {len(actual_files)} holding {sum(actual_files)} B; the live objects use "
+            f"{len(expected_files)} holding {sum(expected_files)} B (extra sizes: "
+            f"{sorted(set(actual_files) - set(expected_files))[:10]}, missing sizes: "
+            f"{sorted(set(expected_files) - set(actual_files))[:10]})"
+        )
+
+    problems += [f"server log: {line}" for line in bad_log_lines(srv)]
+    assert not problems, tagged(f"after the crash of round {round_no}:\n  " + "\n  ".join(problems))
+    return resolved
+
+
+def test_acknowledged_writes_survive_sigkill(tmp_path, monkeypatch):
+    # No access log: the stderr the checks read then holds only what the server has to say.
+    monkeypatch.setenv("RUST_LOG", QUIET_LOG)
+    print(f"crash test seed {SEED} (MINIS3_CRASH_SEED={SEED} replays it)")
+    rng = random.Random(SEED)
+    data_dir = tmp_path / "data"
+    ledger = Ledger()
+    bucket = bucket_name("crash")
+    sled_usage = []
+    srv = Server(data_dir).start()
+    try:
+        s3_client(srv.url).create_bucket(Bucket=bucket)
+        for round_no in range(ROUNDS):
+            stop = threading.Event()
+            writers = [Writer(srv.url, bucket, ledger, i, round_no, stop) for i in range(WRITERS)]
+            mp = MultipartWriter(srv.url, bucket, ledger, round_no, stop)
+            for t in [*writers, mp]:
+                t.start()
+            time.sleep(rng.uniform(*KILL_AFTER))
+            killed_log = bad_log_lines(srv)
+            assert srv.kill() == -signal.SIGKILL
+            stop.set()
+            for t in [*writers, mp]:
+                t.join(THREAD_JOIN_TIMEOUT)
+                assert not t.is_alive(), tagged(f"{t.name} still running {THREAD_JOIN_TIMEOUT}s after the kill")
+            in_flight = [t.in_flight for t in [*writers, mp] if t.in_flight]
+            counts = {name: sum(t.counts.get(name, 0) for t in [*writers, mp]) for name in
+                      ("put", "overwrite", "delete", "completed", "aborted")}
+            print(f"round {round_no}: acknowledged {counts}; in flight at the kill: {in_flight}")
+            assert not ledger.problems, tagged(f"round {round_no}, before the kill:\n  " + "\n  ".join(ledger.problems))
+            assert not killed_log, tagged(f"round {round_no}: the server logged before the kill:\n" + "\n".join(killed_log))
+
+            srv = Server(data_dir).start()
+            resolved = check_round(srv, bucket, ledger, mp, round_no)
+            segment_bytes = sum(p.stat().st_size for p in (data_dir / "segments").glob("*/*") if p.is_file())
+            sled_usage.append(disk_usage(data_dir) - segment_bytes)
+            print(
+                f"round {round_no}: {len(resolved)} objects survive, "
+                f"{sum(v.size for v in resolved.values()) / MiB:.1f} MiB; sled files {sled_usage[-1] / MiB:.1f} MiB"
+            )
+        assert sled_usage[-1] <= sled_usage[0] + SLED_GROWTH_ALLOWANCE, tagged(
+            f"sled's files keep growing across rounds: {[round(u / MiB, 1) for u in sled_usage]} MiB"
+        )
+    finally:
+        srv.stop()
