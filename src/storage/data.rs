@@ -63,6 +63,7 @@ pub struct ObjectWriter {
 
 impl ObjectWriter {
     pub(super) fn begin(store: Store) -> StorageResult<Self> {
+        store.ensure_room()?;
         let id = store.inner.db.generate_id()?;
         store.inner.incomplete.insert(id.to_be_bytes(), &[])?;
         Ok(ObjectWriter {
@@ -85,7 +86,9 @@ impl ObjectWriter {
     }
 
     /// Appends bytes: kept in memory while the segment is small, else written to its file.
+    /// `DiskFull` once the disk is down to the space kept for sled (see [`super::DISK_RESERVE`]).
     pub fn write(&mut self, data: &[u8]) -> StorageResult<()> {
+        self.store.ensure_room()?;
         self.len += data.len() as u64;
         if let Some(file) = self.file.as_mut() {
             return file.write_all(data).map_err(StorageError::from);

@@ -34,6 +34,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use sled::Transactional;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use data::{INLINE_LIMIT, READ_SIZE};
@@ -42,6 +43,12 @@ pub use data::{INLINE_LIMIT, READ_SIZE};
 /// file that its flush never fsyncs; a leaf holds up to ~17 values, so 17 inline segments of
 /// `INLINE_LIMIT` must stay under a quarter of this for every byte to live in the fsynced log.
 const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
+
+/// Object data is refused (`DiskFull`) while the file system has less free space than this. The
+/// rest is kept for sled's log (new log segments, deletes, metadata): sled 0.34 takes a failed log
+/// write as fatal for the rest of the process, after which even the deletes that would free space
+/// fail until a restart.
+pub const DISK_RESERVE: u64 = 4 * SEGMENT_SIZE as u64;
 
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
@@ -60,6 +67,8 @@ struct Inner {
     garbage: sled::Tree,
     /// Where file segments live.
     segments_dir: std::path::PathBuf,
+    /// Free bytes below which object data is refused ([`DISK_RESERVE`], changed only by tests).
+    disk_reserve: AtomicU64,
     commit: GroupCommit,
     /// How many readers stream each segment right now. A plain mutex: it is held only for a metadata
     /// lookup or a counter change, never across I/O of object data or an await.
@@ -91,6 +100,7 @@ impl Store {
                 incomplete: db.open_tree("incomplete")?,
                 garbage: db.open_tree("garbage")?,
                 segments_dir,
+                disk_reserve: AtomicU64::new(DISK_RESERVE),
                 db,
                 commit,
                 readers: Mutex::new(HashMap::new()),
@@ -104,6 +114,22 @@ impl Store {
     /// Waits until every write made before the call is durable (shared among concurrent callers).
     pub async fn sync(&self) -> StorageResult<()> {
         self.inner.commit.sync().await
+    }
+
+    /// `DiskFull` when the file system is down to the space kept for sled's log. Called before
+    /// anything that adds data (object and part bodies as they stream in, new uploads and buckets,
+    /// changed records), never before what frees it (deletes, aborts) or a completion.
+    pub(super) fn ensure_room(&self) -> StorageResult<()> {
+        let available = fs2::available_space(&self.inner.segments_dir)?;
+        if available < self.inner.disk_reserve.load(Ordering::Relaxed) {
+            return Err(StorageError::DiskFull);
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn set_disk_reserve(&self, bytes: u64) {
+        self.inner.disk_reserve.store(bytes, Ordering::Relaxed);
     }
 
     /// Flushes everything synchronously (shutdown).
@@ -155,6 +181,7 @@ impl Store {
 
     /// Creates a bucket; `BucketAlreadyExists` when the name is taken.
     pub fn create_bucket(&self, name: &str, meta: &BucketMeta) -> StorageResult<()> {
+        self.ensure_room()?;
         let value = records::encode(meta)?;
         match self.inner.buckets.compare_and_swap(
             name.as_bytes(),
@@ -170,6 +197,7 @@ impl Store {
     /// settings both land); `NoSuchBucket` when it does not exist. Durable once [`Store::sync`]
     /// returns.
     pub fn update_bucket(&self, name: &str, change: impl Fn(&mut BucketMeta)) -> StorageResult<()> {
+        self.ensure_room()?;
         update_record(&self.inner.buckets, name.as_bytes(), change)?
             .ok_or(StorageError::NoSuchBucket)
     }
@@ -301,6 +329,7 @@ impl Store {
         change: impl Fn(&mut ObjectMeta),
     ) -> StorageResult<()> {
         self.require_bucket(bucket)?;
+        self.ensure_room()?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         update_record(&self.inner.objects, &tree_key, change)?.ok_or(StorageError::NoSuchKey)
     }

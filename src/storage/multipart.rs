@@ -51,6 +51,7 @@ impl Store {
         meta: &UploadMeta,
     ) -> StorageResult<String> {
         self.require_bucket(bucket)?;
+        self.ensure_room()?;
         let seed = self.inner.db.generate_id()?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

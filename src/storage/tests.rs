@@ -508,3 +508,42 @@ fn bucket_settings_and_object_acls_are_updated_in_place() {
         Err(StorageError::NoSuchKey)
     ));
 }
+
+#[test]
+fn a_disk_down_to_its_reserve_refuses_new_data_but_not_deletes() {
+    let (_dir, store) = open_temp();
+    let kept = body(CHUNK_SIZE + 3);
+    put(&store, "kept", &kept);
+    put(&store, "small", b"small");
+    let upload_id = store.create_upload("b", "mp", &upload_meta()).unwrap();
+    let mut streaming = store.begin_write().unwrap();
+    streaming.write(&body(CHUNK_SIZE)).unwrap();
+
+    // As if the file system had just filled up to the reserve.
+    store.set_disk_reserve(u64::MAX);
+    let full = |r: StorageResult<()>| matches!(r, Err(StorageError::DiskFull));
+    assert!(full(streaming.write(b"more").map(|_| ())));
+    drop(streaming);
+    assert!(full(store.begin_write().map(|_| ())));
+    assert!(full(
+        store.create_upload("b", "mp2", &upload_meta()).map(|_| ())
+    ));
+    assert!(full(store.set_object_tags("b", "kept", vec![])));
+    assert!(full(store.update_bucket("b", |_| {})));
+    assert!(full(store.create_bucket("c", &BucketMeta::default())));
+    // Nothing half-written is left, what was stored reads back, and space can be freed.
+    assert_eq!(store.inner.incomplete.len(), 0);
+    assert_eq!(
+        store.chunk_count(),
+        2,
+        "the kept file and the small inline chunk"
+    );
+    assert_eq!(read_all(&store, "kept"), kept);
+    assert!(store.delete_object("b", "small").unwrap());
+    store.abort_upload("b", "mp", &upload_id).unwrap();
+    assert_eq!(store.chunk_count(), 1);
+
+    store.set_disk_reserve(0);
+    put(&store, "after", b"room again");
+    assert_eq!(read_all(&store, "after"), b"room again");
+}
