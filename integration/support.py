@@ -84,10 +84,13 @@ class Server:
 
     started: list["Server"] = []
 
-    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = (), wrapper: tuple[str, ...] = ()):
+        """`wrapper`, when given, is a command line the server is started through; it must end
+        by exec'ing the minis3 command appended to it (so signals reach the server itself)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.extra_args = tuple(extra_args)
+        self.wrapper = tuple(wrapper)
         self.stdout_lines: list[str] = []
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=400)
         self.proc: subprocess.Popen | None = None
@@ -102,7 +105,7 @@ class Server:
             self.port = _free_port()
             cmd = [shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
         else:
-            cmd = [minis3_bin(), "serve", "--address", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
+            cmd = [*self.wrapper, minis3_bin(), "serve", "--address", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
             cmd += list(self.extra_args)
         self.cmd = cmd
         env = dict(os.environ, RUST_BACKTRACE="1")
