@@ -99,7 +99,7 @@ impl ObjectWriter {
         }
         // The `incomplete` marker must be durable before the file exists, or a crash could leave
         // a file nothing refers to and start-up would not know to delete it.
-        self.store.inner.db.flush()?;
+        self.store.inner.durable.flush()?;
         let path = segment_path(&self.store.inner.segments_dir, self.id);
         let mut file = std::fs::OpenOptions::new()
             .write(true)

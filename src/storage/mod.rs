@@ -29,7 +29,7 @@ pub use records::{
     Segment, StoredChecksum, UploadMeta,
 };
 
-use commit::GroupCommit;
+use commit::{DurableDb, GroupCommit};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use sled::Transactional;
 use std::collections::HashMap;
@@ -58,6 +58,8 @@ pub struct Store {
 
 struct Inner {
     db: sled::Db,
+    /// The same database, for flushes that must reach the disk before the caller goes on.
+    durable: DurableDb,
     buckets: sled::Tree,
     objects: sled::Tree,
     chunks: sled::Tree,
@@ -87,7 +89,8 @@ impl Store {
             .cache_capacity(cache_bytes)
             .segment_size(SEGMENT_SIZE)
             .open()?;
-        let commit = GroupCommit::start(db.clone())?;
+        let durable = DurableDb::new(db.clone(), dir)?;
+        let commit = GroupCommit::start(durable.clone())?;
         let segments_dir = dir.join("segments");
         data::prepare_segment_dirs(&segments_dir)?;
         let store = Store {
@@ -102,6 +105,7 @@ impl Store {
                 segments_dir,
                 disk_reserve: AtomicU64::new(DISK_RESERVE),
                 db,
+                durable,
                 commit,
                 readers: Mutex::new(HashMap::new()),
                 bucket_guard: RwLock::new(()),
@@ -134,7 +138,7 @@ impl Store {
 
     /// Flushes everything synchronously (shutdown).
     pub fn flush_blocking(&self) -> StorageResult<()> {
-        self.inner.db.flush()?;
+        self.inner.durable.flush()?;
         Ok(())
     }
 
@@ -154,7 +158,7 @@ impl Store {
                 segments = freed,
                 "freed data left by an interrupted write or delete"
             );
-            self.inner.db.flush()?;
+            self.inner.durable.flush()?;
         }
         Ok(())
     }
@@ -412,7 +416,7 @@ impl Store {
             .iter()
             .any(|id| data::segment_path(&self.inner.segments_dir, *id).exists());
         if has_file {
-            self.inner.db.flush()?;
+            self.inner.durable.flush()?;
         }
         for id in ids {
             self.remove_segment_data(*id)?;
