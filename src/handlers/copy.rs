@@ -130,11 +130,12 @@ pub(super) async fn copy_data(
         let mut md5 = Md5::new();
         let mut hasher = algorithm.map(ChecksumHasher::new);
         while let Some(chunk) = reader.next_chunk()? {
+            // Handed to the writer first, so the bytes are written while they are hashed.
+            writer.write(chunk.clone())?;
             md5.update(&chunk);
             if let Some(h) = hasher.as_mut() {
                 h.update(&chunk);
             }
-            writer.write(&chunk)?;
         }
         let checksum = hasher.map(|h| StoredChecksum {
             algorithm: h.algorithm().name().to_string(),

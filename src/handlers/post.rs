@@ -372,8 +372,8 @@ async fn store_file(
     let mut md5 = Md5::new();
     while let Some(chunk) = file.chunk().await.map_err(form_error)? {
         limits.check_received(writer.len() + chunk.len() as u64)?;
+        writer.write(chunk.clone())?;
         md5.update(&chunk);
-        writer.write(&chunk)?;
     }
     limits.check_complete(writer.len())?;
     let etag = hex::encode(md5.finalize());

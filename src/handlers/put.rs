@@ -73,11 +73,12 @@ pub(super) async fn receive_body(
     let mut md5 = Md5::new();
     let mut hasher = checksum.as_ref().map(|c| ChecksumHasher::new(c.algorithm));
     while let Some(chunk) = body.next().await? {
+        // Handed to the writer first, so the bytes are written while they are hashed.
+        writer.write(chunk.clone())?;
         md5.update(&chunk);
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
         }
-        writer.write(&chunk)?;
         if writer.len() > MAX_PUT_SIZE {
             return Err(
                 s3_error!(EntityTooLarge).detail("MaxSizeAllowed", MAX_PUT_SIZE.to_string())

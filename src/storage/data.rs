@@ -49,6 +49,73 @@ fn sync_dir(dir: &Path) -> StorageResult<()> {
         .map_err(StorageError::from)
 }
 
+/// Pieces queued for a segment file's writer thread: bounds the memory one upload can hold.
+const FILE_QUEUE: usize = 8;
+
+/// A segment file written by a thread of its own, so that the request's thread hashes the next
+/// bytes while earlier ones are being written (measured: the write was 15% of a large PUT's time,
+/// on the same thread as the MD5).
+struct FileSink {
+    queue: Option<std::sync::mpsc::SyncSender<Bytes>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<File>>>,
+}
+
+impl FileSink {
+    fn start(mut file: File) -> StorageResult<FileSink> {
+        let (queue, pieces) = std::sync::mpsc::sync_channel::<Bytes>(FILE_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("minis3-segment-writer".into())
+            .spawn(move || {
+                for piece in pieces {
+                    file.write_all(&piece)?;
+                }
+                Ok(file)
+            })
+            .map_err(StorageError::from)?;
+        Ok(FileSink {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+
+    fn write(&mut self, piece: Bytes) -> StorageResult<()> {
+        let sent = match &self.queue {
+            Some(queue) => queue.send(piece).is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped early: its write failed, and joining tells how.
+            Err(self
+                .finish()
+                .err()
+                .unwrap_or_else(|| StorageError::Corrupt("segment writer stopped early".into())))
+        }
+    }
+
+    /// Waits for every queued piece to be written and returns the file.
+    fn finish(&mut self) -> StorageResult<File> {
+        self.queue.take();
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Ok(file))) => Ok(file),
+            Some(Ok(Err(e))) => Err(StorageError::from(e)),
+            Some(Err(_)) => Err(StorageError::Corrupt("segment writer panicked".into())),
+            None => Err(StorageError::Corrupt(
+                "segment writer already finished".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for FileSink {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.finish();
+        }
+    }
+}
+
 /// Writes one object's (or part's) bytes as they arrive. Dropping it without committing frees
 /// everything it wrote; a crash instead leaves an `incomplete` entry that start-up frees.
 pub struct ObjectWriter {
@@ -56,7 +123,7 @@ pub struct ObjectWriter {
     id: u64,
     /// The first bytes, until they outgrow `INLINE_LIMIT`.
     inline: Vec<u8>,
-    file: Option<File>,
+    file: Option<FileSink>,
     len: u64,
     committed: bool,
 }
@@ -87,14 +154,14 @@ impl ObjectWriter {
 
     /// Appends bytes: kept in memory while the segment is small, else written to its file.
     /// `DiskFull` once the disk is down to the space kept for sled (see [`super::DISK_RESERVE`]).
-    pub fn write(&mut self, data: &[u8]) -> StorageResult<()> {
+    pub fn write(&mut self, data: Bytes) -> StorageResult<()> {
         self.store.ensure_room()?;
         self.len += data.len() as u64;
         if let Some(file) = self.file.as_mut() {
-            return file.write_all(data).map_err(StorageError::from);
+            return file.write(data);
         }
         if self.inline.len() + data.len() <= INLINE_LIMIT {
-            self.inline.extend_from_slice(data);
+            self.inline.extend_from_slice(&data);
             return Ok(());
         }
         // The `incomplete` marker must be durable before the file exists, or a crash could leave
@@ -107,9 +174,10 @@ impl ObjectWriter {
             .open(&path)
             .map_err(StorageError::from)?;
         file.write_all(&self.inline).map_err(StorageError::from)?;
-        file.write_all(data).map_err(StorageError::from)?;
         self.inline = Vec::new();
-        self.file = Some(file);
+        let mut sink = FileSink::start(file)?;
+        sink.write(data)?;
+        self.file = Some(sink);
         Ok(())
     }
 
@@ -118,8 +186,8 @@ impl ObjectWriter {
     /// `Store::sync` together with the record that refers to it.
     fn finish(&mut self) -> StorageResult<Segment> {
         let in_file = match self.file.take() {
-            Some(file) => {
-                file.sync_data().map_err(StorageError::from)?;
+            Some(mut sink) => {
+                sink.finish()?.sync_data().map_err(StorageError::from)?;
                 let path = segment_path(&self.store.inner.segments_dir, self.id);
                 if let Some(dir) = path.parent() {
                     sync_dir(dir)?;
@@ -204,8 +272,8 @@ impl ObjectWriter {
 impl ObjectWriter {
     /// Drops the writer as a crash would: without its cleanup.
     pub(super) fn crash(mut self) {
-        if let Some(file) = self.file.take() {
-            let _ = file.sync_data();
+        if let Some(mut sink) = self.file.take() {
+            let _ = sink.finish().map(|file| file.sync_data());
         }
         self.committed = true;
     }
@@ -341,5 +409,38 @@ impl Drop for ObjectReader {
         if let Err(e) = self.store.unpin(&self.segments) {
             tracing::warn!(error = %e, "could not release an object's data after reading");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_file_write_surfaces_on_a_later_write_or_on_finish() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("segment");
+        std::fs::write(&path, b"").expect("create");
+        // Opened read-only, so the writer thread's first write fails.
+        let read_only = File::open(&path).expect("open");
+        let mut sink = FileSink::start(read_only).expect("start");
+        let mut failed = false;
+        for _ in 0..=FILE_QUEUE + 1 {
+            if sink.write(Bytes::from_static(b"data")).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(
+            failed || sink.finish().is_err(),
+            "the write error is reported"
+        );
+
+        let mut sink = FileSink::start(File::create(&path).expect("create")).expect("start");
+        for piece in [&b"abc"[..], b"def"] {
+            sink.write(Bytes::copy_from_slice(piece)).expect("write");
+        }
+        sink.finish().expect("finish");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abcdef");
     }
 }

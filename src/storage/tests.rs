@@ -1,6 +1,7 @@
 //! Unit tests of the store: atomic writes, freeing of data, listing order and pagination, recovery.
 
 use super::*;
+use bytes::Bytes;
 
 /// Large enough to go to a segment file and to take several reads.
 const CHUNK_SIZE: usize = READ_SIZE;
@@ -22,7 +23,7 @@ fn open_temp() -> (tempfile::TempDir, Store) {
 
 fn put(store: &Store, key: &str, body: &[u8]) -> ObjectMeta {
     let mut w = store.begin_write().expect("begin");
-    w.write(body).expect("write");
+    w.write(Bytes::copy_from_slice(body)).expect("write");
     let object = NewObject {
         etag: format!("etag-{}", body.len()),
         ..Default::default()
@@ -114,7 +115,7 @@ fn abandoned_writes_leave_nothing() {
     let (_dir, store) = open_temp();
     {
         let mut w = store.begin_write().unwrap();
-        w.write(&body(CHUNK_SIZE * 2)).unwrap();
+        w.write(body(CHUNK_SIZE * 2).into()).unwrap();
     }
     assert_eq!(store.chunk_count(), 0);
     assert_eq!(store.inner.incomplete.len(), 0);
@@ -156,7 +157,7 @@ fn recovery_frees_interrupted_writes() {
             )
             .unwrap();
         let mut w = store.begin_write().unwrap();
-        w.write(&body(CHUNK_SIZE * 2)).unwrap();
+        w.write(body(CHUNK_SIZE * 2).into()).unwrap();
         w.crash();
         store.flush_blocking().unwrap();
     }
@@ -215,7 +216,7 @@ fn bucket_rules() {
     store.delete_bucket("b").unwrap();
     assert!(store.bucket("b").unwrap().is_none());
     let mut w = store.begin_write().unwrap();
-    w.write(b"x").unwrap();
+    w.write(Bytes::from_static(b"x")).unwrap();
     assert!(matches!(
         w.commit("b", "k", NewObject::default(), 0),
         Err(StorageError::NoSuchBucket)
@@ -346,7 +347,7 @@ fn upload_meta() -> UploadMeta {
 
 fn put_part(store: &Store, upload_id: &str, number: u32, body: &[u8]) -> PartMeta {
     let mut w = store.begin_write().unwrap();
-    w.write(body).unwrap();
+    w.write(Bytes::copy_from_slice(body)).unwrap();
     let new = NewPart {
         etag: format!("etag{number}"),
         checksum: None,
@@ -415,7 +416,7 @@ fn abort_frees_every_part_and_late_parts_fail() {
         Err(StorageError::NoSuchUpload)
     ));
     let mut w = store.begin_write().unwrap();
-    w.write(b"late").unwrap();
+    w.write(Bytes::from_static(b"late")).unwrap();
     assert!(matches!(
         w.commit_part("b", "mp", &id, 2, NewPart::default()),
         Err(StorageError::NoSuchUpload)
@@ -517,12 +518,14 @@ fn a_disk_down_to_its_reserve_refuses_new_data_but_not_deletes() {
     put(&store, "small", b"small");
     let upload_id = store.create_upload("b", "mp", &upload_meta()).unwrap();
     let mut streaming = store.begin_write().unwrap();
-    streaming.write(&body(CHUNK_SIZE)).unwrap();
+    streaming.write(body(CHUNK_SIZE).into()).unwrap();
 
     // As if the file system had just filled up to the reserve.
     store.set_disk_reserve(u64::MAX);
     let full = |r: StorageResult<()>| matches!(r, Err(StorageError::DiskFull));
-    assert!(full(streaming.write(b"more").map(|_| ())));
+    assert!(full(
+        streaming.write(Bytes::from_static(b"more")).map(|_| ())
+    ));
     drop(streaming);
     assert!(full(store.begin_write().map(|_| ())));
     assert!(full(
