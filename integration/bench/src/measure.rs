@@ -1,0 +1,452 @@
+//! The measurements, each the same code for every server: small PUT/GET loops, one large PUT and
+//! GET with the server's peak memory, ListObjectsV2 pages in large buckets, and cold starts.
+
+use crate::ceilings::mb_per_sec;
+use crate::client::{self, Conn, Endpoint, Expect, LoopStats, Prepared, ReqBody};
+use crate::report::Results;
+use crate::servers::{self, Kind, Programs, RssSampler, Server};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const SMALL_SIZE: usize = 4096;
+pub const LARGE_SIZE: u64 = 256 << 20;
+/// Op-count bounds of the small loops (each is also bounded in time).
+const SMALL_PUT_MAX_OPS: usize = 100_000;
+const SMALL_GET_MAX_OPS: usize = 200_000;
+/// Objects the small GET loops cycle through.
+const GET_KEYS: usize = 16;
+/// ListObjectsV2 pages timed per bucket.
+const LIST_PAGES: usize = 20;
+const PAGE_SIZE: usize = 1000;
+
+/// The whole run's time budget: every bounded step takes at most what is left.
+pub struct Budget {
+    deadline: Instant,
+}
+
+impl Budget {
+    pub fn new(total: Duration) -> Budget {
+        Budget {
+            deadline: Instant::now() + total,
+        }
+    }
+
+    pub fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// `want`, cut to what is left of the budget.
+    pub fn limit(&self, want: Duration) -> Duration {
+        want.min(self.left())
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.left() < Duration::from_secs(1)
+    }
+}
+
+/// Settings of a run that measurements need.
+pub struct Settings {
+    pub loop_time: Duration,
+}
+
+fn put(endpoint: &Endpoint, bucket: &str, key: &str, body: Bytes) -> Prepared {
+    Prepared {
+        method: Method::PUT,
+        target: endpoint.presign(&Method::PUT, bucket, key, ""),
+        body,
+    }
+}
+
+/// One request with retries until it answers 200 or `limit` passes (peers may need a moment
+/// after their first answer before they accept writes).
+async fn until_ok(
+    endpoint: &Endpoint,
+    req: &Prepared,
+    limit: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let mut conn = Conn::new(endpoint);
+        let outcome = tokio::time::timeout(
+            client::REQUEST_TIMEOUT,
+            conn.send(
+                req.method.clone(),
+                req.target.clone(),
+                ReqBody::Bytes(Some(req.body.clone())),
+            ),
+        )
+        .await
+        .unwrap_or_else(|_| Err("timed out".to_string()));
+        let last = match outcome {
+            Ok((StatusCode::OK, _)) => return Ok(()),
+            Ok((status, body)) => format!("status {status}: {}", client::snippet(&body)),
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            return Err(format!("{} {}: {last}", req.method, req.target.path()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates `bucket`.
+pub async fn create_bucket(endpoint: &Endpoint, bucket: &str) -> Result<(), String> {
+    let req = put(endpoint, bucket, "", Bytes::new());
+    until_ok(endpoint, &req, Duration::from_secs(20)).await
+}
+
+/// A few PUTs and GETs before anything is timed, so lazy setup (SeaweedFS allocates volumes on
+/// the first write) is not counted.
+pub async fn warm_up(endpoint: &Endpoint, bucket: &str) -> Result<(), String> {
+    let body = client::pseudo_random(SMALL_SIZE, 7);
+    for i in 0..20 {
+        let key = format!("warmup/{i:04}");
+        until_ok(endpoint, &put(endpoint, bucket, &key, body.clone()), Duration::from_secs(30))
+            .await?;
+        let get = Prepared {
+            method: Method::GET,
+            target: endpoint.presign(&Method::GET, bucket, &key, ""),
+            body: Bytes::new(),
+        };
+        until_ok(endpoint, &get, Duration::from_secs(10)).await?;
+    }
+    Ok(())
+}
+
+fn record_loop(
+    results: &mut Results,
+    column: &str,
+    metric: &str,
+    concurrency: usize,
+    stats: &LoopStats,
+) {
+    eprintln!(
+        "bench: {column}: {metric}: {:.0} ops/s, p50 {} ms, p99 {} ms ({} ops in {:.2} s, {} errors, {} connections)",
+        stats.ops_per_sec(),
+        stats.percentile_ms(50).map_or("-".into(), |v| format!("{v:.3}")),
+        stats.percentile_ms(99).map_or("-".into(), |v| format!("{v:.3}")),
+        stats.ops,
+        stats.elapsed.as_secs_f64(),
+        stats.errors,
+        stats.connections,
+    );
+    if stats.errors > 0 {
+        results.note(format!(
+            "{column}: {metric}: {} of {} requests failed (first: {})",
+            stats.errors,
+            stats.errors + stats.ops,
+            stats.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    if stats.connections > concurrency as u64 + stats.errors {
+        results.note(format!(
+            "{column}: {metric}: the server closed connections: {} opened for {} requests over {concurrency}",
+            stats.connections,
+            stats.ops + stats.errors
+        ));
+    }
+    if stats.ops == 0 {
+        return;
+    }
+    results.set(column, &format!("{metric}_ops"), stats.ops_per_sec());
+    if let Some(p50) = stats.percentile_ms(50) {
+        results.set(column, &format!("{metric}_p50_ms"), p50);
+    }
+    if let Some(p99) = stats.percentile_ms(99) {
+        results.set(column, &format!("{metric}_p99_ms"), p99);
+    }
+}
+
+/// 4 KiB PUTs of distinct keys, then GETs of a few pre-put keys, at 1 and 16 connections.
+pub async fn small_loops(
+    endpoint: &Endpoint,
+    bucket: &str,
+    column: &str,
+    settings: &Settings,
+    budget: &Budget,
+    results: &mut Results,
+) -> Result<(), String> {
+    let body = client::pseudo_random(SMALL_SIZE, 42);
+    for concurrency in [1usize, 16] {
+        if budget.exhausted() {
+            results.note(format!("{column}: small PUT skipped: time budget spent"));
+            break;
+        }
+        let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS)
+            .map(|i| put(endpoint, bucket, &format!("small/c{concurrency}/{i:08}"), body.clone()))
+            .collect();
+        let stats = client::run_loop(
+            endpoint,
+            Arc::new(requests),
+            concurrency,
+            budget.limit(settings.loop_time),
+            Expect {
+                status: StatusCode::OK,
+                body_len: None,
+            },
+        )
+        .await;
+        record_loop(results, column, &format!("small_put_c{concurrency}"), concurrency, &stats);
+    }
+    let mut get_targets = Vec::new();
+    for i in 0..GET_KEYS {
+        let key = format!("get/{i:04}");
+        until_ok(endpoint, &put(endpoint, bucket, &key, body.clone()), Duration::from_secs(10))
+            .await?;
+        get_targets.push(endpoint.presign(&Method::GET, bucket, &key, ""));
+    }
+    for concurrency in [1usize, 16] {
+        if budget.exhausted() {
+            results.note(format!("{column}: small GET skipped: time budget spent"));
+            break;
+        }
+        let requests: Vec<Prepared> = (0..SMALL_GET_MAX_OPS)
+            .map(|i| Prepared {
+                method: Method::GET,
+                target: get_targets[i % GET_KEYS].clone(),
+                body: Bytes::new(),
+            })
+            .collect();
+        let stats = client::run_loop(
+            endpoint,
+            Arc::new(requests),
+            concurrency,
+            budget.limit(settings.loop_time),
+            Expect {
+                status: StatusCode::OK,
+                body_len: Some(SMALL_SIZE),
+            },
+        )
+        .await;
+        record_loop(results, column, &format!("small_get_c{concurrency}"), concurrency, &stats);
+    }
+    Ok(())
+}
+
+/// One 256 MiB PUT and its GET, each with the server's peak RSS sampled while it runs.
+pub async fn large(server: &Server, bucket: &str, budget: &Budget, results: &mut Results) {
+    let column = server.kind.name();
+    let endpoint = &server.endpoint;
+    let key = "large/object-256MiB";
+    let chunk = client::pseudo_random(1 << 20, 0xb16);
+    let put_target = endpoint.presign(&Method::PUT, bucket, key, "");
+    let get_target = endpoint.presign(&Method::GET, bucket, key, "");
+    let before = servers::rss_bytes(server.pid()).unwrap_or(0);
+    let sampler = RssSampler::start(server.pid());
+    let outcome = client::put_large(
+        endpoint,
+        put_target,
+        chunk,
+        LARGE_SIZE,
+        budget.limit(Duration::from_secs(90)),
+    )
+    .await;
+    let peak = sampler.finish();
+    let stored = match outcome {
+        Ok(elapsed) => {
+            let mbps = mb_per_sec(LARGE_SIZE, elapsed);
+            eprintln!(
+                "bench: {column}: 256 MiB PUT: {mbps:.0} MB/s, peak RSS {} MiB (before: {} MiB)",
+                peak >> 20,
+                before >> 20
+            );
+            results.set(column, "large_put_mbps", mbps);
+            results.set(column, "large_put_rss_mib", peak as f64 / 1048576.0);
+            true
+        }
+        Err(e) => {
+            results.note(format!("{column}: 256 MiB PUT failed: {e}"));
+            false
+        }
+    };
+    if !stored {
+        return;
+    }
+    let before = servers::rss_bytes(server.pid()).unwrap_or(0);
+    let sampler = RssSampler::start(server.pid());
+    let outcome = client::get_large(
+        endpoint,
+        get_target,
+        LARGE_SIZE,
+        budget.limit(Duration::from_secs(90)),
+    )
+    .await;
+    let peak = sampler.finish();
+    match outcome {
+        Ok(elapsed) => {
+            let mbps = mb_per_sec(LARGE_SIZE, elapsed);
+            eprintln!(
+                "bench: {column}: 256 MiB GET: {mbps:.0} MB/s, peak RSS {} MiB (before: {} MiB)",
+                peak >> 20,
+                before >> 20
+            );
+            results.set(column, "large_get_mbps", mbps);
+            results.set(column, "large_get_rss_mib", peak as f64 / 1048576.0);
+        }
+        Err(e) => results.note(format!("{column}: 256 MiB GET failed: {e}")),
+    }
+}
+
+fn list_key(i: usize) -> String {
+    format!("key{i:08}")
+}
+
+/// Fills buckets of 10k and 100k zero-byte keys with 16 concurrent PUTs (bounded in time) and
+/// times ListObjectsV2 pages of 1000 keys taken at points spread over each key space.
+pub async fn listing(endpoint: &Endpoint, column: &str, budget: &Budget, results: &mut Results) {
+    // (keys, population time bound, metric)
+    let sizes = [
+        (10_000usize, Duration::from_secs(40), "list_10k_ms"),
+        (100_000usize, Duration::from_secs(75), "list_100k_ms"),
+    ];
+    let mut put_rate: Option<f64> = None;
+    for (keys, bound, metric) in sizes {
+        if budget.exhausted() {
+            results.note(format!("{column}: {metric}: skipped: time budget spent"));
+            continue;
+        }
+        if let Some(rate) = put_rate {
+            let predicted = keys as f64 / rate;
+            if predicted > bound.as_secs_f64() {
+                results.note(format!(
+                    "{column}: {metric}: null: filling {keys} keys would take ~{predicted:.0} s at the {rate:.0} PUT/s seen so far, over the {} s bound",
+                    bound.as_secs()
+                ));
+                continue;
+            }
+        }
+        let bucket = format!("list{keys}");
+        if let Err(e) = create_bucket(endpoint, &bucket).await {
+            results.note(format!("{column}: {metric}: cannot create the bucket: {e}"));
+            continue;
+        }
+        let requests: Vec<Prepared> = (0..keys)
+            .map(|i| put(endpoint, &bucket, &list_key(i), Bytes::new()))
+            .collect();
+        let stats = client::run_loop(
+            endpoint,
+            Arc::new(requests),
+            16,
+            budget.limit(bound),
+            Expect {
+                status: StatusCode::OK,
+                body_len: None,
+            },
+        )
+        .await;
+        let rate = stats.ops_per_sec();
+        put_rate = Some(rate);
+        eprintln!(
+            "bench: {column}: filled {} of {keys} keys in {:.1} s ({rate:.0} PUT/s, {} errors)",
+            stats.ops,
+            stats.elapsed.as_secs_f64(),
+            stats.errors
+        );
+        if stats.ops < keys as u64 || stats.errors > 0 {
+            results.note(format!(
+                "{column}: {metric}: null: only {} of {keys} keys stored within the {} s bound ({} errors{})",
+                stats.ops,
+                bound.as_secs(),
+                stats.errors,
+                stats
+                    .first_error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!(", first: {e}"))
+            ));
+            continue;
+        }
+        match time_pages(endpoint, &bucket, keys, budget).await {
+            Ok(ms) => {
+                eprintln!("bench: {column}: {metric}: {ms:.2} ms per page");
+                results.set(column, metric, ms);
+            }
+            Err(e) => results.note(format!("{column}: {metric}: listing failed: {e}")),
+        }
+    }
+}
+
+/// Mean time of ListObjectsV2 pages of 1000 keys, each starting after a different point.
+async fn time_pages(
+    endpoint: &Endpoint,
+    bucket: &str,
+    keys: usize,
+    budget: &Budget,
+) -> Result<f64, String> {
+    let page_target = |start_after: &str| {
+        let query = format!(
+            "list-type=2&max-keys={PAGE_SIZE}&start-after={}",
+            minis3::auth::sigv4::uri_encode(start_after.as_bytes(), false)
+        );
+        endpoint.presign(&Method::GET, bucket, "", &query)
+    };
+    let targets: Vec<_> = (0..LIST_PAGES)
+        .map(|i| page_target(&list_key(i * (keys - PAGE_SIZE) / LIST_PAGES)))
+        .collect();
+    let mut conn = Conn::new(endpoint);
+    // One page untimed, so the connection is open and the first timed page is like the others.
+    let warm = page_target("");
+    conn.send(Method::GET, warm, ReqBody::empty()).await?;
+    let mut total = Duration::ZERO;
+    for target in targets {
+        if budget.exhausted() {
+            return Err("time budget spent".to_string());
+        }
+        let started = Instant::now();
+        let (status, body) = tokio::time::timeout(
+            client::REQUEST_TIMEOUT,
+            conn.send(Method::GET, target, ReqBody::empty()),
+        )
+        .await
+        .map_err(|_| "page timed out".to_string())??;
+        total += started.elapsed();
+        if status != StatusCode::OK {
+            return Err(format!("status {status}: {}", client::snippet(&body)));
+        }
+        let listed = count(&body, b"<Key>");
+        if listed != PAGE_SIZE {
+            return Err(format!("a page listed {listed} keys, not {PAGE_SIZE}"));
+        }
+    }
+    Ok(total.as_secs_f64() * 1000.0 / LIST_PAGES as f64)
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// Starts `kind` `runs` times, each with a fresh data directory, and returns the median time
+/// from spawning the process to its first good answer.
+pub async fn cold_start(
+    kind: Kind,
+    programs: &Programs,
+    work: &Path,
+    runs: usize,
+    budget: &Budget,
+) -> Result<Duration, String> {
+    let mut times = Vec::new();
+    for i in 0..runs {
+        if budget.exhausted() {
+            break;
+        }
+        let dir = work.join(format!("{}-cold-{i}", kind.name()));
+        let (mut server, started) = servers::spawn(kind, programs, &dir)?;
+        let ready = servers::wait_ready(&mut server, started, budget.limit(Duration::from_secs(60))).await;
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+        times.push(ready?);
+    }
+    if times.is_empty() {
+        return Err("time budget spent".to_string());
+    }
+    times.sort();
+    eprintln!(
+        "bench: {}: cold starts (ms): {:?}",
+        kind.name(),
+        times.iter().map(|t| t.as_secs_f64() * 1000.0).collect::<Vec<_>>()
+    );
+    Ok(times[times.len() / 2])
+}

@@ -1,0 +1,351 @@
+//! The servers under test as child processes: how each is started (loopback only, fresh data
+//! directory), when it counts as ready, its memory, and making sure none outlives the bench.
+
+use crate::client::{Conn, Endpoint};
+use http::{Method, StatusCode};
+use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What runs behind an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Minis3,
+    Seaweedfs,
+    Moto,
+    /// The bare actix-web server of `minis3-bench ceiling-server`.
+    Ceiling,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Minis3 => "minis3",
+            Kind::Seaweedfs => "seaweedfs",
+            Kind::Moto => "moto",
+            Kind::Ceiling => "ceiling",
+        }
+    }
+}
+
+/// The programs to start.
+#[derive(Debug, Clone)]
+pub struct Programs {
+    pub minis3: PathBuf,
+    pub weed: PathBuf,
+    pub moto_server: PathBuf,
+    /// This binary, for the ceiling server subcommand.
+    pub bench: PathBuf,
+}
+
+/// Pids of every child alive, so a signal handler can kill them all.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Kills every child still registered (from the SIGINT/SIGTERM handler).
+pub fn kill_all_children() {
+    let pids = CHILDREN.lock().map(|v| v.clone()).unwrap_or_default();
+    for pid in pids {
+        if let Ok(pid) = i32::try_from(pid) {
+            // SAFETY: kill(2) on a pid this process started; no memory is involved.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// A running server; killed (SIGKILL: its data is thrown away anyway) when dropped.
+pub struct Server {
+    pub kind: Kind,
+    pub endpoint: Endpoint,
+    child: Child,
+    log: PathBuf,
+    /// Unix sockets SeaweedFS leaves in /tmp, removed after it stops if they were new.
+    leftovers: Vec<PathBuf>,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The end of the server's log, for error messages.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(8)..].join("\n")
+    }
+
+    fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(format!(
+                "{} exited ({status}) before answering; its log ends:\n{}",
+                self.kind.name(),
+                self.log_tail()
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let pid = self.child.id();
+        if let Ok(mut v) = CHILDREN.lock() {
+            v.retain(|p| *p != pid);
+        }
+        for path in &self.leftovers {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A free loopback port (bound and released; the server binds it right after).
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// SeaweedFS's identities file: the bench's key pair with admin rights.
+fn write_identities(path: &Path) -> Result<(), String> {
+    let identities = serde_json::json!({
+        "identities": [{
+            "name": crate::client::ACCESS_KEY,
+            "credentials": [{
+                "accessKey": crate::client::ACCESS_KEY,
+                "secretKey": crate::client::SECRET_KEY,
+            }],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]
+    });
+    std::fs::write(path, identities.to_string())
+        .map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Starts `kind` with a fresh data directory `dir` (created here) on a free loopback port and
+/// returns it with the instant just before the spawn (for cold-start timing).
+pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Instant), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let port = free_port()?;
+    let data = dir.join("data");
+    let mut leftovers = Vec::new();
+    let mut command = match kind {
+        Kind::Minis3 => {
+            let mut c = Command::new(&programs.minis3);
+            c.arg("--address")
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("--data-dir")
+                .arg(&data);
+            c
+        }
+        Kind::Seaweedfs => {
+            std::fs::create_dir_all(&data)
+                .map_err(|e| format!("creating {}: {e}", data.display()))?;
+            let identities = dir.join("identities.json");
+            write_identities(&identities)?;
+            // Exactly these flags, never fewer: weed's defaults listen on every interface and
+            // report telemetry.
+            let mut c = Command::new(&programs.weed);
+            c.arg("mini")
+                .arg(format!("-dir={}", data.display()))
+                .arg("-ip=127.0.0.1")
+                .arg("-ip.bind=127.0.0.1")
+                .arg("-master.telemetry=false")
+                .arg("-webdav=false")
+                .arg("-admin.ui=false")
+                .arg(format!("-s3.port={port}"))
+                .arg("-s3.port.iceberg=0")
+                .arg("-s3.port.lance=0")
+                .arg(format!("-s3.config={}", identities.display()));
+            // Its filer and S3 gateway create unix sockets named after their ports in /tmp.
+            for socket in [
+                format!("/tmp/seaweedfs-s3-{port}.sock"),
+                "/tmp/seaweedfs-filer-8888.sock".to_string(),
+            ] {
+                let path = PathBuf::from(socket);
+                if !path.exists() {
+                    leftovers.push(path);
+                }
+            }
+            c
+        }
+        Kind::Moto => {
+            let mut c = Command::new(&programs.moto_server);
+            c.arg("-H").arg("127.0.0.1").arg("-p").arg(port.to_string());
+            c
+        }
+        Kind::Ceiling => {
+            let mut c = Command::new(&programs.bench);
+            c.arg("ceiling-server").arg("--port").arg(port.to_string());
+            c
+        }
+    };
+    let log = dir.join("server.log");
+    let log_file =
+        std::fs::File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
+    let log_err = log_file
+        .try_clone()
+        .map_err(|e| format!("log file: {e}"))?;
+    command
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log_file)
+        .stderr(log_err);
+    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe; it makes the kernel kill the server
+    // if the bench dies without cleaning up (even by SIGKILL).
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let child = command
+        .spawn()
+        .map_err(|e| format!("starting {}: {e}", kind.name()))?;
+    if let Ok(mut v) = CHILDREN.lock() {
+        v.push(child.id());
+    }
+    let server = Server {
+        kind,
+        endpoint: Endpoint::loopback(port),
+        child,
+        log,
+        leftovers,
+    };
+    Ok((server, started))
+}
+
+/// Polls every millisecond until the server gives its first good answer: 200 on
+/// `/_minis3/health` for minis3, 200 on a signed ListBuckets for the peers, 200 on `/` for the
+/// ceiling. Returns the time since `started`.
+pub async fn wait_ready(
+    server: &mut Server,
+    started: Instant,
+    limit: Duration,
+) -> Result<Duration, String> {
+    let probe = match server.kind {
+        Kind::Minis3 => http::uri::PathAndQuery::from_static("/_minis3/health"),
+        Kind::Seaweedfs | Kind::Moto => {
+            // ListBuckets: the service root, presigned.
+            server.endpoint.presign(&Method::GET, "", "", "")
+        }
+        Kind::Ceiling => http::uri::PathAndQuery::from_static("/"),
+    };
+    let deadline = started + limit;
+    loop {
+        let mut conn = Conn::new(&server.endpoint);
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(2),
+            conn.send(Method::GET, probe.clone(), crate::client::ReqBody::empty()),
+        )
+        .await;
+        let last = match attempt {
+            Ok(Ok((StatusCode::OK, _))) => return Ok(started.elapsed()),
+            Ok(Ok((status, body))) => {
+                format!("status {status}: {}", crate::client::snippet(&body))
+            }
+            Ok(Err(e)) => e,
+            Err(_) => "probe timed out".to_string(),
+        };
+        if let Some(message) = server.exited() {
+            return Err(message);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{} not ready within {} s (last: {last}); its log ends:\n{}",
+                server.kind.name(),
+                limit.as_secs(),
+                server.log_tail()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Samples the resident memory of a process and all its descendants every ~10 ms on its own
+/// thread, keeping the peak.
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    pub fn start(root: u32) -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0u64;
+            let mut pids = process_tree(root);
+            let mut tree_checked = Instant::now();
+            while !flag.load(Ordering::Relaxed) {
+                if tree_checked.elapsed() > Duration::from_millis(500) {
+                    pids = process_tree(root);
+                    tree_checked = Instant::now();
+                }
+                let total: u64 = pids.iter().filter_map(|p| rss_bytes(*p)).sum();
+                peak = peak.max(total);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// Stops sampling; returns the peak in bytes.
+    pub fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// VmRSS of one process, from /proc/PID/status.
+pub fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `root` and every process descending from it, from the parent pids in /proc/*/stat.
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // The command name may contain spaces and parentheses: fields resume after the
+            // last ')', with the state first and the parent pid second.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|s| s.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                children.entry(ppid).or_default().push(pid);
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        if let Some(kids) = children.get(&tree[i]) {
+            tree.extend(kids);
+        }
+        i += 1;
+    }
+    tree
+}
