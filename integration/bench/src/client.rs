@@ -283,9 +283,7 @@ pub async fn run_loop(
                 .await
                 .unwrap_or_else(|_| Err("timed out".to_string()));
                 let verdict = match outcome {
-                    Ok((status, _)) if status != expect.status => {
-                        Err(format!("status {status}"))
-                    }
+                    Ok((status, _)) if status != expect.status => Err(format!("status {status}")),
                     Ok((_, body)) if expect.body_len.is_some_and(|n| n != body.len()) => {
                         Err(format!("body of {} bytes", body.len()))
                     }
@@ -324,7 +322,9 @@ pub async fn run_loop(
             }
             Err(e) => {
                 total.errors += 1;
-                total.first_error.get_or_insert(format!("worker failed: {e}"));
+                total
+                    .first_error
+                    .get_or_insert(format!("worker failed: {e}"));
             }
         }
     }

@@ -17,7 +17,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Parser)]
-#[command(name = "minis3-bench", about = "Benchmark minis3 against SeaweedFS and moto")]
+#[command(
+    name = "minis3-bench",
+    about = "Benchmark minis3 against SeaweedFS and moto"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -166,8 +169,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
         Ok(Err(e)) => results.note(format!("ceiling: loopback copy failed: {e}")),
         Err(e) => results.note(format!("ceiling: loopback copy failed: {e}")),
     }
-    if let Err(e) = bench_ceiling_server(&programs, &work, &settings, &budget, &mut results).await
-    {
+    if let Err(e) = bench_ceiling_server(&programs, &work, &settings, &budget, &mut results).await {
         results.note(format!("ceiling: actix server: {e}"));
     }
 
@@ -230,9 +232,10 @@ async fn bench_ceiling_server(
     budget: &Budget,
     results: &mut Results,
 ) -> Result<(), String> {
-    let (mut server, started) = servers::spawn(Kind::Ceiling, programs, &work.join("ceiling"))?;
+    let dir = work.join("ceiling");
+    let (mut server, started) = servers::spawn(Kind::Ceiling, programs, &dir)?;
     servers::wait_ready(&mut server, started, Duration::from_secs(30)).await?;
-    measure::small_loops(
+    let outcome = measure::small_loops(
         &server.endpoint,
         "bench",
         report::CEILING,
@@ -240,7 +243,10 @@ async fn bench_ceiling_server(
         budget,
         results,
     )
-    .await
+    .await;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
 }
 
 /// Everything but the cold start against one S3 server, started fresh.

@@ -63,11 +63,7 @@ fn put(endpoint: &Endpoint, bucket: &str, key: &str, body: Bytes) -> Prepared {
 
 /// One request with retries until it answers 200 or `limit` passes (peers may need a moment
 /// after their first answer before they accept writes).
-async fn until_ok(
-    endpoint: &Endpoint,
-    req: &Prepared,
-    limit: Duration,
-) -> Result<(), String> {
+async fn until_ok(endpoint: &Endpoint, req: &Prepared, limit: Duration) -> Result<(), String> {
     let deadline = Instant::now() + limit;
     loop {
         let mut conn = Conn::new(endpoint);
@@ -105,8 +101,12 @@ pub async fn warm_up(endpoint: &Endpoint, bucket: &str) -> Result<(), String> {
     let body = client::pseudo_random(SMALL_SIZE, 7);
     for i in 0..20 {
         let key = format!("warmup/{i:04}");
-        until_ok(endpoint, &put(endpoint, bucket, &key, body.clone()), Duration::from_secs(30))
-            .await?;
+        until_ok(
+            endpoint,
+            &put(endpoint, bucket, &key, body.clone()),
+            Duration::from_secs(30),
+        )
+        .await?;
         let get = Prepared {
             method: Method::GET,
             target: endpoint.presign(&Method::GET, bucket, &key, ""),
@@ -177,7 +177,14 @@ pub async fn small_loops(
             break;
         }
         let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS)
-            .map(|i| put(endpoint, bucket, &format!("small/c{concurrency}/{i:08}"), body.clone()))
+            .map(|i| {
+                put(
+                    endpoint,
+                    bucket,
+                    &format!("small/c{concurrency}/{i:08}"),
+                    body.clone(),
+                )
+            })
             .collect();
         let stats = client::run_loop(
             endpoint,
@@ -190,13 +197,23 @@ pub async fn small_loops(
             },
         )
         .await;
-        record_loop(results, column, &format!("small_put_c{concurrency}"), concurrency, &stats);
+        record_loop(
+            results,
+            column,
+            &format!("small_put_c{concurrency}"),
+            concurrency,
+            &stats,
+        );
     }
     let mut get_targets = Vec::new();
     for i in 0..GET_KEYS {
         let key = format!("get/{i:04}");
-        until_ok(endpoint, &put(endpoint, bucket, &key, body.clone()), Duration::from_secs(10))
-            .await?;
+        until_ok(
+            endpoint,
+            &put(endpoint, bucket, &key, body.clone()),
+            Duration::from_secs(10),
+        )
+        .await?;
         get_targets.push(endpoint.presign(&Method::GET, bucket, &key, ""));
     }
     for concurrency in [1usize, 16] {
@@ -222,7 +239,13 @@ pub async fn small_loops(
             },
         )
         .await;
-        record_loop(results, column, &format!("small_get_c{concurrency}"), concurrency, &stats);
+        record_loop(
+            results,
+            column,
+            &format!("small_get_c{concurrency}"),
+            concurrency,
+            &stats,
+        );
     }
     Ok(())
 }
@@ -415,7 +438,10 @@ async fn time_pages(
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
 }
 
 /// Starts `kind` `runs` times, each with a fresh data directory, and returns the median time
@@ -434,7 +460,8 @@ pub async fn cold_start(
         }
         let dir = work.join(format!("{}-cold-{i}", kind.name()));
         let (mut server, started) = servers::spawn(kind, programs, &dir)?;
-        let ready = servers::wait_ready(&mut server, started, budget.limit(Duration::from_secs(60))).await;
+        let ready =
+            servers::wait_ready(&mut server, started, budget.limit(Duration::from_secs(60))).await;
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
         times.push(ready?);
@@ -446,7 +473,10 @@ pub async fn cold_start(
     eprintln!(
         "bench: {}: cold starts (ms): {:?}",
         kind.name(),
-        times.iter().map(|t| t.as_secs_f64() * 1000.0).collect::<Vec<_>>()
+        times
+            .iter()
+            .map(|t| t.as_secs_f64() * 1000.0)
+            .collect::<Vec<_>>()
     );
     Ok(times[times.len() / 2])
 }

@@ -41,13 +41,13 @@ impl Results {
 #[derive(Clone, Copy)]
 enum Check {
     /// minis3 >= factor x the row's ceiling.
-    AtLeastCeiling(f64),
+    MinTimesCeiling(f64),
     /// minis3 >= factor x a peer's figure.
-    AtLeastPeer(&'static str, f64),
+    MinTimesPeer(&'static str, f64),
     /// minis3 <= a fixed bound.
-    AtMost(f64),
+    Max(f64),
     /// minis3 <= factor x minis3's figure for another metric.
-    AtMostOf(&'static str, f64),
+    MaxTimesOther(&'static str, f64),
 }
 
 struct Row {
@@ -60,14 +60,14 @@ struct Row {
 }
 
 const SMALL_GET_CHECKS: &[Check] = &[
-    Check::AtLeastCeiling(0.7),
-    Check::AtLeastPeer(SEAWEEDFS, 3.0),
-    Check::AtLeastPeer(MOTO, 20.0),
+    Check::MinTimesCeiling(0.7),
+    Check::MinTimesPeer(SEAWEEDFS, 3.0),
+    Check::MinTimesPeer(MOTO, 20.0),
 ];
 const SMALL_PUT_CHECKS: &[Check] = &[
-    Check::AtLeastCeiling(0.3),
-    Check::AtLeastPeer(SEAWEEDFS, 2.0),
-    Check::AtLeastPeer(MOTO, 20.0),
+    Check::MinTimesCeiling(0.3),
+    Check::MinTimesPeer(SEAWEEDFS, 2.0),
+    Check::MinTimesPeer(MOTO, 20.0),
 ];
 
 const fn row(
@@ -103,13 +103,13 @@ const ROWS: &[Row] = &[
     row("small_put_c16_ops", "4 KiB PUT, 16 conns", "ops/s", Some(("small_put_c16_ops", ACTIX)), SMALL_PUT_CHECKS),
     row("small_put_c16_p50_ms", "  p50 latency", "ms", Some(("small_put_c16_p50_ms", ACTIX)), &[]),
     row("small_put_c16_p99_ms", "  p99 latency", "ms", Some(("small_put_c16_p99_ms", ACTIX)), &[]),
-    row("large_put_mbps", "256 MiB PUT", "MB/s", Some(("md5_mbps", "single-core MD5")), &[Check::AtLeastCeiling(0.8)]),
-    row("large_put_rss_mib", "  peak server RSS", "MiB", None, &[Check::AtMost(64.0)]),
+    row("large_put_mbps", "256 MiB PUT", "MB/s", Some(("md5_mbps", "single-core MD5")), &[Check::MinTimesCeiling(0.8)]),
+    row("large_put_rss_mib", "  peak server RSS", "MiB", None, &[Check::Max(64.0)]),
     row("large_get_mbps", "256 MiB GET", "MB/s", Some(("loopback_mbps", "loopback TCP copy")), &[]),
-    row("large_get_rss_mib", "  peak server RSS", "MiB", None, &[Check::AtMost(64.0)]),
+    row("large_get_rss_mib", "  peak server RSS", "MiB", None, &[Check::Max(64.0)]),
     row("list_10k_ms", "ListObjectsV2 page, 10k keys", "ms", None, &[]),
-    row("list_100k_ms", "ListObjectsV2 page, 100k keys", "ms", None, &[Check::AtMostOf("list_10k_ms", 1.5)]),
-    row("cold_start_ms", "cold start to first 200", "ms", None, &[Check::AtMost(50.0)]),
+    row("list_100k_ms", "ListObjectsV2 page, 100k keys", "ms", None, &[Check::MaxTimesOther("list_10k_ms", 1.5)]),
+    row("cold_start_ms", "cold start to first 200", "ms", None, &[Check::Max(50.0)]),
     row("md5_mbps", "MD5, one core", "MB/s", Some(("md5_mbps", "single-core MD5")), &[]),
     row("sha256_mbps", "SHA-256, one core", "MB/s", Some(("sha256_mbps", "single-core SHA-256")), &[]),
     row("loopback_mbps", "loopback TCP copy, 1 GiB", "MB/s", Some(("loopback_mbps", "loopback TCP copy")), &[]),
@@ -117,10 +117,10 @@ const ROWS: &[Row] = &[
 
 fn check_text(check: Check) -> String {
     match check {
-        Check::AtLeastCeiling(f) => format!(">={f}x ceiling"),
-        Check::AtLeastPeer(peer, f) => format!(">={f}x {}", display_name(peer)),
-        Check::AtMost(v) => format!("<={v}"),
-        Check::AtMostOf(metric, f) => format!("<={f}x {metric}"),
+        Check::MinTimesCeiling(f) => format!(">={f}x ceiling"),
+        Check::MinTimesPeer(peer, f) => format!(">={f}x {}", display_name(peer)),
+        Check::Max(v) => format!("<={v}"),
+        Check::MaxTimesOther(metric, f) => format!("<={f}x {metric}"),
     }
 }
 
@@ -137,19 +137,19 @@ fn evaluate(check: Check, row: &Row, results: &Results) -> (Option<f64>, Option<
         return (None, None);
     };
     match check {
-        Check::AtLeastCeiling(f) => {
+        Check::MinTimesCeiling(f) => {
             let ratio = row
                 .ceiling
                 .and_then(|(m, _)| results.get(CEILING, m))
                 .map(|c| own / c);
             (ratio, ratio.map(|r| r >= f))
         }
-        Check::AtLeastPeer(peer, f) => {
+        Check::MinTimesPeer(peer, f) => {
             let ratio = results.get(peer, row.metric).map(|p| own / p);
             (ratio, ratio.map(|r| r >= f))
         }
-        Check::AtMost(v) => (Some(own), Some(own <= v)),
-        Check::AtMostOf(metric, f) => {
+        Check::Max(v) => (Some(own), Some(own <= v)),
+        Check::MaxTimesOther(metric, f) => {
             let ratio = results.get(MINIS3, metric).map(|o| own / o);
             (ratio, ratio.map(|r| r <= f))
         }
@@ -263,7 +263,13 @@ pub fn render(results: &Results, context: Value) -> Value {
         }));
     }
     let widths: Vec<usize> = (0..header.len())
-        .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     println!();
     for (n, line) in lines.iter().enumerate() {
@@ -280,7 +286,10 @@ pub fn render(results: &Results, context: Value) -> Value {
             .collect();
         println!("{}", cells.join("  ").trim_end());
         if n == 0 {
-            println!("{}", "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            println!(
+                "{}",
+                "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1))
+            );
         }
     }
     println!("ceilings: 4 KiB GET/PUT rows = {ACTIX} server, same client; 256 MiB PUT = single-core MD5; 256 MiB GET = loopback TCP copy");

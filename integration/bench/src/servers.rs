@@ -64,8 +64,9 @@ pub struct Server {
     pub endpoint: Endpoint,
     child: Child,
     log: PathBuf,
-    /// Unix sockets SeaweedFS leaves in /tmp, removed after it stops if they were new.
-    leftovers: Vec<PathBuf>,
+    /// For SeaweedFS, the `seaweedfs-*.sock` files that existed before it started: the others
+    /// are its own, removed when it stops.
+    sockets_before: Option<Vec<PathBuf>>,
 }
 
 impl Server {
@@ -100,8 +101,12 @@ impl Drop for Server {
         if let Ok(mut v) = CHILDREN.lock() {
             v.retain(|p| *p != pid);
         }
-        for path in &self.leftovers {
-            let _ = std::fs::remove_file(path);
+        if let Some(before) = &self.sockets_before {
+            for path in weed_sockets() {
+                if !before.contains(&path) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
         }
     }
 }
@@ -112,6 +117,25 @@ pub fn free_port() -> Result<u16, String> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| format!("no free port: {e}"))
+}
+
+/// The unix sockets SeaweedFS's components create in the temp directory.
+fn weed_sockets() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let dirs = [std::env::temp_dir(), PathBuf::from("/tmp")];
+    for dir in dirs.iter().collect::<std::collections::BTreeSet<_>>() {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("seaweedfs-") && name.ends_with(".sock") {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
 }
 
 /// SeaweedFS's identities file: the bench's key pair with admin rights.
@@ -136,7 +160,7 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let port = free_port()?;
     let data = dir.join("data");
-    let mut leftovers = Vec::new();
+    let mut sockets_before = None;
     let mut command = match kind {
         Kind::Minis3 => {
             let mut c = Command::new(&programs.minis3);
@@ -165,16 +189,9 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
                 .arg("-s3.port.iceberg=0")
                 .arg("-s3.port.lance=0")
                 .arg(format!("-s3.config={}", identities.display()));
-            // Its filer and S3 gateway create unix sockets named after their ports in /tmp.
-            for socket in [
-                format!("/tmp/seaweedfs-s3-{port}.sock"),
-                "/tmp/seaweedfs-filer-8888.sock".to_string(),
-            ] {
-                let path = PathBuf::from(socket);
-                if !path.exists() {
-                    leftovers.push(path);
-                }
-            }
+            // It leaves unix sockets (seaweedfs-*.sock) in the temp directory: those that are new
+            // when it stops are its own.
+            sockets_before = Some(weed_sockets());
             c
         }
         Kind::Moto => {
@@ -191,9 +208,7 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
     let log = dir.join("server.log");
     let log_file =
         std::fs::File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
-    let log_err = log_file
-        .try_clone()
-        .map_err(|e| format!("log file: {e}"))?;
+    let log_err = log_file.try_clone().map_err(|e| format!("log file: {e}"))?;
     command
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -221,7 +236,7 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
         endpoint: Endpoint::loopback(port),
         child,
         log,
-        leftovers,
+        sockets_before,
     };
     Ok((server, started))
 }
@@ -322,7 +337,11 @@ fn process_tree(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     if let Ok(entries) = std::fs::read_dir("/proc") {
         for entry in entries.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
                 continue;
             };
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
