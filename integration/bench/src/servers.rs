@@ -189,8 +189,12 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
                 .arg("-s3.port.iceberg=0")
                 .arg("-s3.port.lance=0")
                 .arg(format!("-s3.config={}", identities.display()));
-            // It leaves unix sockets (seaweedfs-*.sock) in the temp directory: those that are new
-            // when it stops are its own.
+            // Its log files go to the temp directory: make that its own. Its unix sockets
+            // (seaweedfs-*.sock) go to /tmp whatever TMPDIR says: those new when it stops are its.
+            let tmp = dir.join("tmp");
+            std::fs::create_dir_all(&tmp)
+                .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+            c.env("TMPDIR", &tmp);
             sockets_before = Some(weed_sockets());
             c
         }
