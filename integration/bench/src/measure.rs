@@ -323,8 +323,8 @@ fn list_key(i: usize) -> String {
 pub async fn listing(endpoint: &Endpoint, column: &str, budget: &Budget, results: &mut Results) {
     // (keys, population time bound, metric)
     let sizes = [
-        (10_000usize, Duration::from_secs(40), "list_10k_ms"),
-        (100_000usize, Duration::from_secs(75), "list_100k_ms"),
+        (10_000usize, Duration::from_secs(60), "list_10k_ms"),
+        (100_000usize, Duration::from_secs(100), "list_100k_ms"),
     ];
     let mut put_rate: Option<f64> = None;
     for (keys, bound, metric) in sizes {
