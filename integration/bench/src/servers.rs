@@ -45,7 +45,12 @@ pub struct Programs {
 /// Pids of every child alive, so a signal handler can kill them all.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
-/// Kills every child still registered (from the SIGINT/SIGTERM handler).
+/// The `seaweedfs-*.sock` files that existed before the running SeaweedFS started (the others
+/// are its own), for the signal handler, which gets no chance to run `Server`'s drop.
+static WEED_SOCKETS_BEFORE: Mutex<Option<Vec<PathBuf>>> = Mutex::new(None);
+
+/// Kills every child still registered and removes a running SeaweedFS's sockets (from the
+/// SIGINT/SIGTERM handler and on a fatal error).
 pub fn kill_all_children() {
     let pids = CHILDREN.lock().map(|v| v.clone()).unwrap_or_default();
     for pid in pids {
@@ -54,6 +59,19 @@ pub fn kill_all_children() {
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
             }
+        }
+    }
+    let before = WEED_SOCKETS_BEFORE.lock().ok().and_then(|mut b| b.take());
+    if let Some(before) = before {
+        remove_new_weed_sockets(&before);
+    }
+}
+
+/// Removes the `seaweedfs-*.sock` files not in `before`.
+fn remove_new_weed_sockets(before: &[PathBuf]) {
+    for path in weed_sockets() {
+        if !before.contains(&path) {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -102,10 +120,9 @@ impl Drop for Server {
             v.retain(|p| *p != pid);
         }
         if let Some(before) = &self.sockets_before {
-            for path in weed_sockets() {
-                if !before.contains(&path) {
-                    let _ = std::fs::remove_file(path);
-                }
+            remove_new_weed_sockets(before);
+            if let Ok(mut global) = WEED_SOCKETS_BEFORE.lock() {
+                global.take();
             }
         }
     }
@@ -195,7 +212,11 @@ pub fn spawn(kind: Kind, programs: &Programs, dir: &Path) -> Result<(Server, Ins
             std::fs::create_dir_all(&tmp)
                 .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
             c.env("TMPDIR", &tmp);
-            sockets_before = Some(weed_sockets());
+            let before = weed_sockets();
+            if let Ok(mut global) = WEED_SOCKETS_BEFORE.lock() {
+                *global = Some(before.clone());
+            }
+            sockets_before = Some(before);
             c
         }
         Kind::Moto => {
