@@ -173,16 +173,8 @@ async fn run(args: RunArgs) -> Result<(), String> {
         results.note(format!("ceiling: actix server: {e}"));
     }
 
-    for &kind in &kinds {
-        if budget.exhausted() {
-            results.note(format!("{}: skipped: time budget spent", kind.name()));
-            continue;
-        }
-        if let Err(e) = bench_s3(kind, &programs, &work, &settings, &budget, &mut results).await {
-            results.note(format!("{}: {e}", kind.name()));
-        }
-    }
-
+    // Cold starts before the long benches: measured after them, minis3's came out 2-4x slower
+    // (presumably its start-up fsyncs queue behind what the earlier servers left to write back).
     for &kind in &kinds {
         let runs = if kind == Kind::Minis3 {
             args.cold_starts.max(1)
@@ -192,6 +184,16 @@ async fn run(args: RunArgs) -> Result<(), String> {
         match measure::cold_start(kind, &programs, &work, runs, &budget).await {
             Ok(median) => results.set(kind.name(), "cold_start_ms", median.as_secs_f64() * 1000.0),
             Err(e) => results.note(format!("{}: cold start: {e}", kind.name())),
+        }
+    }
+
+    for &kind in &kinds {
+        if budget.exhausted() {
+            results.note(format!("{}: skipped: time budget spent", kind.name()));
+            continue;
+        }
+        if let Err(e) = bench_s3(kind, &programs, &work, &settings, &budget, &mut results).await {
+            results.note(format!("{}: {e}", kind.name()));
         }
     }
 
