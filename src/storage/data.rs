@@ -49,6 +49,12 @@ fn sync_dir(dir: &Path) -> StorageResult<()> {
         .map_err(StorageError::from)
 }
 
+/// An inline segment's bytes, stored by the same transaction as the record naming them.
+pub(super) struct InlineChunk<'a> {
+    pub key: [u8; 12],
+    pub bytes: &'a [u8],
+}
+
 /// Pieces queued for a segment file's writer thread: bounds the memory one upload can hold.
 const FILE_QUEUE: usize = 8;
 
@@ -117,7 +123,9 @@ impl Drop for FileSink {
 }
 
 /// Writes one object's (or part's) bytes as they arrive. Dropping it without committing frees
-/// everything it wrote; a crash instead leaves an `incomplete` entry that start-up frees.
+/// everything it wrote. A small segment is only stored by the transaction that installs its
+/// record, so a crash leaves nothing of it; a file segment is announced in `incomplete` before
+/// its file exists, so start-up frees what a crash left.
 pub struct ObjectWriter {
     store: Store,
     id: u64,
@@ -132,7 +140,6 @@ impl ObjectWriter {
     pub(super) fn begin(store: Store) -> StorageResult<Self> {
         store.ensure_room()?;
         let id = store.inner.db.generate_id()?;
-        store.inner.incomplete.insert(id.to_be_bytes(), &[])?;
         Ok(ObjectWriter {
             store,
             id,
@@ -166,6 +173,10 @@ impl ObjectWriter {
         }
         // The `incomplete` marker must be durable before the file exists, or a crash could leave
         // a file nothing refers to and start-up would not know to delete it.
+        self.store
+            .inner
+            .incomplete
+            .insert(self.id.to_be_bytes(), &[])?;
         self.store.inner.durable.flush()?;
         let path = segment_path(&self.store.inner.segments_dir, self.id);
         let mut file = std::fs::OpenOptions::new()
@@ -181,9 +192,9 @@ impl ObjectWriter {
         Ok(())
     }
 
-    /// Makes the written bytes durable and describes them: a file segment is fsynced (with its
-    /// directory entry); an inline one goes into the `chunks` tree, made durable by the caller's
-    /// `Store::sync` together with the record that refers to it.
+    /// Makes a file segment durable (the file and its directory entry) and describes the
+    /// segment. An inline segment's bytes stay in `self.inline` for the installing transaction
+    /// ([`Self::inline_chunk`]), made durable by the caller's `Store::sync` with the record.
     fn finish(&mut self) -> StorageResult<Segment> {
         let in_file = match self.file.take() {
             Some(mut sink) => {
@@ -194,21 +205,20 @@ impl ObjectWriter {
                 }
                 true
             }
-            None => {
-                if !self.inline.is_empty() {
-                    let key = chunk_key(self.id, 0);
-                    self.store
-                        .inner
-                        .chunks
-                        .insert(key, self.inline.as_slice())?;
-                }
-                false
-            }
+            None => false,
         };
         Ok(Segment {
             id: self.id,
             len: self.len,
             in_file,
+        })
+    }
+
+    /// The chunk an inline segment is stored as, for the transaction that installs its record.
+    fn inline_chunk(&self) -> Option<InlineChunk<'_>> {
+        (self.file.is_none() && !self.inline.is_empty()).then(|| InlineChunk {
+            key: chunk_key(self.id, 0),
+            bytes: &self.inline,
         })
     }
 
@@ -239,7 +249,8 @@ impl ObjectWriter {
             tags: object.tags,
             acl: object.acl,
         };
-        self.store.install_object(bucket, key, &meta, &[self.id])?;
+        self.store
+            .install_object(bucket, key, &meta, self.id, self.inline_chunk())?;
         self.committed = true;
         Ok(meta)
     }
@@ -261,8 +272,14 @@ impl ObjectWriter {
             segment: self.finish()?,
             checksum: new.checksum,
         };
-        self.store
-            .install_part(bucket, key, upload_id, part_number, &part)?;
+        self.store.install_part(
+            bucket,
+            key,
+            upload_id,
+            part_number,
+            &part,
+            self.inline_chunk(),
+        )?;
         self.committed = true;
         Ok(part)
     }

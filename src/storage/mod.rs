@@ -7,7 +7,8 @@
 //! - `chunks`: segment id, chunk index -> bytes (an object's data, written as the body streams in);
 //! - `uploads`: bucket, 0, key, 0, upload id -> [`UploadMeta`] (multipart uploads in progress);
 //! - `parts`: upload id, part number -> [`PartMeta`] (a part's data is a segment of its own);
-//! - `incomplete`: segment ids being written (freed at start-up if a crash interrupted them);
+//! - `incomplete`: file segments being written (freed at start-up if a crash interrupted them;
+//!   an inline segment is stored by the transaction that installs its record, so needs no entry);
 //! - `garbage`: segment ids no object refers to any more, freed once no reader streams them.
 //!
 //! A PUT writes its chunks under a fresh segment id, then one transaction makes the object point at
@@ -445,7 +446,8 @@ impl Store {
         bucket: &str,
         key: &str,
         meta: &ObjectMeta,
-        written: &[u64],
+        written: u64,
+        inline: Option<data::InlineChunk<'_>>,
     ) -> StorageResult<()> {
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let value = records::encode(meta)?;
@@ -454,18 +456,20 @@ impl Store {
         let old = (
             &inner.buckets,
             &inner.objects,
+            &inner.chunks,
             &inner.incomplete,
             &inner.garbage,
         )
-            .transaction(|(buckets, objects, incomplete, garbage)| {
+            .transaction(|(buckets, objects, chunks, incomplete, garbage)| {
                 if buckets.get(bucket.as_bytes())?.is_none() {
                     return Err(ConflictableTransactionError::Abort(
                         StorageError::NoSuchBucket,
                     ));
                 }
-                for id in written {
-                    incomplete.remove(&id.to_be_bytes())?;
+                if let Some(chunk) = &inline {
+                    chunks.insert(&chunk.key[..], chunk.bytes)?;
                 }
+                incomplete.remove(&written.to_be_bytes())?;
                 let old = objects.insert(tree_key.as_slice(), value.as_slice())?;
                 if let Some(old) = &old {
                     mark_garbage(garbage, old)?;

@@ -92,6 +92,7 @@ impl Store {
         upload_id: &str,
         part_number: u32,
         part: &PartMeta,
+        inline: Option<super::data::InlineChunk<'_>>,
     ) -> StorageResult<()> {
         let upload_key = upload_tree_key(bucket, key, upload_id);
         let part_key = part_tree_key(upload_id, part_number);
@@ -100,14 +101,18 @@ impl Store {
         let replaced = (
             &inner.uploads,
             &inner.parts,
+            &inner.chunks,
             &inner.incomplete,
             &inner.garbage,
         )
-            .transaction(|(uploads, parts, incomplete, garbage)| {
+            .transaction(|(uploads, parts, chunks, incomplete, garbage)| {
                 if uploads.get(upload_key.as_slice())?.is_none() {
                     return Err(ConflictableTransactionError::Abort(
                         StorageError::NoSuchUpload,
                     ));
+                }
+                if let Some(chunk) = &inline {
+                    chunks.insert(&chunk.key[..], chunk.bytes)?;
                 }
                 incomplete.remove(&part.segment.id.to_be_bytes())?;
                 let old = parts.insert(part_key.as_slice(), value.as_slice())?;

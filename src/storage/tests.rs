@@ -156,8 +156,16 @@ fn recovery_frees_interrupted_writes() {
                 },
             )
             .unwrap();
+        // A small write keeps its bytes for the installing transaction: a crash leaves nothing.
+        let mut small = store.begin_write().unwrap();
+        small.write(Bytes::from_static(b"tiny")).unwrap();
+        small.crash();
+        assert_eq!(store.inner.incomplete.len(), 0);
+        assert_eq!(store.chunk_count(), 0);
+        // A file segment is announced before its file exists.
         let mut w = store.begin_write().unwrap();
         w.write(body(CHUNK_SIZE * 2).into()).unwrap();
+        assert_eq!(store.inner.incomplete.len(), 1);
         w.crash();
         store.flush_blocking().unwrap();
     }
