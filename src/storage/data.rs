@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Segments up to this size live inline in sled, so small objects cost no file and share the
 /// group-committed flush.
@@ -28,18 +29,34 @@ pub(super) fn segment_path(root: &Path, id: u64) -> PathBuf {
         .join(format!("{id:016x}"))
 }
 
-/// Creates the 256 segment directories once and makes them durable.
+/// Creates the segments directory and makes it durable. Its 256 shard directories are made when
+/// their first file is (creating and syncing them all up front was 20 ms of every cold start).
 pub(super) fn prepare_segment_dirs(root: &Path) -> StorageResult<()> {
-    for shard in 0..=0xFFu64 {
-        let dir = root.join(format!("{shard:02x}"));
-        if !dir.is_dir() {
-            std::fs::create_dir_all(&dir).map_err(StorageError::from)?;
+    if !root.is_dir() {
+        std::fs::create_dir_all(root).map_err(StorageError::from)?;
+        if let Some(parent) = root.parent() {
+            sync_dir(parent)?;
         }
     }
-    sync_dir(root)?;
-    if let Some(parent) = root.parent() {
-        sync_dir(parent)?;
+    Ok(())
+}
+
+/// Makes sure the shard directory of segment `id` exists with its entry durable, before a file is
+/// created in it. `ready` remembers the shards this process has made sure of (another writer may
+/// have created a shard without having synced its entry yet, so existing is not enough).
+fn ensure_shard_dir(root: &Path, id: u64, ready: &[AtomicBool; 256]) -> StorageResult<()> {
+    let index = (id & 0xFF) as usize;
+    if ready[index].load(Ordering::Acquire) {
+        return Ok(());
     }
+    let shard = root.join(format!("{index:02x}"));
+    match std::fs::create_dir(&shard) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(StorageError::from(e)),
+    }
+    sync_dir(root)?;
+    ready[index].store(true, Ordering::Release);
     Ok(())
 }
 
@@ -179,6 +196,11 @@ impl ObjectWriter {
             .insert(self.id.to_be_bytes(), &[])?;
         self.store.inner.durable.flush()?;
         let path = segment_path(&self.store.inner.segments_dir, self.id);
+        ensure_shard_dir(
+            &self.store.inner.segments_dir,
+            self.id,
+            &self.store.inner.shards_ready,
+        )?;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -70,6 +70,8 @@ struct Inner {
     garbage: sled::Tree,
     /// Where file segments live.
     segments_dir: std::path::PathBuf,
+    /// Segment shard directories known to exist durably (see `data::ensure_shard_dir`).
+    shards_ready: [std::sync::atomic::AtomicBool; 256],
     /// Free bytes below which object data is refused ([`DISK_RESERVE`], changed only by tests).
     disk_reserve: AtomicU64,
     commit: GroupCommit,
@@ -104,6 +106,7 @@ impl Store {
                 incomplete: db.open_tree("incomplete")?,
                 garbage: db.open_tree("garbage")?,
                 segments_dir,
+                shards_ready: std::array::from_fn(|_| std::sync::atomic::AtomicBool::new(false)),
                 disk_reserve: AtomicU64::new(DISK_RESERVE),
                 db,
                 durable,
