@@ -5,7 +5,7 @@
 //! ACL adds for S3's predefined groups. Grants to other accounts cannot be expressed and are refused
 //! as `NotImplemented` rather than silently dropped.
 
-use super::{owner, require_bucket, xml_response, RequestContext};
+use super::{owner, require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::{Endpoint, ResponseOverrides};
@@ -258,10 +258,7 @@ pub fn handle_get_object_acl(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    let meta = ctx
-        .store
-        .object(bucket, key)?
-        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    let meta = require_object(ctx, bucket, key)?;
     Ok(xml_response(policy_document(meta.acl)))
 }
 

@@ -218,3 +218,14 @@ fn require_bucket(
         .bucket(bucket)?
         .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))
 }
+
+/// An object's metadata; `NoSuchKey` (naming the key) unless it exists.
+fn require_object(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<crate::storage::ObjectMeta, S3Error> {
+    ctx.store
+        .object(bucket, key)?
+        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))
+}

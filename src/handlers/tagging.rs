@@ -1,6 +1,6 @@
 //! Object tagging: Put/Get/DeleteObjectTagging and the `x-amz-tagging` header of writes.
 
-use super::{require_bucket, xml_response, RequestContext};
+use super::{require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::s3_error;
@@ -42,10 +42,7 @@ pub fn handle_get_object_tagging(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    let meta = ctx
-        .store
-        .object(bucket, key)?
-        .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))?;
+    let meta = require_object(ctx, bucket, key)?;
     Ok(xml_response(xml::tagging(&meta.tags)))
 }
 
