@@ -24,6 +24,45 @@ pub enum Command {
     /// Serve only the browser-upload demo page, as a separate origin that talks to a store
     /// started with `minis3 serve --demo`.
     Demo(DemoPageConfig),
+    /// Print a SigV4 presigned URL for an object (any method, signed headers), or with --post
+    /// the fields of a presigned POST form as JSON.
+    Presign(PresignArgs),
+}
+
+/// Everything `minis3 presign` needs.
+#[derive(Debug, Clone, Args)]
+pub struct PresignArgs {
+    /// The object: s3://BUCKET/KEY.
+    pub target: String,
+    /// How long the URL stays valid, in seconds (at most 7 days).
+    #[arg(long, default_value_t = 3600)]
+    pub expires_in: u64,
+    /// The method the URL is for.
+    #[arg(long, default_value = "GET", value_parser = ["GET", "PUT", "DELETE", "HEAD"])]
+    pub method: String,
+    /// A Content-Type the request must send (signed).
+    #[arg(long)]
+    pub content_type: Option<String>,
+    /// Another header the request must send, signed (repeatable).
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// The server the URL points at (its host is signed).
+    #[arg(long, env = "MINIS3_ENDPOINT", default_value = "http://127.0.0.1:9000")]
+    pub endpoint: String,
+    /// Print a presigned POST form (url and fields, JSON) for this key instead of a URL.
+    #[arg(long)]
+    pub post: bool,
+    #[arg(long, env = "MINIS3_ACCESS_KEY", default_value = "minis3admin")]
+    pub access_key: String,
+    #[arg(
+        long,
+        env = "MINIS3_SECRET_KEY",
+        default_value = "minis3admin",
+        hide_env_values = true
+    )]
+    pub secret_key: String,
+    #[arg(long, env = "MINIS3_REGION", default_value = "us-east-1")]
+    pub region: String,
 }
 
 /// Everything `minis3 serve` needs. The standard `AWS_*` variables are deliberately not read, so a

@@ -176,18 +176,18 @@ pub struct PostFields {
     pub signature: String,
 }
 
-/// Who signs the demo's URLs.
+/// Who signs presigned URLs and forms for one bucket (the demo's, or `minis3 presign`'s).
 #[derive(Debug, Clone, Copy)]
-pub struct DemoSigner<'a> {
+pub struct UrlSigner<'a> {
     pub access_key: &'a str,
     pub secret_key: &'a str,
     pub region: &'a str,
     pub bucket: &'a str,
 }
 
-impl<'a> DemoSigner<'a> {
+impl<'a> UrlSigner<'a> {
     pub fn from_config(config: &'a ServeConfig) -> Self {
-        DemoSigner {
+        UrlSigner {
             access_key: &config.access_key,
             secret_key: &config.secret_key,
             region: &config.region,
@@ -252,7 +252,8 @@ impl<'a> DemoSigner<'a> {
             },
             PresignRequest::Post { key, content_type } => {
                 let url = format!("{base_url}/{}", uri_encode(self.bucket.as_bytes(), false));
-                let fields = self.post_fields(key.clone(), content_type, time);
+                let fields =
+                    self.post_fields(key.clone(), content_type, time, PRESIGN_EXPIRES_SECS);
                 Presigned::Post {
                     url,
                     fields,
@@ -263,9 +264,15 @@ impl<'a> DemoSigner<'a> {
         }
     }
 
-    /// The fields of a POST form for exactly `key`: a policy valid for fifteen minutes, signed
-    /// with SigV4 (the signature is over the policy's base64 text).
-    fn post_fields(&self, key: String, content_type: String, time: SystemTime) -> PostFields {
+    /// The fields of a POST form for exactly `key`: a policy valid for `expires_secs`, signed
+    /// with SigV4 (the signature is over the policy's base64 text). Also `minis3 presign --post`.
+    pub fn post_fields(
+        &self,
+        key: String,
+        content_type: String,
+        time: SystemTime,
+        expires_secs: u64,
+    ) -> PostFields {
         let amz_date = format_amz_date(time);
         let day = amz_date.get(..8).unwrap_or_default();
         let credential = format!(
@@ -273,7 +280,7 @@ impl<'a> DemoSigner<'a> {
             self.access_key,
             credential_scope(day, self.region, "s3")
         );
-        let expiration = format_iso8601(time + Duration::from_secs(PRESIGN_EXPIRES_SECS));
+        let expiration = format_iso8601(time + Duration::from_secs(expires_secs));
         let policy = serde_json::json!({
             "expiration": expiration,
             "conditions": [
@@ -331,7 +338,7 @@ fn presign_response(req: &HttpRequest, config: &ServeConfig) -> HttpResponse {
         .map(str::to_string)
         .unwrap_or_else(|| req.connection_info().host().to_string());
     let base_url = format!("http://{host}");
-    let presigned = DemoSigner::from_config(config).presign(request, &base_url, SystemTime::now());
+    let presigned = UrlSigner::from_config(config).presign(request, &base_url, SystemTime::now());
     match serde_json::to_string(&presigned) {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => json_response(

@@ -18,6 +18,7 @@ pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod handlers;
+pub mod presign;
 pub mod router;
 pub mod server;
 pub mod storage;

@@ -22,6 +22,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Serve(config)) => serve(config),
         Some(Command::Demo(config)) => serve_demo_page(config),
+        Some(Command::Presign(args)) => {
+            minis3::presign::render(&args, std::time::SystemTime::now())
+                .map(|out| println!("{out}"))
+        }
         None => serve(cli.serve),
     };
     match result {

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 const HOST: &str = "127.0.0.1:9000";
 const BASE_URL: &str = "http://127.0.0.1:9000";
 
-fn signer() -> DemoSigner<'static> {
-    DemoSigner {
+fn signer() -> UrlSigner<'static> {
+    UrlSigner {
         access_key: "AKIDEMO",
         secret_key: "demo-secret",
         region: "eu-west-3",
