@@ -52,29 +52,14 @@ pub struct PresignArgs {
     /// Print a presigned POST form (url and fields, JSON) for this key instead of a URL.
     #[arg(long)]
     pub post: bool,
-    #[arg(long, env = "MINIS3_ACCESS_KEY", default_value = "minis3admin")]
-    pub access_key: String,
-    #[arg(
-        long,
-        env = "MINIS3_SECRET_KEY",
-        default_value = "minis3admin",
-        hide_env_values = true
-    )]
-    pub secret_key: String,
-    #[arg(long, env = "MINIS3_REGION", default_value = "us-east-1")]
-    pub region: String,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
-/// Everything `minis3 serve` needs. The standard `AWS_*` variables are deliberately not read, so a
-/// developer's real AWS keys never become the server's.
+/// The key requests are signed with and the region, as `minis3 serve` takes them and the commands
+/// that sign for a server (`minis3 presign`) must match them.
 #[derive(Debug, Clone, Args)]
-pub struct ServeConfig {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "MINIS3_ADDRESS", default_value = "127.0.0.1:9000")]
-    pub address: String,
-    /// Directory holding the database.
-    #[arg(long, env = "MINIS3_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
+pub struct KeyArgs {
     /// The access key id clients sign with.
     #[arg(long, env = "MINIS3_ACCESS_KEY", default_value = "minis3admin")]
     pub access_key: String,
@@ -89,6 +74,20 @@ pub struct ServeConfig {
     /// The region the server reports (and requires, with --strict-region).
     #[arg(long, env = "MINIS3_REGION", default_value = "us-east-1")]
     pub region: String,
+}
+
+/// Everything `minis3 serve` needs. The standard `AWS_*` variables are deliberately not read, so a
+/// developer's real AWS keys never become the server's.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "MINIS3_ADDRESS", default_value = "127.0.0.1:9000")]
+    pub address: String,
+    /// Directory holding the database.
+    #[arg(long, env = "MINIS3_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// Reject signatures whose credential scope names another region.
     #[arg(long, env = "MINIS3_STRICT_REGION")]
     pub strict_region: bool,

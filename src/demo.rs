@@ -188,9 +188,9 @@ pub struct UrlSigner<'a> {
 impl<'a> UrlSigner<'a> {
     pub fn from_config(config: &'a ServeConfig) -> Self {
         UrlSigner {
-            access_key: &config.access_key,
-            secret_key: &config.secret_key,
-            region: &config.region,
+            access_key: &config.keys.access_key,
+            secret_key: &config.keys.secret_key,
+            region: &config.keys.region,
             bucket: &config.demo_bucket,
         }
     }

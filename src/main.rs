@@ -77,13 +77,13 @@ fn print_banner(config: &ServeConfig, addrs: &[std::net::SocketAddr]) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "minis3 is serving {url}");
     let _ = writeln!(out, "  data dir:   {}", config.data_dir.display());
-    let _ = writeln!(out, "  access key: {}", config.access_key);
-    let _ = writeln!(out, "  secret key: {}", config.secret_key);
-    let _ = writeln!(out, "  region:     {}", config.region);
+    let _ = writeln!(out, "  access key: {}", config.keys.access_key);
+    let _ = writeln!(out, "  secret key: {}", config.keys.secret_key);
+    let _ = writeln!(out, "  region:     {}", config.keys.region);
     let _ = writeln!(
         out,
         "  try:        AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {url} s3 ls",
-        config.access_key, config.secret_key
+        config.keys.access_key, config.keys.secret_key
     );
     if config.demo {
         let _ = writeln!(

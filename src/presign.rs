@@ -23,9 +23,9 @@ pub fn render(args: &PresignArgs, now: SystemTime) -> Result<String, String> {
         .map_or(endpoint.as_str(), |(_, rest)| rest);
     if args.post {
         let signer = UrlSigner {
-            access_key: &args.access_key,
-            secret_key: &args.secret_key,
-            region: &args.region,
+            access_key: &args.keys.access_key,
+            secret_key: &args.keys.secret_key,
+            region: &args.keys.region,
             bucket,
         };
         let content_type = args.content_type.clone().unwrap_or_default();
@@ -48,9 +48,9 @@ pub fn render(args: &PresignArgs, now: SystemTime) -> Result<String, String> {
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
     let params = SigningParams {
-        access_key: &args.access_key,
-        secret_key: &args.secret_key,
-        region: &args.region,
+        access_key: &args.keys.access_key,
+        secret_key: &args.keys.secret_key,
+        region: &args.keys.region,
         service: "s3",
         time: now,
         session_token: None,

@@ -30,9 +30,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: ServeConfig) -> Self {
         let auth = AuthConfig {
-            access_key: config.access_key.clone(),
-            secret_key: config.secret_key.clone(),
-            region: config.region.clone(),
+            access_key: config.keys.access_key.clone(),
+            secret_key: config.keys.secret_key.clone(),
+            region: config.keys.region.clone(),
             strict_region: config.strict_region,
         };
         let default_cors = (!config.cors_allow_origins.is_empty())

@@ -60,7 +60,7 @@ pub fn handle_list_buckets(
 
 fn region_of<'a>(ctx: &'a RequestContext<'_>, meta: &'a BucketMeta) -> &'a str {
     if meta.location.is_empty() {
-        &ctx.config.region
+        &ctx.config.keys.region
     } else {
         &meta.location
     }
