@@ -106,6 +106,18 @@ pub struct ServeConfig {
         value_delimiter = ','
     )]
     pub cors_allow_origins: Vec<String>,
+    /// Another host name (with `:port` when not 80) clients may have presigned URLs or signed
+    /// requests for, e.g. the name of this server inside a compose network while browsers use
+    /// `localhost:9000`: a SigV4 signature computed over an alias in place of the request's Host
+    /// is accepted too (logged when it is what matched). Repeatable, or comma-separated. Off by
+    /// default.
+    #[arg(
+        long = "host-alias",
+        value_name = "NAME[:PORT]",
+        env = "MINIS3_HOST_ALIAS",
+        value_delimiter = ','
+    )]
+    pub host_aliases: Vec<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MINIS3_WORKERS")]
     pub workers: Option<usize>,

@@ -53,7 +53,7 @@ error_codes! {
     BucketNotEmpty => 409, "The bucket you tried to delete is not empty";
     EntityTooLarge => 400, "Your proposed upload exceeds the maximum allowed size";
     EntityTooSmall => 400, "Your proposed upload is smaller than the minimum allowed object size.";
-    ExpiredToken => 400, "The provided token has expired.";
+    ExpiredToken => 403, "The provided token has expired.";
     IncompleteBody => 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.";
     InsufficientStorage => 507, "There is not enough space left on the server's disk to complete the request.";
     InternalError => 500, "We encountered an internal error. Please try again.";
@@ -72,6 +72,7 @@ error_codes! {
     InvalidTag => 400, "The tag provided was not a valid tag.";
     InvalidStorageClass => 400, "The storage class you specified is not valid";
     InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
+    LimitExceeded => 409, "The request was rejected because it attempted to create resources beyond the current limits.";
     KeyTooLongError => 400, "Your key is too long";
     MalformedPOSTRequest => 400, "The body of your POST request is not well-formed multipart/form-data.";
     MaxPostPreDataLengthExceeded => 400, "Your POST request fields preceding the upload file were too large.";
@@ -81,6 +82,7 @@ error_codes! {
     MissingContentLength => 411, "You must provide the Content-Length HTTP header.";
     MissingSecurityHeader => 400, "Your request was missing a required header";
     NoSuchBucket => 404, "The specified bucket does not exist";
+    NoSuchEntity => 404, "The request was rejected because it referenced a resource that does not exist.";
     NoSuchCORSConfiguration => 404, "The CORS configuration does not exist";
     NoSuchKey => 404, "The specified key does not exist.";
     NoSuchTagSet => 404, "The TagSet does not exist";
@@ -89,8 +91,11 @@ error_codes! {
     NotModified => 304, "Not Modified";
     PreconditionFailed => 412, "At least one of the pre-conditions you specified did not hold";
     RequestTimeTooSkewed => 403, "The difference between the request time and the current time is too large.";
+    Unauthorized => 401, "Temp URL invalid.";
     UnexpectedContent => 400, "This request does not support content";
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+    ValidationError => 400, "The request did not satisfy a constraint.";
+    MalformedPolicyDocument => 400, "The policy document is malformed.";
     XAmzContentSHA256Mismatch => 400, "The provided 'x-amz-content-sha256' header does not match what was computed.";
 }
 

@@ -57,7 +57,9 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     let banner_config = config.clone();
     let flush_store = store.clone();
     system.block_on(async move {
-        let (server, addrs) = server::bind(AppState::new(store, config))
+        let state =
+            AppState::new(store, config).map_err(|e| format!("cannot load the key store: {e}"))?;
+        let (server, addrs) = server::bind(state)
             .map_err(|e| format!("cannot listen on {}: {e}", banner_config.address))?;
         print_banner(&banner_config, &addrs);
         server.await.map_err(|e| format!("server failed: {e}"))

@@ -107,12 +107,7 @@ mod tests {
             headers: &all,
             virtual_bucket: None,
         };
-        let cfg = AuthConfig {
-            access_key: "minis3admin".into(),
-            secret_key: "minis3admin".into(),
-            region: "us-east-1".into(),
-            strict_region: false,
-        };
+        let cfg = AuthConfig::root("minis3admin", "minis3admin", "us-east-1");
         match auth::authenticate(&parts, &cfg, at) {
             Ok(a) if a.identity != Identity::Anonymous => Ok(()),
             Ok(_) => Err("anonymous".into()),

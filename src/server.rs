@@ -2,6 +2,7 @@
 //! access logs, and the one pipeline every request goes through.
 
 use crate::auth::body::RequestBody;
+use crate::auth::keys::KeyRing;
 use crate::auth::{self, AuthConfig, Identity, PayloadMode, RequestParts};
 use crate::config::ServeConfig;
 use crate::cors;
@@ -9,13 +10,14 @@ use crate::error::S3Error;
 use crate::handlers::{self, RequestContext};
 use crate::router::{Endpoint, Query};
 use crate::s3_error;
-use crate::storage::{CorsRule, Store};
+use crate::storage::{CorsRule, StorageError, Store};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// Shared by every worker.
@@ -28,21 +30,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServeConfig) -> Self {
+    /// Loads the issued keys and revocations from the store.
+    pub fn new(store: Store, config: ServeConfig) -> Result<Self, StorageError> {
+        let keys = Arc::new(KeyRing::open(store.clone(), crate::timefmt::now_secs())?);
         let auth = AuthConfig {
-            access_key: config.keys.access_key.clone(),
-            secret_key: config.keys.secret_key.clone(),
-            region: config.keys.region.clone(),
             strict_region: config.strict_region,
+            host_aliases: config.host_aliases.clone(),
+            keys,
+            ..AuthConfig::root(
+                &config.keys.access_key,
+                &config.keys.secret_key,
+                &config.keys.region,
+            )
         };
         let default_cors = (!config.cors_allow_origins.is_empty())
             .then(|| cors::default_rule(&config.cors_allow_origins));
-        AppState {
+        Ok(AppState {
             store,
             config,
             auth,
             default_cors,
-        }
+        })
     }
 }
 
@@ -193,6 +201,9 @@ async fn serve(
         handlers::acl::authorize_anonymous(&state.store, &endpoint)
             .map_err(|e| e.or_resource(&resource))?;
     }
+    if let Some(scope) = &authenticated.scope {
+        handlers::scope::authorize(scope, &endpoint).map_err(|e| e.or_resource(&resource))?;
+    }
 
     let decoded_length = decoded_length(req, &authenticated.payload)?;
     let body = RequestBody::new(
@@ -205,6 +216,7 @@ async fn serve(
         store: &state.store,
         config: &state.config,
         auth: &state.auth,
+        scope: authenticated.scope.as_ref(),
     };
     handlers::dispatch(endpoint, &ctx, body).await.map_err(|e| {
         e.or_resource(&resource)

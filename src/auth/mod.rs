@@ -4,10 +4,16 @@
 //! - `sigv2`: the older SigV2 header and presigned queries (AWS CLI v1's `s3 presign`);
 //! - `chunked`: aws-chunked framing, chunk and trailer signatures;
 //! - `body`: the request body as handlers read it, decoded and verified per [`PayloadMode`];
-//! - `post_policy`: browser-form uploads, signed in the form itself (policy document and signature).
+//! - `post_policy`: browser-form uploads, signed in the form itself (policy document and signature);
+//! - `keys`: issued keys (scoped, two secrets, STS sessions) and revocations.
+//!
+//! Every signature check ends the same way ([`AuthConfig::grant`], then [`Grant::check_revocation`]):
+//! the key must exist (and its session token match and be live), one of its secrets must produce
+//! the signature, and neither the signature nor the time it was made may have been revoked.
 
 pub mod body;
 pub mod chunked;
+pub mod keys;
 pub mod post_policy;
 pub mod sigv2;
 pub mod sigv4;
@@ -15,6 +21,11 @@ pub mod sigv4;
 pub(crate) mod testutil;
 
 use crate::error::S3Error;
+use crate::s3_error;
+use crate::storage::access::Scope;
+use crate::timefmt::unix_secs;
+use keys::KeyRing;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The keys the server accepts and how strictly it checks the credential scope.
@@ -25,12 +36,160 @@ pub struct AuthConfig {
     /// The server's region; only enforced when `strict_region` is set.
     pub region: String,
     pub strict_region: bool,
+    /// Other names the server is reached by (`--host-alias`, `name[:port]`): a SigV4 signature
+    /// over one of them in place of the request's `Host` is accepted too.
+    pub host_aliases: Vec<String>,
+    /// Issued keys and revocations.
+    pub keys: Arc<KeyRing>,
 }
 
 impl AuthConfig {
-    /// The secret for an access key id, if the key exists.
-    pub fn secret_for(&self, access_key: &str) -> Option<&str> {
-        (access_key == self.access_key).then_some(self.secret_key.as_str())
+    /// The root key alone, no issued keys, no aliases.
+    pub fn root(access_key: &str, secret_key: &str, region: &str) -> AuthConfig {
+        AuthConfig {
+            access_key: access_key.to_string(),
+            secret_key: secret_key.to_string(),
+            region: region.to_string(),
+            strict_region: false,
+            host_aliases: Vec::new(),
+            keys: Arc::default(),
+        }
+    }
+
+    /// What `access_key` may sign with and do, checking the session token that came with the
+    /// request (header or query `X-Amz-Security-Token`, form field `x-amz-security-token`).
+    pub fn grant(
+        &self,
+        access_key: &str,
+        session_token: Option<&str>,
+        now: SystemTime,
+    ) -> Result<Grant, S3Error> {
+        let not_before = self.keys.not_before(access_key);
+        // A session token sent with a long-term key is ignored (it is signed, so it was not added
+        // in transit): a stray AWS_SESSION_TOKEN in a developer's shell should not break requests.
+        if access_key == self.access_key {
+            return Ok(Grant {
+                access_key: access_key.to_string(),
+                secrets: vec![self.secret_key.clone()],
+                scope: None,
+                not_before,
+            });
+        }
+        let unknown = || s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key);
+        let record = self.keys.issued(access_key).ok_or_else(unknown)?;
+        match (&record.session, session_token) {
+            (None, _) => {}
+            (Some(_), None) => {
+                return Err(s3_error!(
+                    InvalidToken,
+                    "Temporary credentials need their session token: send X-Amz-Security-Token."
+                ))
+            }
+            (Some(session), Some(token)) => {
+                if !sigv4::signatures_match(&session.token, token) {
+                    return Err(invalid_token());
+                }
+                if session.expires <= unix_secs(now) {
+                    return Err(s3_error!(ExpiredToken).detail("Token-0", token));
+                }
+                // Deleting the key that started a session ends it.
+                if session.parent != self.access_key && self.keys.issued(&session.parent).is_none()
+                {
+                    return Err(unknown());
+                }
+            }
+        }
+        let parent_not_before = record
+            .session
+            .as_ref()
+            .and_then(|s| self.keys.not_before(&s.parent));
+        Ok(Grant {
+            access_key: access_key.to_string(),
+            secrets: record.secrets.into_iter().map(|s| s.secret).collect(),
+            scope: Some(record.scope),
+            not_before: not_before.max(parent_not_before),
+        })
+    }
+}
+
+fn invalid_token() -> S3Error {
+    s3_error!(InvalidToken)
+}
+
+/// A key's secrets and scope, for one request.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub access_key: String,
+    /// One or two (during a rotation); a signature by either is the key's.
+    pub secrets: Vec<String>,
+    /// `None`: everything (the root key).
+    pub scope: Option<Scope>,
+    /// Signatures made before this (seconds since the epoch) are revoked.
+    pub not_before: Option<i64>,
+}
+
+/// When a signature was made, as far as the request shows it.
+#[derive(Debug, Clone, Copy)]
+pub enum SignedAt {
+    /// `X-Amz-Date`, `Date`, a form's `x-amz-date` (seconds since the epoch).
+    Known(i64),
+    /// Only the expiry is signed (SigV2 presigned URLs and forms, temp URLs). Such a URL counts as
+    /// signed before a "not before" time unless it expires more than the longest presigned
+    /// lifetime after it: it may have been signed before, and no signature may be trusted longer.
+    ExpiresOnly(i64),
+}
+
+impl Grant {
+    /// After the signature matched: refuses revoked signatures and signatures made before the
+    /// key's "not before" time. `signature` is the one a URL or form carries (not a header's:
+    /// those are single-use within the clock-skew window anyway).
+    pub fn check_revocation(
+        &self,
+        keys: &KeyRing,
+        signature: Option<&str>,
+        signed_at: SignedAt,
+    ) -> Result<(), S3Error> {
+        if let Some(signature) = signature {
+            if keys.is_revoked(&normalize_signature(signature)) {
+                return Err(s3_error!(
+                    AccessDenied,
+                    "This presigned URL or form has been revoked."
+                ));
+            }
+        }
+        if let Some(not_before) = self.not_before {
+            let revoked = match signed_at {
+                SignedAt::Known(secs) => secs < not_before,
+                SignedAt::ExpiresOnly(expires) => {
+                    expires <= not_before.saturating_add(sigv4::MAX_PRESIGNED_EXPIRES)
+                }
+            };
+            if revoked {
+                return Err(s3_error!(
+                    AccessDenied,
+                    "Signatures made by {} before {} have been revoked.",
+                    self.access_key,
+                    sigv4::format_iso8601(crate::timefmt::system_time(not_before))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The first secret that makes `matches` true.
+    pub fn find_secret(&self, mut matches: impl FnMut(&str) -> bool) -> Option<&str> {
+        self.secrets.iter().map(String::as_str).find(|s| matches(s))
+    }
+}
+
+/// Signatures as revocations store them: hex ones lower-cased (clients vary in case), others as
+/// they are (base64 is case-sensitive).
+pub fn normalize_signature(signature: &str) -> String {
+    let signature = signature.trim();
+    if signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        signature.to_ascii_lowercase()
+    } else {
+        signature.to_string()
     }
 }
 
@@ -55,6 +214,13 @@ pub enum Identity {
     Anonymous,
     /// A valid signature by this access key id.
     AccessKey(String),
+}
+
+impl Identity {
+    /// True for the root key from the command line (admin API, STS on its behalf).
+    pub fn is_root(&self, cfg: &AuthConfig) -> bool {
+        matches!(self, Identity::AccessKey(k) if *k == cfg.access_key)
+    }
 }
 
 /// What the request's signature says about the body.
@@ -87,6 +253,9 @@ pub struct Authenticated {
     /// The service named in the credential scope (`s3`), empty when anonymous.
     pub service: String,
     pub payload: PayloadMode,
+    /// What the key may do; `None` for the root key (everything) and anonymous requests (decided
+    /// by ACLs instead).
+    pub scope: Option<Scope>,
 }
 
 /// Checks the request's signature, presigned query first (a browser may add an Authorization header
@@ -114,3 +283,6 @@ pub fn authenticate(
         _ => sigv4::authenticate(req, cfg, now),
     }
 }
+
+#[cfg(test)]
+mod tests;

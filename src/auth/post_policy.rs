@@ -6,9 +6,11 @@
 //! (S3 API reference, "POST Policy" and "Authenticating Requests: Browser-Based Uploads Using POST").
 
 use super::sigv4::{calculate_signature, derive_signing_key, parse_amz_date, signatures_match};
-use super::{sigv2, AuthConfig};
+use super::{sigv2, AuthConfig, Grant, SignedAt};
 use crate::error::S3Error;
 use crate::s3_error;
+use crate::storage::access::Scope as KeyScope;
+use crate::timefmt::unix_secs;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::Value;
@@ -104,12 +106,18 @@ pub enum FormSigner {
     Signed {
         access_key: String,
         policy: PostPolicy,
+        /// What the key may do (`None`: the root key, everything).
+        scope: Option<KeyScope>,
     },
 }
 
 /// Checks the form's signature over its policy and decodes the policy. The policy's expiration and
 /// conditions are left to the caller ([`PostPolicy::check_expiration`], [`PostPolicy::check_fields`]).
-pub fn authenticate_form(fields: &FormFields, cfg: &AuthConfig) -> Result<FormSigner, S3Error> {
+pub fn authenticate_form(
+    fields: &FormFields,
+    cfg: &AuthConfig,
+    now: SystemTime,
+) -> Result<FormSigner, S3Error> {
     let signed_v4 = fields.has_any(SIGV4_FIELDS);
     let signed_v2 = fields.has_any(SIGV2_FIELDS);
     let Some(policy_text) = fields.get("policy") else {
@@ -118,16 +126,23 @@ pub fn authenticate_form(fields: &FormFields, cfg: &AuthConfig) -> Result<FormSi
         }
         return Ok(FormSigner::Anonymous);
     };
-    let access_key = if signed_v4 {
-        verify_v4(fields, cfg, policy_text)?
+    let token = fields.get("x-amz-security-token");
+    let (grant, signature, signed_at) = if signed_v4 {
+        verify_v4(fields, cfg, policy_text, token, now)?
     } else if signed_v2 {
-        verify_v2(fields, cfg, policy_text)?
+        verify_v2(fields, cfg, policy_text, token, now)?
     } else {
         return Err(missing_field("AWSAccessKeyId"));
     };
+    let policy = PostPolicy::decode(policy_text)?;
+    let signed_at = signed_at
+        .map(SignedAt::Known)
+        .unwrap_or(SignedAt::ExpiresOnly(unix_secs(policy.expiration)));
+    grant.check_revocation(&cfg.keys, Some(signature), signed_at)?;
     Ok(FormSigner::Signed {
-        access_key,
-        policy: PostPolicy::decode(policy_text)?,
+        access_key: grant.access_key,
+        policy,
+        scope: grant.scope,
     })
 }
 
@@ -152,7 +167,17 @@ fn invalid_form_field(name: &str, value: &str, message: &str) -> S3Error {
 }
 
 /// SigV4: hex HMAC-SHA256 of the policy's base64 text under the credential scope's signing key.
-fn verify_v4(fields: &FormFields, cfg: &AuthConfig, policy_text: &str) -> Result<String, S3Error> {
+/// A form's verified signer: the key's grant, the signature as sent, and the signing time when
+/// the form states it (SigV4's `x-amz-date`).
+type VerifiedForm<'a> = (Grant, &'a str, Option<i64>);
+
+fn verify_v4<'a>(
+    fields: &'a FormFields,
+    cfg: &AuthConfig,
+    policy_text: &str,
+    token: Option<&str>,
+    now: SystemTime,
+) -> Result<VerifiedForm<'a>, S3Error> {
     let algorithm = required(fields, "x-amz-algorithm")?;
     let credential = required(fields, "x-amz-credential")?;
     let amz_date = required(fields, "x-amz-date")?;
@@ -167,13 +192,13 @@ fn verify_v4(fields: &FormFields, cfg: &AuthConfig, policy_text: &str) -> Result
         ));
     }
     let scope = parse_credential(credential, cfg)?;
-    if parse_amz_date(amz_date).is_none() {
+    let Some(signed_at) = parse_amz_date(amz_date) else {
         return Err(invalid_form_field(
             "x-amz-date",
             amz_date,
             "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
         ));
-    }
+    };
     if amz_date.get(..8) != Some(scope.date) {
         return Err(invalid_form_field(
             "x-amz-credential",
@@ -185,29 +210,35 @@ fn verify_v4(fields: &FormFields, cfg: &AuthConfig, policy_text: &str) -> Result
             ),
         ));
     }
-    let secret = cfg
-        .secret_for(scope.access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", scope.access_key))?;
-    let signing_key = derive_signing_key(secret, scope.date, scope.region, scope.service);
-    let expected = calculate_signature(&signing_key, policy_text);
-    if !signatures_match(&expected, signature) {
+    let grant = cfg.grant(scope.access_key, token, now)?;
+    let signed = grant.find_secret(|secret| {
+        let signing_key = derive_signing_key(secret, scope.date, scope.region, scope.service);
+        signatures_match(&calculate_signature(&signing_key, policy_text), signature)
+    });
+    if signed.is_none() {
         return Err(signature_mismatch(scope.access_key, policy_text, signature));
     }
-    Ok(scope.access_key.to_string())
+    Ok((grant, signature, Some(unix_secs(signed_at))))
 }
 
 /// SigV2: base64 HMAC-SHA1 of the policy's base64 text under the secret key.
-fn verify_v2(fields: &FormFields, cfg: &AuthConfig, policy_text: &str) -> Result<String, S3Error> {
+fn verify_v2<'a>(
+    fields: &'a FormFields,
+    cfg: &AuthConfig,
+    policy_text: &str,
+    token: Option<&str>,
+    now: SystemTime,
+) -> Result<VerifiedForm<'a>, S3Error> {
     let access_key = required(fields, "AWSAccessKeyId")?;
     let signature = required(fields, "signature")?;
-    let secret = cfg
-        .secret_for(access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key))?;
-    let expected = sigv2::calculate_signature(secret, policy_text);
-    if !signatures_match(&expected, signature) {
+    let grant = cfg.grant(access_key, token, now)?;
+    let signed = grant.find_secret(|secret| {
+        signatures_match(&sigv2::calculate_signature(secret, policy_text), signature)
+    });
+    if signed.is_none() {
         return Err(signature_mismatch(access_key, policy_text, signature));
     }
-    Ok(access_key.to_string())
+    Ok((grant, signature, None))
 }
 
 fn signature_mismatch(access_key: &str, policy_text: &str, provided: &str) -> S3Error {
@@ -588,12 +619,7 @@ mod tests {
         "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e";
 
     fn config() -> AuthConfig {
-        AuthConfig {
-            access_key: ACCESS_KEY.into(),
-            secret_key: SECRET_KEY.into(),
-            region: "us-east-1".into(),
-            strict_region: false,
-        }
+        AuthConfig::root(ACCESS_KEY, SECRET_KEY, "us-east-1")
     }
 
     fn form(pairs: &[(&str, &str)]) -> FormFields {
@@ -650,8 +676,9 @@ mod tests {
     #[test]
     fn aws_example_form_verifies_and_satisfies_its_policy() {
         let mut fields = aws_example_form();
-        let FormSigner::Signed { access_key, policy } =
-            authenticate_form(&fields, &config()).expect("signature verifies")
+        let FormSigner::Signed {
+            access_key, policy, ..
+        } = authenticate_form(&fields, &config(), SystemTime::now()).expect("signature verifies")
         else {
             panic!("a signed form");
         };
@@ -704,7 +731,7 @@ mod tests {
     fn v4_signature_failures() {
         let mut fields = aws_example_form();
         fields.set("X-Amz-Signature", "0".repeat(64));
-        let err = authenticate_form(&fields, &config()).unwrap_err();
+        let err = authenticate_form(&fields, &config(), SystemTime::now()).unwrap_err();
         assert_eq!(err.code, ErrorCode::SignatureDoesNotMatch);
         assert_eq!(err.status(), 403);
 
@@ -712,7 +739,7 @@ mod tests {
         let mut fields = aws_example_form();
         let tampered = encode(r#"{"expiration": "2099-01-01T00:00:00Z", "conditions": []}"#);
         fields.set("policy", tampered);
-        let err = authenticate_form(&fields, &config()).unwrap_err();
+        let err = authenticate_form(&fields, &config(), SystemTime::now()).unwrap_err();
         assert_eq!(err.code, ErrorCode::SignatureDoesNotMatch);
 
         let mut fields = aws_example_form();
@@ -720,21 +747,25 @@ mod tests {
             "x-amz-credential",
             "AKIDUNKNOWN/20151229/us-east-1/s3/aws4_request".into(),
         );
-        let err = authenticate_form(&fields, &config()).unwrap_err();
+        let err = authenticate_form(&fields, &config(), SystemTime::now()).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidAccessKeyId);
         assert_eq!(err.status(), 403);
 
         let mut fields = aws_example_form();
         fields.set("x-amz-algorithm", "AWS4-HMAC-SHA1".into());
         assert_eq!(
-            authenticate_form(&fields, &config()).unwrap_err().code,
+            authenticate_form(&fields, &config(), SystemTime::now())
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidArgument
         );
 
         let mut fields = aws_example_form();
         fields.set("x-amz-date", "20151230T000000Z".into());
         assert_eq!(
-            authenticate_form(&fields, &config()).unwrap_err().code,
+            authenticate_form(&fields, &config(), SystemTime::now())
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidArgument,
             "the credential's date must be x-amz-date's"
         );
@@ -745,7 +776,9 @@ mod tests {
             "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1".into(),
         );
         assert_eq!(
-            authenticate_form(&fields, &config()).unwrap_err().code,
+            authenticate_form(&fields, &config(), SystemTime::now())
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidArgument
         );
     }
@@ -756,9 +789,9 @@ mod tests {
         let mut strict = config();
         strict.region = "eu-west-1".into();
         // The example is signed for us-east-1: without strict_region only the signature counts.
-        assert!(authenticate_form(&fields, &strict).is_ok());
+        assert!(authenticate_form(&fields, &strict, SystemTime::now()).is_ok());
         strict.strict_region = true;
-        let err = authenticate_form(&fields, &strict).unwrap_err();
+        let err = authenticate_form(&fields, &strict, SystemTime::now()).unwrap_err();
         assert_eq!(err.code, ErrorCode::AuthorizationHeaderMalformed);
         assert!(err.message.contains("the region 'us-east-1' is wrong"));
     }
@@ -775,8 +808,9 @@ mod tests {
             ("policy", &policy_text),
             ("signature", &signature),
         ]);
-        let FormSigner::Signed { access_key, policy } =
-            authenticate_form(&fields, &config()).expect("V2 verifies")
+        let FormSigner::Signed {
+            access_key, policy, ..
+        } = authenticate_form(&fields, &config(), SystemTime::now()).expect("V2 verifies")
         else {
             panic!("signed");
         };
@@ -791,13 +825,17 @@ mod tests {
             sigv2::calculate_signature("wrong", &policy_text),
         );
         assert_eq!(
-            authenticate_form(&bad, &config()).unwrap_err().code,
+            authenticate_form(&bad, &config(), SystemTime::now())
+                .unwrap_err()
+                .code,
             ErrorCode::SignatureDoesNotMatch
         );
         let mut unknown = fields.clone();
         unknown.set("awsaccesskeyid", "NOBODY".into());
         assert_eq!(
-            authenticate_form(&unknown, &config()).unwrap_err().code,
+            authenticate_form(&unknown, &config(), SystemTime::now())
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidAccessKeyId
         );
         let without_signature = form(&[
@@ -805,7 +843,7 @@ mod tests {
             ("AWSAccessKeyId", ACCESS_KEY),
             ("policy", &policy_text),
         ]);
-        let err = authenticate_form(&without_signature, &config()).unwrap_err();
+        let err = authenticate_form(&without_signature, &config(), SystemTime::now()).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert!(err.message.contains("field named 'signature'"));
     }
@@ -813,20 +851,33 @@ mod tests {
     #[test]
     fn anonymous_forms_and_missing_policy_or_signature() {
         assert!(matches!(
-            authenticate_form(&form(&[("key", "k"), ("acl", "private")]), &config()),
+            authenticate_form(
+                &form(&[("key", "k"), ("acl", "private")]),
+                &config(),
+                SystemTime::now()
+            ),
             Ok(FormSigner::Anonymous)
         ));
-        let err = authenticate_form(&form(&[("key", "k"), ("x-amz-signature", "ab")]), &config())
-            .unwrap_err();
+        let err = authenticate_form(
+            &form(&[("key", "k"), ("x-amz-signature", "ab")]),
+            &config(),
+            SystemTime::now(),
+        )
+        .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert_eq!(
             err.message,
             "Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields."
         );
-        let err =
-            authenticate_form(&form(&[("AWSAccessKeyId", ACCESS_KEY)]), &config()).unwrap_err();
+        let err = authenticate_form(
+            &form(&[("AWSAccessKeyId", ACCESS_KEY)]),
+            &config(),
+            SystemTime::now(),
+        )
+        .unwrap_err();
         assert!(err.message.contains("'policy'"));
-        let err = authenticate_form(&form(&[("policy", "e30=")]), &config()).unwrap_err();
+        let err = authenticate_form(&form(&[("policy", "e30=")]), &config(), SystemTime::now())
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert!(err.message.contains("'AWSAccessKeyId'"));
     }

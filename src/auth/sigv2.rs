@@ -5,8 +5,8 @@
 //! CanonicalizedAmzHeaders CanonicalizedResource, signed with HMAC-SHA1 and base64
 //! (S3 Developer Guide, "Signing and authenticating REST requests").
 
-use super::sigv4::{format_iso8601, MAX_SKEW_SECS};
-use super::{AuthConfig, Authenticated, Identity, PayloadMode, RequestParts};
+use super::sigv4::{format_iso8601, MAX_PRESIGNED_EXPIRES, MAX_SKEW_SECS};
+use super::{AuthConfig, Authenticated, Grant, Identity, PayloadMode, RequestParts, SignedAt};
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::timefmt::{system_time, unix_secs};
@@ -97,9 +97,7 @@ pub fn authenticate_header(
                 "AWS authentication requires a valid Date or x-amz-date header"
             )
         })?;
-    let secret = cfg
-        .secret_for(access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key))?;
+    let grant = cfg.grant(access_key, header(req, "x-amz-security-token"), now)?;
     if request_secs.abs_diff(unix_secs(now)) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(s3_error!(RequestTimeTooSkewed)
             .detail("RequestTime", raw_date)
@@ -110,7 +108,9 @@ pub fn authenticate_header(
             ));
     }
     let date_line = if amz_date.is_some() { "" } else { raw_date };
-    verify(req, secret, access_key, signature, date_line)
+    verify(req, &grant, signature, date_line)?;
+    grant.check_revocation(&cfg.keys, None, SignedAt::Known(request_secs))?;
+    Ok(authenticated(grant))
 }
 
 /// Checks a presigned `?AWSAccessKeyId=..&Expires=..&Signature=..` URL.
@@ -131,30 +131,58 @@ pub fn authenticate_presigned(
             "Invalid date (should be seconds since epoch): {expires_raw}"
         )
     })?;
-    let secret = cfg
-        .secret_for(access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key))?;
+    let token =
+        param(params, "x-amz-security-token").or_else(|| header(req, "x-amz-security-token"));
+    let grant = cfg.grant(access_key, token, now)?;
     if unix_secs(now) > expires {
         let expired_at = system_time(expires.max(0));
         return Err(s3_error!(AccessDenied, "Request has expired")
             .detail("Expires", format_iso8601(expired_at))
             .detail("ServerTime", format_iso8601(now)));
     }
-    verify(req, secret, access_key, signature, expires_raw.trim())
+    // SigV4's one-week limit: a V2 URL carries no signing time, so its expiry alone bounds it.
+    if expires - unix_secs(now) > MAX_PRESIGNED_EXPIRES {
+        return Err(s3_error!(
+            AccessDenied,
+            "Expires must be less than a week (604800 seconds) in the future."
+        )
+        .detail("Expires", format_iso8601(system_time(expires)))
+        .detail("ServerTime", format_iso8601(now)));
+    }
+    verify(req, &grant, signature, expires_raw.trim())?;
+    grant.check_revocation(&cfg.keys, Some(signature), SignedAt::ExpiresOnly(expires))?;
+    Ok(authenticated(grant))
+}
+
+fn authenticated(grant: Grant) -> Authenticated {
+    Authenticated {
+        identity: Identity::AccessKey(grant.access_key),
+        service: "s3".to_string(),
+        payload: PayloadMode::Unsigned,
+        scope: grant.scope,
+    }
 }
 
 /// A request on a bucket itself is signed as `/bucket/` by some clients (botocore) and `/bucket`
 /// by others; both name the same resource, so both forms are accepted.
 fn verify(
     req: &RequestParts<'_>,
-    secret: &str,
-    access_key: &str,
+    grant: &Grant,
     provided: &str,
     date_line: &str,
-) -> Result<Authenticated, S3Error> {
+) -> Result<(), S3Error> {
+    let signed_by = |string_to_sign: &str| {
+        grant
+            .find_secret(|secret| {
+                super::sigv4::signatures_match(
+                    &calculate_signature(secret, string_to_sign),
+                    provided,
+                )
+            })
+            .is_some()
+    };
     let string_to_sign = create_string_to_sign(req, date_line);
-    let mut matched =
-        super::sigv4::signatures_match(&calculate_signature(secret, &string_to_sign), provided);
+    let mut matched = signed_by(&string_to_sign);
     let path = req.raw_path.trim_start_matches('/');
     let bucket_only = if req.virtual_bucket.is_some() {
         path.is_empty()
@@ -170,22 +198,16 @@ fn verify(
             raw_path: &toggled,
             ..req.clone()
         };
-        let alternate_sts = create_string_to_sign(&alternate, date_line);
-        matched =
-            super::sigv4::signatures_match(&calculate_signature(secret, &alternate_sts), provided);
+        matched = signed_by(&create_string_to_sign(&alternate, date_line));
     }
     if !matched {
         return Err(s3_error!(SignatureDoesNotMatch)
-            .detail("AWSAccessKeyId", access_key)
+            .detail("AWSAccessKeyId", grant.access_key.as_str())
             .detail("StringToSign", string_to_sign.as_str())
             .detail("SignatureProvided", provided)
             .detail("StringToSignBytes", hex_bytes(string_to_sign.as_bytes())));
     }
-    Ok(Authenticated {
-        identity: Identity::AccessKey(access_key.to_string()),
-        service: "s3".to_string(),
-        payload: PayloadMode::Unsigned,
-    })
+    Ok(())
 }
 
 /// Base64 of HMAC-SHA1(secret, string to sign).
@@ -442,12 +464,7 @@ mod tests {
     }
 
     fn cfg() -> AuthConfig {
-        AuthConfig {
-            access_key: "AKID".into(),
-            secret_key: "secret".into(),
-            region: "us-east-1".into(),
-            strict_region: false,
-        }
+        AuthConfig::root("AKID", "secret", "us-east-1")
     }
 
     #[test]

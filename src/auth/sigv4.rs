@@ -6,7 +6,9 @@
 //! the generic algorithm in one way that matters here: the path is URI-encoded once and never
 //! normalised (no dot-segment removal, `//` kept), because object keys may contain both.
 
-use super::{AuthConfig, Authenticated, ChunkSigning, Identity, PayloadMode, RequestParts};
+use super::{
+    AuthConfig, Authenticated, ChunkSigning, Grant, Identity, PayloadMode, RequestParts, SignedAt,
+};
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::timefmt::{civil_from_days, days_from_civil, system_time, unix_secs};
@@ -286,6 +288,7 @@ pub fn authenticate(
         identity: Identity::Anonymous,
         service: String::new(),
         payload: PayloadMode::Unsigned,
+        scope: None,
     })
 }
 
@@ -486,12 +489,29 @@ struct Claim<'a> {
     payload_hash: String,
     payload: PayloadKind,
     presigned: bool,
+    /// The request time (`X-Amz-Date` or `Date`), seconds since the epoch.
+    signed_at: i64,
 }
 
-/// Recomputes the signature; on success returns the signing key (for aws-chunked bodies).
+/// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
+fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<Vec<u8>> {
+    grant.secrets.iter().find_map(|secret| {
+        let key = derive_signing_key(
+            secret,
+            claim.cred.date,
+            claim.cred.region,
+            claim.cred.service,
+        );
+        signatures_match(&calculate_signature(&key, string_to_sign), claim.signature).then_some(key)
+    })
+}
+
+/// Recomputes the signature with each of the key's secrets, over the request's own `Host` and
+/// then over each `--host-alias`; on success returns the signing key (for aws-chunked bodies).
 fn verify_signature(
     req: &RequestParts<'_>,
-    secret: &str,
+    cfg: &AuthConfig,
+    grant: &Grant,
     claim: &Claim<'_>,
 ) -> Result<Vec<u8>, S3Error> {
     let creq = canonical_request_for(
@@ -500,16 +520,43 @@ fn verify_signature(
         &claim.payload_hash,
         claim.presigned,
     );
-    let sts = create_string_to_sign(&claim.amz_date, &claim.cred.scope(), &creq);
-    let key = derive_signing_key(
-        secret,
-        claim.cred.date,
-        claim.cred.region,
-        claim.cred.service,
-    );
-    let expected = calculate_signature(&key, &sts);
-    if signatures_match(&expected, claim.signature) {
+    let scope = claim.cred.scope();
+    let sts = create_string_to_sign(&claim.amz_date, &scope, &creq);
+    if let Some(key) = matching_key(grant, claim, &sts) {
         return Ok(key);
+    }
+    let host = header(req, "host").unwrap_or_default();
+    for alias in cfg
+        .host_aliases
+        .iter()
+        .filter(|a| !a.eq_ignore_ascii_case(host))
+    {
+        let headers: Vec<(String, String)> = req
+            .headers
+            .iter()
+            .map(|(n, v)| match n.as_str() {
+                "host" => (n.clone(), alias.clone()),
+                _ => (n.clone(), v.clone()),
+            })
+            .collect();
+        let aliased = RequestParts {
+            headers: &headers,
+            ..req.clone()
+        };
+        let creq = canonical_request_for(
+            &aliased,
+            &claim.signed_headers,
+            &claim.payload_hash,
+            claim.presigned,
+        );
+        if let Some(key) = matching_key(
+            grant,
+            claim,
+            &create_string_to_sign(&claim.amz_date, &scope, &creq),
+        ) {
+            tracing::info!(host, alias = %alias, access_key = claim.cred.access_key, "signature matched a --host-alias");
+            return Ok(key);
+        }
     }
     // The details let a client author diff their canonical request against ours, as S3 allows.
     Err(s3_error!(SignatureDoesNotMatch)
@@ -523,10 +570,16 @@ fn verify_signature(
 
 fn finish(
     req: &RequestParts<'_>,
+    cfg: &AuthConfig,
     claim: Claim<'_>,
-    secret: &str,
+    grant: Grant,
 ) -> Result<Authenticated, S3Error> {
-    let key = verify_signature(req, secret, &claim)?;
+    let key = verify_signature(req, cfg, &grant, &claim)?;
+    grant.check_revocation(
+        &cfg.keys,
+        claim.presigned.then_some(claim.signature),
+        SignedAt::Known(claim.signed_at),
+    )?;
     let payload = match claim.payload {
         PayloadKind::Unsigned => PayloadMode::Unsigned,
         PayloadKind::Sha256(hash) => PayloadMode::Sha256(hash),
@@ -544,6 +597,7 @@ fn finish(
         identity: Identity::AccessKey(claim.cred.access_key.to_string()),
         service: claim.cred.service.to_string(),
         payload,
+        scope: grant.scope,
     })
 }
 
@@ -636,9 +690,7 @@ fn authenticate_header(
         ));
     };
     check_scope_date(&cred, &amz_date, Form::Header)?;
-    let secret = cfg
-        .secret_for(cred.access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", cred.access_key))?;
+    let grant = cfg.grant(cred.access_key, header(req, "x-amz-security-token"), now)?;
     let now_secs = unix_secs(now);
     if request_secs.abs_diff(now_secs) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(s3_error!(RequestTimeTooSkewed)
@@ -664,8 +716,9 @@ fn authenticate_header(
         payload_hash: content_sha.to_string(),
         payload,
         presigned: false,
+        signed_at: request_secs,
     };
-    finish(req, claim, secret)
+    finish(req, cfg, claim, grant)
 }
 
 fn query_error(message: &str) -> S3Error {
@@ -721,9 +774,9 @@ fn authenticate_presigned(
             "Error parsing the X-Amz-SignedHeaders parameter; it must include 'host'.",
         ));
     }
-    let secret = cfg
-        .secret_for(cred.access_key)
-        .ok_or_else(|| s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", cred.access_key))?;
+    let token =
+        param(params, "X-Amz-Security-Token").or_else(|| header(req, "x-amz-security-token"));
+    let grant = cfg.grant(cred.access_key, token, now)?;
     let now_secs = unix_secs(now);
     if date_secs.saturating_sub(now_secs) > MAX_SKEW_SECS {
         return Err(s3_error!(AccessDenied, "Request is not valid yet"));
@@ -751,8 +804,9 @@ fn authenticate_presigned(
         payload_hash,
         payload,
         presigned: true,
+        signed_at: date_secs,
     };
-    finish(req, claim, secret)
+    finish(req, cfg, claim, grant)
 }
 
 // ---------------------------------------------------------------------------------------------

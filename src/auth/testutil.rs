@@ -101,12 +101,7 @@ pub fn time(amz_date: &str) -> SystemTime {
 }
 
 pub fn cfg(access_key: &str, secret_key: &str) -> AuthConfig {
-    AuthConfig {
-        access_key: access_key.to_string(),
-        secret_key: secret_key.to_string(),
-        region: "us-east-1".to_string(),
-        strict_region: false,
-    }
+    AuthConfig::root(access_key, secret_key, "us-east-1")
 }
 
 pub fn parts<'a>(

@@ -24,10 +24,8 @@ fn signer() -> UrlSigner<'static> {
 
 fn auth_config() -> AuthConfig {
     AuthConfig {
-        access_key: "AKIDEMO".into(),
-        secret_key: "demo-secret".into(),
-        region: "eu-west-3".into(),
         strict_region: true,
+        ..AuthConfig::root("AKIDEMO", "demo-secret", "eu-west-3")
     }
 }
 
@@ -486,8 +484,9 @@ fn post_form_passes_the_servers_own_policy_checks() {
         form
     };
     let form = form_of(&fields, "uploads/photo.jpg");
-    let FormSigner::Signed { access_key, policy } =
-        authenticate_form(&form, &auth_config()).expect("signature verifies")
+    let FormSigner::Signed {
+        access_key, policy, ..
+    } = authenticate_form(&form, &auth_config(), SystemTime::now()).expect("signature verifies")
     else {
         panic!("the form is not signed");
     };

@@ -6,6 +6,7 @@ use crate::auth::body::RequestBody;
 use crate::checksum::ChecksumHasher;
 use crate::error::S3Error;
 use crate::s3_error;
+use crate::storage::access::Action;
 use crate::xml::{self, DeleteOutcome};
 use actix_web::HttpResponse;
 use md5::{Digest, Md5};
@@ -69,6 +70,17 @@ pub async fn handle_delete_objects(
                 code: "KeyTooLongError",
                 message: "Your key is too long".into(),
             },
+            _ if ctx
+                .scope
+                .is_some_and(|s| !s.allows(Action::Delete, bucket, &object.key)) =>
+            {
+                DeleteOutcome::Failed {
+                    key: object.key,
+                    version_id: object.version_id,
+                    code: "AccessDenied",
+                    message: "Access Denied".into(),
+                }
+            }
             _ => match ctx.store.delete_object(bucket, &object.key) {
                 Ok(existed) => {
                     any_deleted |= existed;

@@ -10,6 +10,7 @@ mod list;
 mod multipart;
 mod post;
 mod put;
+pub mod scope;
 mod tagging;
 
 pub use bucket::validate_bucket_name;
@@ -20,6 +21,7 @@ use crate::config::ServeConfig;
 use crate::error::S3Error;
 use crate::router::Endpoint;
 use crate::s3_error;
+use crate::storage::access::Scope;
 use crate::storage::Store;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -31,6 +33,8 @@ pub struct RequestContext<'a> {
     pub config: &'a ServeConfig,
     /// The keys requests are signed with (PostObject checks its form's signature itself).
     pub auth: &'a AuthConfig,
+    /// What the signing key may do; `None` for the root key and anonymous requests.
+    pub scope: Option<&'a Scope>,
 }
 
 impl RequestContext<'_> {

@@ -12,6 +12,7 @@ use crate::auth::post_policy::{self, FormFields, FormSigner, SizeLimits};
 use crate::auth::sigv4::uri_encode;
 use crate::error::S3Error;
 use crate::s3_error;
+use crate::storage::access::Action;
 use crate::storage::{BucketMeta, CannedAcl, ContentHeaders, NewObject};
 use crate::{timefmt, xml};
 use actix_web::http::header::HeaderValue;
@@ -342,14 +343,17 @@ async fn store_file(
     // Conditions on the key see it with the file's name in place, as S3 checks it.
     fields.set("key", key.clone());
 
-    let limits = match post_policy::authenticate_form(&fields, ctx.auth)? {
+    let limits = match post_policy::authenticate_form(&fields, ctx.auth, SystemTime::now())? {
         FormSigner::Anonymous => {
             if !acl::grants_public_write(bucket_meta.acl) {
                 return Err(s3_error!(AccessDenied));
             }
             SizeLimits::up_to(put::MAX_PUT_SIZE)
         }
-        FormSigner::Signed { policy, .. } => {
+        FormSigner::Signed { policy, scope, .. } => {
+            if scope.is_some_and(|s| !s.allows(Action::Write, bucket, &key)) {
+                return Err(s3_error!(AccessDenied));
+            }
             policy.check_expiration(SystemTime::now())?;
             policy.check_fields(&fields, bucket)?;
             policy.size_limits(put::MAX_PUT_SIZE)

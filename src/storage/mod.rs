@@ -9,11 +9,13 @@
 //! - `parts`: upload id, part number -> [`PartMeta`] (a part's data is a segment of its own);
 //! - `incomplete`: file segments being written (freed at start-up if a crash interrupted them;
 //!   an inline segment is stored by the transaction that installs its record, so needs no entry);
-//! - `garbage`: segment ids no object refers to any more, freed once no reader streams them.
+//! - `garbage`: segment ids no object refers to any more, freed once no reader streams them;
+//! - `access`: issued keys, revocations and temp-URL keys (see [`access`]).
 //!
 //! A PUT writes its chunks under a fresh segment id, then one transaction makes the object point at
 //! them, so readers see the old object or the new one, never a mix.
 
+pub mod access;
 mod commit;
 mod data;
 pub mod error;
@@ -68,6 +70,7 @@ struct Inner {
     parts: sled::Tree,
     incomplete: sled::Tree,
     garbage: sled::Tree,
+    access: sled::Tree,
     /// Where file segments live.
     segments_dir: std::path::PathBuf,
     /// Segment shard directories known to exist durably (see `data::ensure_shard_dir`).
@@ -105,6 +108,7 @@ impl Store {
                 parts: db.open_tree("parts")?,
                 incomplete: db.open_tree("incomplete")?,
                 garbage: db.open_tree("garbage")?,
+                access: db.open_tree("access")?,
                 segments_dir,
                 shards_ready: std::array::from_fn(|_| std::sync::atomic::AtomicBool::new(false)),
                 disk_reserve: AtomicU64::new(DISK_RESERVE),

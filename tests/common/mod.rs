@@ -92,7 +92,7 @@ pub async fn start_with(
     let mut config = default_config(dir.path());
     adjust(&mut config);
     let store = Store::open(dir.path(), 16 << 20).expect("store opens");
-    let state = web::Data::new(AppState::new(store, config));
+    let state = web::Data::new(AppState::new(store, config).expect("app state"));
     let service = test::init_service(App::new().configure(configure(state))).await;
     TestServer { service, dir }
 }
