@@ -19,6 +19,7 @@ import collections
 import datetime
 import hashlib
 import hmac
+import json
 import os
 import re
 import shutil
@@ -532,6 +533,27 @@ def expect_client_error(call, code: str, status: int, **kwargs):
         assert got == (code, status), f"expected {code}/{status}, got {got}: {err}"
         return err
     raise AssertionError(f"expected {code}/{status}, but the call succeeded: {result}")
+
+
+# -- minis3's own command line ---------------------------------------------------------------------
+
+
+def minis3_admin(url: str, *args: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
+                 check: bool = True) -> "subprocess.CompletedProcess[str]":
+    """`minis3 admin --endpoint URL ARGS...` signed with the given key (the root key by default);
+    with `check`, it must succeed and its JSON answer is parsed into `.json`."""
+    out = subprocess.run(
+        [minis3_bin(), "admin", "--endpoint", url, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "MINIS3_ACCESS_KEY": access_key, "MINIS3_SECRET_KEY": secret_key},
+    )
+    if check:
+        assert out.returncode == 0, f"minis3 admin {' '.join(args)} failed: {out.stderr}"
+        out.json = json.loads(out.stdout)
+    return out
 
 
 # -- what browsers do: unsigned requests, looking at a bucket's contents ----------------------------

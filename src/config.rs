@@ -27,6 +27,90 @@ pub enum Command {
     /// Print a SigV4 presigned URL for an object (any method, signed headers), or with --post
     /// the fields of a presigned POST form as JSON.
     Presign(PresignArgs),
+    /// Manage a running server's issued keys, revocations and temp-URL keys (admin API, signed
+    /// with the root key); prints the server's JSON answer.
+    Admin(AdminArgs),
+}
+
+/// Everything `minis3 admin` needs.
+#[derive(Debug, Clone, Args)]
+pub struct AdminArgs {
+    /// The server to manage.
+    #[arg(
+        long,
+        env = "MINIS3_ENDPOINT",
+        default_value = "http://127.0.0.1:9000",
+        global = true
+    )]
+    pub endpoint: String,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Issued keys: create, list, delete, and their secrets.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Revoke one presigned URL (or form, or temp URL), given the URL or its signature.
+    Revoke {
+        /// The URL as issued, or its signature alone.
+        url_or_signature: String,
+    },
+    /// Revoke everything ACCESS_KEY signed before TIME (RFC 3339; default now).
+    RevokeBefore {
+        access_key: String,
+        time: Option<String>,
+    },
+    /// Revocations in force.
+    #[command(subcommand)]
+    Revocations(RevocationsCommand),
+    /// Swift temp-URL keys.
+    #[command(subcommand, name = "tempurl-key")]
+    TempurlKey(TempUrlKeyCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeyCommand {
+    /// Issue a key; prints its id and secret (the only time the secret is shown).
+    Create {
+        /// What the key may do (default: all of read, write, list, delete).
+        #[arg(long, value_delimiter = ',', value_parser = ["read", "write", "list", "delete"])]
+        allow: Vec<String>,
+        /// A bucket the key may use, optionally only under a prefix (repeatable; default: all).
+        #[arg(long = "bucket", value_name = "BUCKET[/PREFIX]")]
+        buckets: Vec<String>,
+    },
+    /// Issued keys with their scopes and secret ids (never the secrets).
+    List,
+    /// Delete a key: everything it signed stops working at once.
+    Delete { access_key: String },
+    /// Give a key a second secret (for rotation); prints it.
+    AddSecret { access_key: String },
+    /// Remove one of a key's secrets: what it signed stops working at once.
+    RemoveSecret {
+        access_key: String,
+        secret_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum RevocationsCommand {
+    /// Revoked signatures and per-key "not before" times.
+    List,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TempUrlKeyCommand {
+    /// Set an account's temp-URL key (with --second, its second key).
+    Set {
+        account: String,
+        key: String,
+        #[arg(long)]
+        second: bool,
+    },
 }
 
 /// Everything `minis3 presign` needs.

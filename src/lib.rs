@@ -11,6 +11,7 @@
 //! body checksums S3 offers, `timefmt` S3's time formats, `config` the command-line settings,
 //! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`).
 
+pub mod admin;
 pub mod auth;
 pub mod checksum;
 pub mod config;

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             minis3::presign::render(&args, std::time::SystemTime::now())
                 .map(|out| println!("{out}"))
         }
+        Some(Command::Admin(args)) => minis3::admin::run(&args).map(|out| println!("{out}")),
         None => serve(cli.serve),
     };
     match result {

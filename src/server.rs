@@ -184,6 +184,18 @@ async fn serve(
         ));
     }
 
+    if !addressed.virtual_hosted && req.path().starts_with(handlers::admin::ADMIN_PREFIX) {
+        let decoded_length = decoded_length(req, &authenticated.payload)?;
+        let body = RequestBody::new(
+            Box::pin(payload.into_inner()),
+            authenticated.payload,
+            decoded_length,
+        );
+        let method = req.method().as_str();
+        return handlers::admin::handle(method, req.path(), &authenticated.identity, &state.auth, body)
+            .await;
+    }
+
     let query = Query::parse(req.query_string())?;
     let copy_source = req
         .headers()

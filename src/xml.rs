@@ -86,6 +86,16 @@ pub fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, S3Error> {
     })
 }
 
+/// An S3 `<Error>` document as a client reads it (`minis3 admin` reporting a refusal).
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorDocument {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
 /// `CreateBucketConfiguration` body of CreateBucket.
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]

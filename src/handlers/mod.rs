@@ -1,6 +1,7 @@
 //! S3 operations: one file per API family, each `handle_<operation>` turning an `Endpoint` into a response.
 
 pub mod acl;
+pub mod admin;
 mod bucket;
 mod copy;
 mod cors;
