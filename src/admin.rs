@@ -53,9 +53,7 @@ fn request_for(command: &AdminCommand) -> (&'static str, String, Option<Value>) 
                 body,
             )
         }
-        AdminCommand::Revocations(RevocationsCommand::List) => {
-            ("GET", "revocations".into(), None)
-        }
+        AdminCommand::Revocations(RevocationsCommand::List) => ("GET", "revocations".into(), None),
         AdminCommand::TempurlKey(TempUrlKeyCommand::Set {
             account,
             key,
@@ -153,10 +151,18 @@ mod tests {
     #[test]
     fn subcommands_map_to_admin_requests() {
         let (m, p, b) = request_for(&command(&[
-            "key", "create", "--allow", "read,list", "--bucket", "b/p/",
+            "key",
+            "create",
+            "--allow",
+            "read,list",
+            "--bucket",
+            "b/p/",
         ]));
         assert_eq!((m, p.as_str()), ("POST", "keys"));
-        assert_eq!(b, Some(json!({"allow": ["read", "list"], "buckets": ["b/p/"]})));
+        assert_eq!(
+            b,
+            Some(json!({"allow": ["read", "list"], "buckets": ["b/p/"]}))
+        );
         let (_, _, b) = request_for(&command(&["key", "create"]));
         assert_eq!(b, Some(json!({"buckets": []})), "no allow: every action");
         let (m, p, _) = request_for(&command(&["key", "remove-secret", "AK", "s 1"]));

@@ -192,8 +192,14 @@ async fn serve(
             decoded_length,
         );
         let method = req.method().as_str();
-        return handlers::admin::handle(method, req.path(), &authenticated.identity, &state.auth, body)
-            .await;
+        return handlers::admin::handle(
+            method,
+            req.path(),
+            &authenticated.identity,
+            &state.auth,
+            body,
+        )
+        .await;
     }
 
     let query = Query::parse(req.query_string())?;

@@ -177,12 +177,7 @@ pub async fn handle(
                 "The specified method is not allowed against this resource."
             ))
         }
-        _ => {
-            return Err(s3_error!(
-                InvalidRequest,
-                "Unknown admin API path {path}."
-            ))
-        }
+        _ => return Err(s3_error!(InvalidRequest, "Unknown admin API path {path}.")),
     };
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -394,7 +389,12 @@ mod tests {
             parse_rfc3339("2026-11-23T12:00:00Z").expect("z"),
             1_795_435_200
         );
-        for bad in ["yesterday", "2026-13-01T00:00:00Z", "2026-11-23", "2026-11-23T25:00:00Z"] {
+        for bad in [
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23",
+            "2026-11-23T25:00:00Z",
+        ] {
             assert!(parse_rfc3339(bad).is_err(), "{bad}");
         }
     }
@@ -405,7 +405,10 @@ mod tests {
         let r = revocation_from_url(v4, 5).expect("v4");
         assert_eq!(r.signature, "abcdef");
         assert_eq!(r.access_key.as_deref(), Some("AK"));
-        assert_eq!(r.expires, Some(parse_rfc3339("2026-03-01T00:01:00Z").expect("t")));
+        assert_eq!(
+            r.expires,
+            Some(parse_rfc3339("2026-03-01T00:01:00Z").expect("t"))
+        );
         let v2 = "http://h/b/k?AWSAccessKeyId=AK&Expires=99&Signature=a%2Bb%3D";
         let r = revocation_from_url(v2, 5).expect("v2");
         assert_eq!((r.signature.as_str(), r.expires), ("a+b=", Some(99)));
