@@ -43,29 +43,100 @@ const TERMINATOR: &str = "aws4_request";
 // Canonicalisation (spec step 1)
 // ---------------------------------------------------------------------------------------------
 
+/// The unreserved bytes SigV4 never encodes (`/` aside, which paths keep).
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends the SigV4 URI-encoding of `bytes` to `out` (see [`uri_encode`]).
+fn uri_encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    for &b in bytes {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
+            out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
+        }
+    }
+}
+
 /// URI-encodes bytes as SigV4 requires: every byte except the unreserved `A-Za-z0-9-._~` becomes
 /// `%XX` with upper-case hex; `/` is kept only when `keep_slash` (paths) and encoded otherwise
 /// (query keys and values). Use it on an object key to build the path a client sends.
 pub fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
-    for &b in bytes {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(char::from(b));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
+    uri_encode_into(&mut out, bytes, keep_slash);
     out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Percent-decodes to raw bytes. No `+`-to-space: SigV4 treats `+` as a literal character, and a
 /// stray `%` not followed by two hex digits stays as it is.
 fn percent_decode(s: &str) -> Vec<u8> {
-    percent_encoding::percent_decode_str(s).collect()
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escaped = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) => hex_value(hi).zip(hex_value(lo)),
+            _ => None,
+        };
+        match escaped {
+            Some((hi, lo)) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether `s` is already in the form `uri_encode(percent_decode(s), keep_slash)` would give it:
+/// only bytes that stay as they are, and `%XX` escapes with upper-case hex of bytes that must be
+/// escaped. Such components (what every SDK sends) are used as they are, without a round trip.
+fn is_canonical_component(s: &str, keep_slash: bool) -> bool {
+    let kept = |b: u8| is_unreserved(b) || (keep_slash && b == b'/');
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if kept(b) {
+            i += 1;
+            continue;
+        }
+        let upper_hex = |c: Option<&u8>| {
+            c.filter(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(*c))
+                .and_then(|&c| hex_value(c))
+        };
+        match (b, upper_hex(bytes.get(i + 1)), upper_hex(bytes.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) if !kept(hi << 4 | lo) => i += 3,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// One query key or value in canonical form, borrowed when it already is.
+fn canonical_component(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_canonical_component(s, false) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(uri_encode(&percent_decode(s), false))
+    }
 }
 
 /// CanonicalURI for S3: the raw request-line path percent-decoded to bytes, then URI-encoded once
@@ -73,6 +144,9 @@ fn percent_decode(s: &str) -> Vec<u8> {
 pub fn canonical_uri(raw_path: &str) -> String {
     if raw_path.is_empty() {
         return "/".to_string();
+    }
+    if is_canonical_component(raw_path, true) {
+        return raw_path.to_string();
     }
     uri_encode(&percent_decode(raw_path), true)
 }
@@ -82,18 +156,20 @@ pub fn canonical_uri(raw_path: &str) -> String {
 /// encoded key then encoded value, joined as `k=v&...`. With `presigned`, `X-Amz-Signature` is
 /// left out, since it cannot sign itself.
 pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
-    let mut pairs: Vec<(String, String)> = raw_query
+    let mut pairs: Vec<_> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
+            (canonical_component(k), canonical_component(v))
         })
-        .filter(|(k, _)| !(presigned && k.as_slice() == b"X-Amz-Signature"))
-        .map(|(k, v)| (uri_encode(&k, false), uri_encode(&v, false)))
+        // Encoding is one-to-one and leaves `X-Amz-Signature` as it is, so comparing the encoded
+        // key is comparing the decoded one.
+        .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
         .collect();
-    pairs.sort();
-    let mut out = String::new();
+    pairs.sort_unstable();
+    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(len);
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -299,12 +375,20 @@ pub(super) fn query_params(raw_query: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                String::from_utf8_lossy(&percent_decode(k)).into_owned(),
-                String::from_utf8_lossy(&percent_decode(v)).into_owned(),
-            )
+            (decode_param(k), decode_param(v))
         })
         .collect()
+}
+
+/// One query key or value decoded (lossy UTF-8), copied once; no escapes, no decoding.
+fn decode_param(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    match String::from_utf8(percent_decode(s)) {
+        Ok(decoded) => decoded,
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+    }
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -998,5 +1082,7 @@ pub fn presign_url(
     format!("{endpoint}{raw_path}?{query}")
 }
 
+#[cfg(test)]
+mod canonical_tests;
 #[cfg(test)]
 mod tests;
