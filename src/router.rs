@@ -13,7 +13,7 @@ impl Query {
     /// Parses a raw query string (percent-decoded; `+` stays a literal plus, as the AWS SDKs encode a
     /// space as `%20`).
     pub fn parse(raw: &str) -> Result<Query, S3Error> {
-        let mut pairs = Vec::new();
+        let mut pairs = Vec::with_capacity(raw.split('&').count());
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             pairs.push((decode(k)?, decode(v)?));
@@ -38,6 +38,10 @@ impl Query {
 }
 
 fn decode(s: &str) -> Result<String, S3Error> {
+    // Most keys and values (`X-Amz-*` ones included) have no escapes: one copy, no decoder.
+    if !s.contains('%') {
+        return Ok(s.to_string());
+    }
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())

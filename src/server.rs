@@ -154,16 +154,13 @@ async fn serve(
         return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource));
     }
 
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers().len());
+    headers.extend(req.headers().iter().map(|(name, value)| {
+        (
+            name.as_str().to_string(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )
+    }));
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.path(),
