@@ -12,6 +12,9 @@ use minis3::server::{configure, AppState};
 use minis3::storage::Store;
 use std::time::SystemTime;
 
+/// Form parameters of an STS call.
+type Params<'a> = &'a [(&'a str, &'a str)];
+
 /// Who signs: a key, its secret, maybe a session token.
 #[derive(Clone)]
 struct Creds {
@@ -305,7 +308,7 @@ async fn assume_role_narrows_with_its_policy() {
 async fn sts_errors_come_in_sts_envelopes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app_on!(dir.path(), 0);
-    let cases: Vec<(&[(&str, &str)], u16, &str)> = vec![
+    let cases: Vec<(Params, u16, &str)> = vec![
         (
             &[("Action", "GetSessionToken"), ("DurationSeconds", "899")],
             400,
@@ -372,7 +375,11 @@ async fn sts_errors_come_in_sts_envelopes() {
     // Signed for S3 instead of STS.
     let reply = call(&app, sts_request(&root(), "s3", &body, &body)).await;
     assert_eq!(sts_error(&reply).0, "SignatureDoesNotMatch");
-    assert!(reply.text().contains("scoped to correct service"), "{}", reply.text());
+    assert!(
+        reply.text().contains("scoped to correct service"),
+        "{}",
+        reply.text()
+    );
     // An unknown key is InvalidClientTokenId, as STS names it.
     let stranger = Creds {
         access_key: "AKIANOBODY".into(),
