@@ -213,6 +213,17 @@ pub struct ServeConfig {
     /// The bucket the demo uploads to (created at start when missing).
     #[arg(long, env = "MINIS3_DEMO_BUCKET", default_value = "demo")]
     pub demo_bucket: String,
+    /// FOR TESTING ONLY: shift the clock authentication uses by this many seconds (negative for
+    /// the past), so expiry of STS sessions and presigned URLs can be tested without waiting.
+    /// Never set it on a real server: it makes expired credentials live again or live ones die.
+    #[arg(
+        long,
+        env = "MINIS3_CLOCK_OFFSET_SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        hide = true
+    )]
+    pub clock_offset_secs: i64,
 }
 
 /// Everything `minis3 demo` needs.

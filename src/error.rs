@@ -96,6 +96,9 @@ error_codes! {
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
     ValidationError => 400, "The request did not satisfy a constraint.";
     MalformedPolicyDocument => 400, "The policy document is malformed.";
+    MissingAuthenticationToken => 403, "Request is missing Authentication Token";
+    InvalidClientTokenId => 403, "The security token included in the request is invalid.";
+    InvalidAction => 400, "Could not find operation for this request.";
     XAmzContentSHA256Mismatch => 400, "The provided 'x-amz-content-sha256' header does not match what was computed.";
 }
 
@@ -182,6 +185,31 @@ impl S3Error {
         w.close("Error");
         w.finish()
     }
+
+    /// The `<ErrorResponse>` document STS (an AWS query-protocol service) sends for this error:
+    /// `Type` is `Sender` for the client's faults, `Receiver` for the server's. An unknown access
+    /// key is `InvalidClientTokenId` there, as STS names it.
+    pub fn to_sts_xml(&self, request_id: &str) -> String {
+        let code = match self.code {
+            ErrorCode::InvalidAccessKeyId => ErrorCode::InvalidClientTokenId,
+            code => code,
+        };
+        let mut w = crate::xml::XmlWriter::new();
+        w.open_namespaced("ErrorResponse", crate::xml::STS_NAMESPACE);
+        w.open("Error");
+        let fault = if self.status() >= 500 {
+            "Receiver"
+        } else {
+            "Sender"
+        };
+        w.text_element("Type", fault);
+        w.text_element("Code", code.as_str());
+        w.text_element("Message", &self.message);
+        w.close("Error");
+        w.text_element("RequestId", request_id);
+        w.close("ErrorResponse");
+        w.finish()
+    }
 }
 
 impl fmt::Display for S3Error {
@@ -234,6 +262,25 @@ mod tests {
              <Message>The specified key does not exist.</Message>\
              <Resource>/b/k&amp;1</Resource><RequestId>REQ1</RequestId></Error>"
         );
+    }
+
+    #[test]
+    fn sts_errors_use_the_query_protocol_envelope() {
+        let err = s3_error!(ValidationError, "DurationSeconds <900>");
+        assert_eq!(
+            err.to_sts_xml("R1"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse \
+             xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+             <Code>ValidationError</Code><Message>DurationSeconds &lt;900&gt;</Message></Error>\
+             <RequestId>R1</RequestId></ErrorResponse>"
+        );
+        let unknown = s3_error!(InvalidAccessKeyId).to_sts_xml("R2");
+        assert!(
+            unknown.contains("<Code>InvalidClientTokenId</Code>"),
+            "{unknown}"
+        );
+        let internal = s3_error!(InternalError).to_sts_xml("R3");
+        assert!(internal.contains("<Type>Receiver</Type>"), "{internal}");
     }
 
     #[test]

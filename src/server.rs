@@ -37,6 +37,7 @@ impl AppState {
             strict_region: config.strict_region,
             host_aliases: config.host_aliases.clone(),
             keys,
+            clock_offset_secs: config.clock_offset_secs,
             ..AuthConfig::root(
                 &config.keys.access_key,
                 &config.keys.secret_key,
@@ -99,7 +100,7 @@ pub async fn handle(
 ) -> HttpResponse {
     let started = Instant::now();
     let request_id = next_request_id();
-    let mut response = match serve(&req, payload, &state).await {
+    let mut response = match serve(&req, payload, &state, &request_id).await {
         Ok(response) => response,
         Err(err) => error_response(&req, &err, &request_id),
     };
@@ -136,11 +137,13 @@ pub async fn handle(
     response
 }
 
-/// The pipeline: server endpoints, addressing, signature, operation, body, handler.
+/// The pipeline: server endpoints (STS among them), addressing, signature, operation, body,
+/// handler.
 async fn serve(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
+    request_id: &str,
 ) -> Result<HttpResponse, S3Error> {
     let host = request_host(req);
     let addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
@@ -148,19 +151,21 @@ async fn serve(
         if let Some(response) = server_endpoint(req, &state.config) {
             return Ok(response);
         }
+        let content_type = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok());
+        let (method, path, query) = (req.method().as_str(), req.path(), req.query_string());
+        if handlers::sts::is_sts_request(method, path, query, content_type) {
+            return Ok(handlers::sts::serve(req, payload, &state.auth, request_id).await);
+        }
     }
     let resource = addressed.resource();
     if req.method() == Method::OPTIONS {
         return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource));
     }
 
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers().len());
-    headers.extend(req.headers().iter().map(|(name, value)| {
-        (
-            name.as_str().to_string(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        )
-    }));
+    let headers = request_headers(req);
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.path(),
@@ -171,7 +176,7 @@ async fn serve(
             .as_deref()
             .filter(|_| addressed.virtual_hosted),
     };
-    let authenticated = auth::authenticate(&parts, &state.auth, SystemTime::now())
+    let authenticated = auth::authenticate(&parts, &state.auth, state.auth.now())
         .map_err(|e| e.or_resource(&resource))?;
     let anonymous = authenticated.identity == Identity::Anonymous;
     if !anonymous && authenticated.service != "s3" {
@@ -357,6 +362,18 @@ fn server_endpoint(req: &HttpRequest, config: &ServeConfig) -> Option<HttpRespon
         ),
         _ => None,
     }
+}
+
+/// The request's headers as the signature checks see them: lower-case names, values as sent.
+pub(crate) fn request_headers(req: &HttpRequest) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers().len());
+    headers.extend(req.headers().iter().map(|(name, value)| {
+        (
+            name.as_str().to_string(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )
+    }));
+    headers
 }
 
 fn request_host(req: &HttpRequest) -> &str {

@@ -10,6 +10,9 @@ use serde::Deserialize;
 /// The namespace S3 puts on every result document.
 pub const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+/// The namespace of STS answers (API version 2011-06-15).
+pub const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
 /// Builds an XML document into a string, escaping all text.
 pub struct XmlWriter {
     out: String,
@@ -34,6 +37,15 @@ impl XmlWriter {
         self.out.push_str(name);
         self.out.push_str(" xmlns=\"");
         self.out.push_str(S3_NAMESPACE);
+        self.out.push_str("\">");
+    }
+
+    /// Opens a root element in another namespace than S3's (STS answers).
+    pub fn open_namespaced(&mut self, name: &str, namespace: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push_str(" xmlns=\"");
+        self.out.push_str(namespace);
         self.out.push_str("\">");
     }
 
@@ -782,6 +794,70 @@ impl CompletedPart {
     }
 }
 
+/// Temporary credentials as STS returns them.
+pub struct StsCredentials<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub session_token: &'a str,
+    /// ISO 8601, e.g. `2026-03-04T17:06:07Z`.
+    pub expiration: &'a str,
+}
+
+/// Who an `AssumeRole` session acts as: `AROA...:session` and the assumed-role ARN.
+pub struct AssumedRoleUser<'a> {
+    pub assumed_role_id: &'a str,
+    pub arn: &'a str,
+}
+
+impl XmlWriter {
+    fn sts_credentials(&mut self, c: &StsCredentials<'_>) {
+        self.open("Credentials");
+        self.text_element("AccessKeyId", c.access_key_id);
+        self.text_element("SecretAccessKey", c.secret_access_key);
+        self.text_element("SessionToken", c.session_token);
+        self.text_element("Expiration", c.expiration);
+        self.close("Credentials");
+    }
+
+    fn sts_response_metadata(&mut self, request_id: &str) {
+        self.open("ResponseMetadata");
+        self.text_element("RequestId", request_id);
+        self.close("ResponseMetadata");
+    }
+}
+
+/// `GetSessionTokenResponse` (STS API reference, GetSessionToken).
+pub fn get_session_token_response(credentials: &StsCredentials<'_>, request_id: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open_namespaced("GetSessionTokenResponse", STS_NAMESPACE);
+    w.open("GetSessionTokenResult");
+    w.sts_credentials(credentials);
+    w.close("GetSessionTokenResult");
+    w.sts_response_metadata(request_id);
+    w.close("GetSessionTokenResponse");
+    w.finish()
+}
+
+/// `AssumeRoleResponse` (STS API reference, AssumeRole).
+pub fn assume_role_response(
+    credentials: &StsCredentials<'_>,
+    user: &AssumedRoleUser<'_>,
+    request_id: &str,
+) -> String {
+    let mut w = XmlWriter::new();
+    w.open_namespaced("AssumeRoleResponse", STS_NAMESPACE);
+    w.open("AssumeRoleResult");
+    w.sts_credentials(credentials);
+    w.open("AssumedRoleUser");
+    w.text_element("AssumedRoleId", user.assumed_role_id);
+    w.text_element("Arn", user.arn);
+    w.close("AssumedRoleUser");
+    w.close("AssumeRoleResult");
+    w.sts_response_metadata(request_id);
+    w.close("AssumeRoleResponse");
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1016,5 +1092,89 @@ mod tests {
              <ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>\
              <Size>1</Size><StorageClass>STANDARD</StorageClass></Version>"
         ));
+    }
+
+    /// AWS's documented shapes, read back the way an SDK reads them.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct CredentialsShape {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: String,
+        expiration: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct RoleUserShape {
+        assumed_role_id: String,
+        arn: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ResultShape {
+        credentials: CredentialsShape,
+        assumed_role_user: Option<RoleUserShape>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct MetadataShape {
+        request_id: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct ResponseShape {
+        #[serde(rename = "@xmlns")]
+        xmlns: String,
+        #[serde(rename = "GetSessionTokenResult", alias = "AssumeRoleResult")]
+        result: ResultShape,
+        #[serde(rename = "ResponseMetadata")]
+        metadata: MetadataShape,
+    }
+
+    fn creds() -> StsCredentials<'static> {
+        StsCredentials {
+            access_key_id: "ASIAEXAMPLE",
+            secret_access_key: "se<cr>et",
+            session_token: "to&ken",
+            expiration: "2026-03-04T17:06:07Z",
+        }
+    }
+
+    #[test]
+    fn sts_answers_round_trip_through_their_documented_shapes() {
+        let doc = get_session_token_response(&creds(), "REQ");
+        assert!(doc.contains("<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetSessionTokenResult><Credentials><AccessKeyId>"), "{doc}");
+        let parsed: ResponseShape = quick_xml::de::from_str(&doc).expect("parses");
+        assert_eq!(parsed.xmlns, STS_NAMESPACE);
+        assert_eq!(parsed.result.credentials.access_key_id, "ASIAEXAMPLE");
+        assert_eq!(parsed.result.credentials.secret_access_key, "se<cr>et");
+        assert_eq!(parsed.result.credentials.session_token, "to&ken");
+        assert_eq!(parsed.result.credentials.expiration, "2026-03-04T17:06:07Z");
+        assert!(parsed.result.assumed_role_user.is_none());
+        assert_eq!(parsed.metadata.request_id, "REQ");
+
+        let user = AssumedRoleUser {
+            assumed_role_id: "AROAEXAMPLE:app",
+            arn: "arn:aws:sts::000000000000:assumed-role/reader/app",
+        };
+        let doc = assume_role_response(&creds(), &user, "REQ2");
+        assert!(
+            doc.starts_with(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AssumeRoleResponse xmlns="
+            ),
+            "{doc}"
+        );
+        let parsed: ResponseShape = quick_xml::de::from_str(&doc).expect("parses");
+        let role = parsed.result.assumed_role_user.expect("AssumedRoleUser");
+        assert_eq!(role.assumed_role_id, "AROAEXAMPLE:app");
+        assert_eq!(
+            role.arn,
+            "arn:aws:sts::000000000000:assumed-role/reader/app"
+        );
+        assert_eq!(parsed.result.credentials.session_token, "to&ken");
+        assert_eq!(parsed.metadata.request_id, "REQ2");
     }
 }

@@ -355,7 +355,7 @@ pub fn authenticate(
         return authenticate_presigned(req, cfg, now, &params);
     }
     if let Some(authz) = header(req, "authorization") {
-        return authenticate_header(req, cfg, now, authz);
+        return authenticate_header(req, cfg, now, authz, None);
     }
     if param(&params, "AWSAccessKeyId").is_some() && param(&params, "Signature").is_some() {
         return Err(unsupported_mechanism());
@@ -366,6 +366,28 @@ pub fn authenticate(
         payload: PayloadMode::Unsigned,
         scope: None,
     })
+}
+
+/// Like [`authenticate`], for services whose clients sign the body's hash without sending it in
+/// `x-amz-content-sha256` (STS, and the other query-protocol services): the caller has read the
+/// (small) body and supplies its hex SHA-256, which is then the canonical request's payload hash.
+/// A `x-amz-content-sha256` header, when sent, still wins, and the caller checks it against the
+/// body through the returned [`PayloadMode`]. Presigned queries are verified as usual
+/// (`UNSIGNED-PAYLOAD`).
+pub fn authenticate_with_body_hash(
+    req: &RequestParts<'_>,
+    cfg: &AuthConfig,
+    now: SystemTime,
+    body_sha256: &str,
+) -> Result<Authenticated, S3Error> {
+    let params = query_params(req.raw_query);
+    if param(&params, "X-Amz-Algorithm").is_some() {
+        return authenticate_presigned(req, cfg, now, &params);
+    }
+    if let Some(authz) = header(req, "authorization") {
+        return authenticate_header(req, cfg, now, authz, Some(body_sha256));
+    }
+    authenticate(req, cfg, now)
 }
 
 /// Decoded query parameters in order (lossy UTF-8: only the X-Amz-* ones are looked at).
@@ -739,6 +761,7 @@ fn authenticate_header(
     cfg: &AuthConfig,
     now: SystemTime,
     authz: &str,
+    body_sha256: Option<&str>,
 ) -> Result<Authenticated, S3Error> {
     let parsed = parse_authorization(authz)?;
     let cred = parse_credential(parsed.credential, cfg, Form::Header)?;
@@ -785,7 +808,7 @@ fn authenticate_header(
                 (MAX_SKEW_SECS * 1000).to_string(),
             ));
     }
-    let Some(content_sha) = header(req, "x-amz-content-sha256") else {
+    let Some(content_sha) = header(req, "x-amz-content-sha256").or(body_sha256) else {
         return Err(s3_error!(
             InvalidRequest,
             "Missing required header for this request: x-amz-content-sha256"

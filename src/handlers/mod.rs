@@ -12,6 +12,7 @@ mod multipart;
 mod post;
 mod put;
 pub mod scope;
+pub mod sts;
 mod tagging;
 
 pub use bucket::validate_bucket_name;

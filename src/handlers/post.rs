@@ -26,7 +26,6 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::SystemTime;
 use tokio::sync::mpsc;
 
 /// S3's limit on the fields before the file: names and values, in bytes.
@@ -343,7 +342,7 @@ async fn store_file(
     // Conditions on the key see it with the file's name in place, as S3 checks it.
     fields.set("key", key.clone());
 
-    let limits = match post_policy::authenticate_form(&fields, ctx.auth, SystemTime::now())? {
+    let limits = match post_policy::authenticate_form(&fields, ctx.auth, ctx.auth.now())? {
         FormSigner::Anonymous => {
             if !acl::grants_public_write(bucket_meta.acl) {
                 return Err(s3_error!(AccessDenied));
@@ -354,7 +353,7 @@ async fn store_file(
             if scope.is_some_and(|s| !s.allows(Action::Write, bucket, &key)) {
                 return Err(s3_error!(AccessDenied));
             }
-            policy.check_expiration(SystemTime::now())?;
+            policy.check_expiration(ctx.auth.now())?;
             policy.check_fields(&fields, bucket)?;
             policy.size_limits(put::MAX_PUT_SIZE)
         }
