@@ -19,6 +19,9 @@ pub const MAX_SECRETS: usize = 2;
 /// STS `DurationSeconds` bounds.
 pub const MIN_SESSION_SECS: i64 = 900;
 pub const MAX_SESSION_SECS: i64 = 43_200;
+/// How long an expired session is kept after its expiry, so its requests are told `ExpiredToken`
+/// rather than `InvalidAccessKeyId`, across restarts too.
+const EXPIRED_SESSION_GRACE_SECS: i64 = 86_400;
 
 /// Issued keys, revocations and temp-URL keys.
 #[derive(Default)]
@@ -83,14 +86,17 @@ fn no_such_key(access_key: &str) -> S3Error {
 }
 
 impl KeyRing {
-    /// Loads the store's records, dropping sessions and revocations that have expired.
+    /// Loads the store's records, dropping sessions expired for more than a day and revocations
+    /// of URLs that have expired anyway.
     pub fn open(store: Store, now: i64) -> Result<KeyRing, crate::storage::StorageError> {
         let records = store.load_access()?;
         let mut state = State::default();
         let mut stale_keys = Vec::new();
         for key in records.keys {
             match &key.session {
-                Some(session) if session.expires <= now => stale_keys.push(key.access_key),
+                Some(session) if session.expires + EXPIRED_SESSION_GRACE_SECS <= now => {
+                    stale_keys.push(key.access_key)
+                }
                 _ => {
                     state.keys.insert(key.access_key.clone(), key);
                 }
@@ -439,14 +445,21 @@ mod tests {
         }
         ring.set_tempurl_key("acct", "k2", true).expect("tempurl");
         drop(ring);
-        let ring = KeyRing::open(store, 500).expect("reopen");
+        let ring = KeyRing::open(store.clone(), 500).expect("reopen");
         assert!(ring.issued(&key.access_key).is_some());
         assert!(
-            ring.issued(&session.access_key).is_none(),
-            "session expired"
+            ring.issued(&session.access_key).is_some(),
+            "kept a while, to answer ExpiredToken"
         );
         assert!(ring.is_revoked("live"));
         assert!(!ring.is_revoked("stale"));
         assert_eq!(ring.tempurl_keys("acct"), vec!["k2".to_string()]);
+        drop(ring);
+        let ring = KeyRing::open(store, 100 + EXPIRED_SESSION_GRACE_SECS).expect("reopen");
+        assert!(
+            ring.issued(&session.access_key).is_none(),
+            "a day past expiry: gone"
+        );
+        assert!(ring.issued(&key.access_key).is_some());
     }
 }
