@@ -3,6 +3,7 @@
 
 use crate::auth::body::RequestBody;
 use crate::auth::keys::KeyRing;
+use crate::auth::tempurl::TempUrl;
 use crate::auth::{self, AuthConfig, Identity, PayloadMode, RequestParts};
 use crate::config::ServeConfig;
 use crate::cors;
@@ -146,7 +147,19 @@ async fn serve(
     request_id: &str,
 ) -> Result<HttpResponse, S3Error> {
     let host = request_host(req);
-    let addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
+    let mut addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
+    // A Swift temp URL (`/v1/<account>/<bucket>/<key>?temp_url_sig=..`) names the same object.
+    let temp_url = match addressed.virtual_hosted {
+        false => TempUrl::from_request(req.path(), req.query_string())?,
+        true => None,
+    };
+    if let Some(t) = &temp_url {
+        addressed = Addressed {
+            bucket: Some(t.bucket.clone()),
+            key: Some(t.key.clone()),
+            virtual_hosted: false,
+        };
+    }
     if !addressed.virtual_hosted {
         if let Some(response) = server_endpoint(req, &state.config) {
             return Ok(response);
@@ -176,8 +189,11 @@ async fn serve(
             .as_deref()
             .filter(|_| addressed.virtual_hosted),
     };
-    let authenticated = auth::authenticate(&parts, &state.auth, state.auth.now())
-        .map_err(|e| e.or_resource(&resource))?;
+    let authenticated = match &temp_url {
+        Some(t) => t.authenticate(parts.method, &state.auth, state.auth.now()),
+        None => auth::authenticate(&parts, &state.auth, state.auth.now()),
+    }
+    .map_err(|e| e.or_resource(&resource))?;
     let anonymous = authenticated.identity == Identity::Anonymous;
     if !anonymous && authenticated.service != "s3" {
         return Err(s3_error!(
@@ -217,6 +233,13 @@ async fn serve(
         copy_source.as_deref(),
     )
     .map_err(|e| e.or_resource(&resource))?;
+    if let Some(t) = temp_url
+        .as_ref()
+        .filter(|_| !is_plain_object_operation(&endpoint))
+    {
+        // A temp URL reads or writes its object; sub-resources (ACLs, tags, copies) are not its.
+        return Err(t.unauthorized().or_resource(&resource));
+    }
     if anonymous {
         handlers::acl::authorize_anonymous(&state.store, &endpoint)
             .map_err(|e| e.or_resource(&resource))?;
@@ -238,10 +261,27 @@ async fn serve(
         auth: &state.auth,
         scope: authenticated.scope.as_ref(),
     };
-    handlers::dispatch(endpoint, &ctx, body).await.map_err(|e| {
-        e.or_resource(&resource)
-            .or_bucket_name(addressed.bucket.as_deref())
-    })
+    let mut response = handlers::dispatch(endpoint, &ctx, body)
+        .await
+        .map_err(|e| {
+            e.or_resource(&resource)
+                .or_bucket_name(addressed.bucket.as_deref())
+        })?;
+    if temp_url.is_some() && req.method() == Method::PUT && response.status() == StatusCode::OK {
+        // Swift answers an object PUT with 201 Created.
+        *response.status_mut() = StatusCode::CREATED;
+    }
+    Ok(response)
+}
+
+fn is_plain_object_operation(endpoint: &Endpoint) -> bool {
+    matches!(
+        endpoint,
+        Endpoint::GetObject { .. }
+            | Endpoint::HeadObject { .. }
+            | Endpoint::PutObject { .. }
+            | Endpoint::DeleteObject { .. }
+    )
 }
 
 /// The CORS rules that apply to `bucket`: its own configuration, else the server-wide default.

@@ -5,7 +5,8 @@
 //! - `chunked`: aws-chunked framing, chunk and trailer signatures;
 //! - `body`: the request body as handlers read it, decoded and verified per [`PayloadMode`];
 //! - `post_policy`: browser-form uploads, signed in the form itself (policy document and signature);
-//! - `keys`: issued keys (scoped, two secrets, STS sessions) and revocations.
+//! - `keys`: issued keys (scoped, two secrets, STS sessions) and revocations;
+//! - `tempurl`: Swift-style temporary URLs on `/v1/<account>/<bucket>/<key>`, keyed per account.
 //!
 //! Every signature check ends the same way ([`AuthConfig::grant`], then [`Grant::check_revocation`]):
 //! the key must exist (and its session token match and be live), one of its secrets must produce
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod post_policy;
 pub mod sigv2;
 pub mod sigv4;
+pub mod tempurl;
 #[cfg(test)]
 pub(crate) mod testutil;
 
