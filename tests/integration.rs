@@ -2,7 +2,8 @@
 //! against the `minis3` binary cargo just built.
 //!
 //! It makes sure the Python clients exist first: if the machine's `python3` cannot import
-//! boto3, requests and pytest, or no `aws` is on PATH, it builds (once, then reuses) a venv at
+//! boto3, requests, pytest, swiftclient and s3cmd, or `aws`, `swift` or `s3cmd` is not on PATH,
+//! it builds (once, then reuses) a venv at
 //! `target/integration-venv` from `integration/requirements.txt`. pytest's output is streamed
 //! as it runs; the test fails on a non-zero exit, and also when pytest skipped, deselected or
 //! xfailed anything, or ran nothing: every end-to-end test must really run.
@@ -18,12 +19,19 @@ use std::time::{Duration, Instant};
 
 /// The suite takes a few minutes at most; past this it is stuck.
 const SUITE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-const CLIENT_IMPORTS: &str = "import boto3, botocore, requests, pytest";
+const CLIENT_IMPORTS: &str = "import boto3, botocore, requests, pytest, swiftclient, S3";
+/// The command-line clients the suite runs, with the PyPI package that provides each.
+const CLIENT_COMMANDS: &[(&str, &str)] = &[
+    ("aws", "awscli"),
+    ("swift", "python-swiftclient"),
+    ("s3cmd", "s3cmd"),
+];
 
 /// Where the Python clients come from.
 struct PythonEnv {
     python: PathBuf,
-    /// Prepended to PATH so the venv's `aws`, if it has one, is the one the suite runs.
+    /// Prepended to PATH so the venv's `aws` (`swift`, `s3cmd`), if it has one, is the one the
+    /// suite runs.
     bin_dir: Option<PathBuf>,
 }
 
@@ -59,7 +67,7 @@ fn find_on_path(program: &str, path: &OsString) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// True when `python` imports the clients and a working `aws` is on the PATH it will run with.
+/// True when `python` imports the clients and each working command is on the PATH it will run with.
 fn clients_work(python: &Path, bin_dir: Option<&Path>) -> bool {
     let path = path_with(bin_dir);
     let imports = Command::new(python)
@@ -70,17 +78,23 @@ fn clients_work(python: &Path, bin_dir: Option<&Path>) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    let aws = find_on_path("aws", &path).is_some_and(|aws| {
-        Command::new(aws)
+    imports
+        && CLIENT_COMMANDS
+            .iter()
+            .all(|(command, _)| command_works(command, &path))
+}
+
+fn command_works(command: &str, path: &OsString) -> bool {
+    find_on_path(command, path).is_some_and(|program| {
+        Command::new(program)
             .arg("--version")
-            .env("PATH", &path)
+            .env("PATH", path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .map(|s| s.success())
             .unwrap_or(false)
-    });
-    imports && aws
+    })
 }
 
 /// Straight to stderr: eprintln! would be held back by the test harness until the end.
@@ -138,8 +152,12 @@ fn python_env() -> PythonEnv {
             .arg(&requirements),
         "pip install -r integration/requirements.txt (needs PyPI)",
     );
-    if !clients_work(&python, Some(&bin_dir)) {
-        // The system site-packages may satisfy awscli without any `aws` script on PATH:
+    let path = path_with(Some(&bin_dir));
+    for (command, package) in CLIENT_COMMANDS {
+        if command_works(command, &path) {
+            continue;
+        }
+        // The system site-packages may satisfy the package without its script on PATH:
         // give the venv its own copy.
         run_checked(
             Command::new(&python).args([
@@ -149,14 +167,14 @@ fn python_env() -> PythonEnv {
                 "--disable-pip-version-check",
                 "-q",
                 "--ignore-installed",
-                "awscli",
+                package,
             ]),
-            "pip install awscli into the venv",
+            &format!("pip install {package} into the venv"),
         );
     }
     assert!(
         clients_work(&python, Some(&bin_dir)),
-        "the venv at {} still lacks boto3/requests/pytest or a working `aws` after installing",
+        "the venv at {} still lacks the Python clients or a working aws/swift/s3cmd after installing",
         venv.display()
     );
     PythonEnv {

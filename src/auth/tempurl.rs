@@ -31,6 +31,8 @@ pub struct TempUrl {
     signature: String,
     expires: String,
     prefix: Option<String>,
+    /// The path as sent, still percent-encoded.
+    raw_path: String,
 }
 
 /// The HMAC digests Swift allows by default.
@@ -116,6 +118,7 @@ impl TempUrl {
             signature: param("temp_url_sig").unwrap_or_default(),
             expires: param("temp_url_expires").unwrap_or_default(),
             prefix: param("temp_url_prefix"),
+            raw_path: raw_path.to_string(),
         }))
     }
 
@@ -141,18 +144,28 @@ impl TempUrl {
             "HEAD" => &["HEAD", "GET", "PUT", "POST"],
             _ => return Err(invalid()),
         };
-        let signed_path = match &self.prefix {
-            None => format!("/v1/{}/{}/{}", self.account, self.bucket, self.key),
+        let mut signed_paths = match &self.prefix {
+            None => vec![format!("/v1/{}/{}/{}", self.account, self.bucket, self.key)],
             Some(prefix) if self.key.starts_with(prefix.as_str()) => {
-                format!("prefix:/v1/{}/{}/{prefix}", self.account, self.bucket)
+                vec![format!(
+                    "prefix:/v1/{}/{}/{prefix}",
+                    self.account, self.bucket
+                )]
             }
             Some(_) => return Err(invalid()),
         };
+        // Swift signs the decoded path; `swift tempurl` given an already-encoded URL signs it as
+        // written, which names the same object, so that is accepted too.
+        if self.prefix.is_none() && signed_paths[0] != self.raw_path {
+            signed_paths.push(self.raw_path.clone());
+        }
         let keys = self.keys(cfg);
-        let matched = signed_methods.iter().any(|signed_method| {
-            let message = format!("{signed_method}\n{expires}\n{signed_path}");
-            keys.iter()
-                .any(|key| digest.verifies(key.as_bytes(), message.as_bytes(), &mac))
+        let matched = signed_paths.iter().any(|signed_path| {
+            signed_methods.iter().any(|signed_method| {
+                let message = format!("{signed_method}\n{expires}\n{signed_path}");
+                keys.iter()
+                    .any(|key| digest.verifies(key.as_bytes(), message.as_bytes(), &mac))
+            })
         });
         if !matched {
             return Err(invalid());
@@ -458,11 +471,15 @@ mod tests {
     }
 
     #[test]
-    fn the_decoded_path_is_signed() {
+    fn the_decoded_path_is_signed_or_the_path_as_sent() {
         let cfg = config("AUTH_test", "mykey");
         let sig = "61e7218d404ebccfcbc8209f3aa70d3b5877771441b0cf4006a10c0c7a157d1c";
         let q = format!("temp_url_sig={sig}&temp_url_expires={EXPIRES}");
         assert!(check(&cfg, "GET", "/v1/AUTH_test/bucket/a%20b/%C3%A9", &q).is_ok());
+        let raw = "/v1/AUTH_test/bucket/a%20b";
+        let sig = "06b9e30092affcf7811445568345932448d580dfc1bd4b1737a784d3474a1239";
+        let q = format!("temp_url_sig={sig}&temp_url_expires={EXPIRES}");
+        assert!(check(&cfg, "GET", raw, &q).is_ok(), "signed as sent");
     }
 
     #[test]
