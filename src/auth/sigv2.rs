@@ -88,15 +88,12 @@ pub fn authenticate_header(
             "AWS authentication requires a valid Date or x-amz-date header"
         )
     })?;
-    let request_secs = httpdate::parse_http_date(raw_date.trim())
-        .ok()
-        .map(unix_secs)
-        .ok_or_else(|| {
-            s3_error!(
-                AccessDenied,
-                "AWS authentication requires a valid Date or x-amz-date header"
-            )
-        })?;
+    let request_secs = parse_date(raw_date).ok_or_else(|| {
+        s3_error!(
+            AccessDenied,
+            "AWS authentication requires a valid Date or x-amz-date header"
+        )
+    })?;
     let grant = cfg.grant(access_key, header(req, "x-amz-security-token"), now)?;
     if request_secs.abs_diff(unix_secs(now)) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(s3_error!(RequestTimeTooSkewed)
@@ -111,6 +108,28 @@ pub fn authenticate_header(
     verify(req, &grant, signature, date_line)?;
     grant.check_revocation(&cfg.keys, None, SignedAt::Known(request_secs))?;
     Ok(authenticated(grant))
+}
+
+/// An HTTP date (`GMT`), or the RFC 2822 form with a numeric zone that s3cmd sends
+/// (`Mon, 23 Nov 2026 15:50:39 +0000`), as S3 accepts both; seconds since the epoch.
+fn parse_date(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    if let Ok(t) = httpdate::parse_http_date(raw) {
+        return Some(unix_secs(t));
+    }
+    let (date, zone) = raw.rsplit_once(' ')?;
+    let (sign, digits) = match zone.as_bytes().first()? {
+        b'+' => (1, &zone[1..]),
+        b'-' => (-1, &zone[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i64 = digits[..2].parse().ok()?;
+    let minutes: i64 = digits[2..].parse().ok()?;
+    let local = httpdate::parse_http_date(&format!("{date} GMT")).ok()?;
+    Some(unix_secs(local) - sign * (hours * 3600 + minutes * 60))
 }
 
 /// Checks a presigned `?AWSAccessKeyId=..&Expires=..&Signature=..` URL.
@@ -351,6 +370,17 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn dates_with_a_numeric_zone_as_s3cmd_sends_them() {
+        let gmt = parse_date("Mon, 23 Nov 2026 15:50:39 GMT").expect("HTTP date");
+        assert_eq!(parse_date("Mon, 23 Nov 2026 15:50:39 +0000"), Some(gmt));
+        assert_eq!(parse_date(" Mon, 23 Nov 2026 17:50:39 +0200 "), Some(gmt));
+        assert_eq!(parse_date("Mon, 23 Nov 2026 10:20:39 -0530"), Some(gmt));
+        assert_eq!(parse_date("Mon, 23 Nov 2026 15:50:39 +00"), None);
+        assert_eq!(parse_date("Mon, 23 Nov 2026 15:50:39 CET"), None);
+        assert_eq!(parse_date("yesterday"), None);
     }
 
     /// The worked examples of the S3 Developer Guide, "Signing and authenticating REST requests"
