@@ -73,7 +73,7 @@ def minis3_bin() -> str:
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -85,9 +85,13 @@ class Server:
 
     started: list["Server"] = []
 
-    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = (), wrapper: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = (), wrapper: tuple[str, ...] = (),
+                 port: int = 0):
         """`wrapper`, when given, is a command line the server is started through; it must end
-        by exec'ing the minis3 command appended to it (so signals reach the server itself)."""
+        by exec'ing the minis3 command appended to it (so signals reach the server itself).
+        `port` 0 lets the server pick one; a test that must name the port in the server's own
+        arguments (`--host-alias NAME:PORT`) picks one with `free_port()` first."""
+        self.requested_port = port
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.extra_args = tuple(extra_args)
@@ -103,10 +107,11 @@ class Server:
 
     def start(self) -> "Server":
         if target() == "moto":
-            self.port = _free_port()
+            self.port = free_port()
             cmd = [shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
         else:
-            cmd = [*self.wrapper, minis3_bin(), "serve", "--address", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
+            cmd = [*self.wrapper, minis3_bin(), "serve", "--address", f"127.0.0.1:{self.requested_port}",
+                   "--data-dir", str(self.data_dir)]
             cmd += list(self.extra_args)
         self.cmd = cmd
         env = dict(os.environ, RUST_BACKTRACE="1")
