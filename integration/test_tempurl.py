@@ -146,3 +146,15 @@ def test_revoked_url_is_denied(server, s3, bucket, account, digest):
     assert requests.get(kept, timeout=HTTP_TIMEOUT).content == b"secret"
     revoked = minis3_admin(server.url, "revocations", "list").json["Signatures"]
     assert any(r["AccessKeyId"] == f"AUTH_{name}" for r in revoked), revoked
+
+
+def test_prefix_based_url(server, s3, bucket, account):
+    name, key = account
+    for k in ("shared/a.txt", "shared/sub/b.txt", "private.txt"):
+        s3.put_object(Bucket=bucket, Key=k, Body=k.encode())
+    url = swift_tempurl("GET", 300, object_url(server, name, bucket, "shared/"), key, "--prefix-based")
+    assert "temp_url_prefix=shared/" in url
+    for k in ("shared/a.txt", "shared/sub/b.txt"):
+        resp = requests.get(url.replace("/shared/?", f"/{k}?"), timeout=HTTP_TIMEOUT)
+        assert resp.status_code == 200 and resp.content == k.encode(), resp.text
+    assert_unauthorized(requests.get(url.replace("/shared/?", "/private.txt?"), timeout=HTTP_TIMEOUT))
