@@ -147,19 +147,7 @@ async fn serve(
     request_id: &str,
 ) -> Result<HttpResponse, S3Error> {
     let host = request_host(req);
-    let mut addressed = resolve_addressing(host, req.path(), &state.config.domain)?;
-    // A Swift temp URL (`/v1/<account>/<bucket>/<key>?temp_url_sig=..`) names the same object.
-    let temp_url = match addressed.virtual_hosted {
-        false => TempUrl::from_request(req.path(), req.query_string())?,
-        true => None,
-    };
-    if let Some(t) = &temp_url {
-        addressed = Addressed {
-            bucket: Some(t.bucket.clone()),
-            key: Some(t.key.clone()),
-            virtual_hosted: false,
-        };
-    }
+    let (addressed, temp_url) = resolve_request(req, host, &state.config.domain)?;
     if !addressed.virtual_hosted {
         if let Some(response) = server_endpoint(req, &state.config) {
             return Ok(response);
@@ -349,9 +337,9 @@ fn add_cors_headers(req: &HttpRequest, state: &AppState, response: &mut HttpResp
     let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
         return;
     };
-    let bucket = resolve_addressing(request_host(req), req.path(), &state.config.domain)
+    let bucket = resolve_request(req, request_host(req), &state.config.domain)
         .ok()
-        .and_then(|a| a.bucket);
+        .and_then(|(a, _)| a.bucket);
     let Ok(Some(rules)) = cors_rules(state, bucket.as_deref()) else {
         return;
     };
@@ -441,6 +429,30 @@ impl Addressed {
             (Some(b), None) => format!("/{b}"),
             _ => "/".to_string(),
         }
+    }
+}
+
+/// The request's bucket and key, and its temp URL when it is a Swift one
+/// (`/v1/<account>/<bucket>/<key>?temp_url_sig=..`, naming the same object as `/<bucket>/<key>`).
+fn resolve_request(
+    req: &HttpRequest,
+    host: &str,
+    domain: &str,
+) -> Result<(Addressed, Option<TempUrl>), S3Error> {
+    let addressed = resolve_addressing(host, req.path(), domain)?;
+    if addressed.virtual_hosted {
+        return Ok((addressed, None));
+    }
+    match TempUrl::from_request(req.path(), req.query_string())? {
+        Some(t) => Ok((
+            Addressed {
+                bucket: Some(t.bucket.clone()),
+                key: Some(t.key.clone()),
+                virtual_hosted: false,
+            },
+            Some(t),
+        )),
+        None => Ok((addressed, None)),
     }
 }
 

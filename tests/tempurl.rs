@@ -207,3 +207,40 @@ async fn swift_paths_take_no_s3_signature() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_buckets_cors_rules_answer_for_its_temp_urls() {
+    let server = start().await;
+    let cors = "<CORSConfiguration><CORSRule><AllowedOrigin>http://app.example</AllowedOrigin>\
+        <AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod></CORSRule></CORSConfiguration>";
+    let set = call(
+        &server.service,
+        Req::new("PUT", "/bkt?cors").body(cors).signed(),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    call(
+        &server.service,
+        Req::new("PUT", "/bkt/k").body("x").signed(),
+    )
+    .await;
+    let get = temp_url("GET", "/v1/AUTH_test/bkt/k", now() + 60, KEY);
+    let reply = call(
+        &server.service,
+        request("GET", &get).insert_header(("origin", "http://app.example")),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://app.example")
+    );
+    let preflight = call(
+        &server.service,
+        request("OPTIONS", "/v1/AUTH_test/bkt/k")
+            .insert_header(("origin", "http://app.example"))
+            .insert_header(("access-control-request-method", "PUT")),
+    )
+    .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.text());
+}
