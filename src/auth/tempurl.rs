@@ -21,7 +21,7 @@ use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 use std::time::SystemTime;
 
-/// A request on a Swift object path that carries temp-URL parameters.
+/// A request on a Swift object path (`/v1/<account>/<bucket>/<key>`) and its temp-URL parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TempUrl {
     /// The account segment as in the path (`AUTH_test`).
