@@ -77,8 +77,9 @@ async fn keys_are_issued_listed_used_and_deleted() {
     let after = call(app, as_key(Req::new("GET", "/shared/in/a"), &key).signed()).await;
     assert_eq!(
         (after.status, after.error_code().as_str()),
-        (403, "InvalidAccessKeyId")
+        (403, "AccessDenied")
     );
+    assert!(after.text().contains("revoked"), "{}", after.text());
 }
 
 #[actix_web::test]

@@ -37,6 +37,8 @@ struct State {
     not_before: HashMap<String, i64>,
     revoked: HashMap<String, RevokedSignature>,
     tempurl: HashMap<String, TempUrlKeys>,
+    /// Deleted keys and when: their signatures answer "revoked", not "no such key".
+    deleted: HashMap<String, i64>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -112,8 +114,9 @@ impl KeyRing {
             }
         }
         state.tempurl.extend(records.tempurl_keys);
+        state.deleted.extend(records.deleted);
         for key in &stale_keys {
-            store.delete_key(key)?;
+            store.delete_key(key, None)?;
         }
         store.delete_revocations(&stale_revocations)?;
         Ok(KeyRing {
@@ -152,6 +155,11 @@ impl KeyRing {
     /// Signatures by `access_key` dated before this (seconds since the epoch) are revoked.
     pub fn not_before(&self, access_key: &str) -> Option<i64> {
         self.read().not_before.get(access_key).copied()
+    }
+
+    /// When `access_key` was deleted, if it was.
+    pub fn deleted_at(&self, access_key: &str) -> Option<i64> {
+        self.read().deleted.get(access_key).copied()
     }
 
     pub fn is_revoked(&self, signature: &str) -> bool {
@@ -233,8 +241,9 @@ impl KeyRing {
         keys
     }
 
-    /// Deletes a key and every session it started: all their signatures stop working at once.
-    pub fn delete_key(&self, access_key: &str) -> Result<(), S3Error> {
+    /// Deletes a key and every session it started: all their signatures stop working at once,
+    /// answering that the key was revoked.
+    pub fn delete_key(&self, access_key: &str, now: i64) -> Result<(), S3Error> {
         let mut state = self.write();
         if !state.keys.contains_key(access_key) {
             return Err(no_such_key(access_key));
@@ -246,9 +255,10 @@ impl KeyRing {
             .map(|k| k.access_key.clone())
             .collect();
         for id in sessions.iter().map(String::as_str).chain([access_key]) {
-            self.persist(|s| s.delete_key(id))?;
+            self.persist(|s| s.delete_key(id, Some(now)))?;
             state.keys.remove(id);
             state.not_before.remove(id);
+            state.deleted.insert(id.to_string(), now);
         }
         Ok(())
     }
@@ -418,8 +428,10 @@ mod tests {
         assert!(ring.issued(&session.access_key).is_some());
         assert_eq!(ring.revoke_before(&key.access_key, 100).expect("nb"), 100);
         assert_eq!(ring.revoke_before(&key.access_key, 50).expect("nb"), 100);
-        ring.delete_key(&key.access_key).expect("delete");
+        ring.delete_key(&key.access_key, 7).expect("delete");
         assert!(ring.issued(&session.access_key).is_none());
+        assert_eq!(ring.deleted_at(&session.access_key), Some(7));
+        assert_eq!(ring.deleted_at(&key.access_key), Some(7));
         assert!(ring.issued(&key.access_key).is_none());
         assert_eq!(ring.not_before(&key.access_key), None);
         assert!(ring.list_keys().is_empty());

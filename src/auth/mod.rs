@@ -94,8 +94,18 @@ impl AuthConfig {
                 not_before,
             });
         }
-        let unknown = || s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key);
-        let record = self.keys.issued(access_key).ok_or_else(unknown)?;
+        let unknown = |id: &str| match self.keys.deleted_at(id) {
+            Some(at) => s3_error!(
+                AccessDenied,
+                "The access key {id} has been revoked (deleted at {}).",
+                sigv4::format_iso8601(crate::timefmt::system_time(at))
+            ),
+            None => s3_error!(InvalidAccessKeyId).detail("AWSAccessKeyId", access_key),
+        };
+        let record = self
+            .keys
+            .issued(access_key)
+            .ok_or_else(|| unknown(access_key))?;
         match (&record.session, session_token) {
             (None, _) => {}
             (Some(_), None) => {
@@ -114,7 +124,7 @@ impl AuthConfig {
                 // Deleting the key that started a session ends it.
                 if session.parent != self.access_key && self.keys.issued(&session.parent).is_none()
                 {
-                    return Err(unknown());
+                    return Err(unknown(&session.parent));
                 }
             }
         }

@@ -230,7 +230,7 @@ fn spellings(sent: &str, digest: Digest, mac: &[u8]) -> Vec<String> {
 }
 
 /// Unix seconds, or `YYYY-MM-DDTHH:MM:SSZ` (`swift tempurl --iso8601`).
-fn parse_expires(text: &str) -> Option<i64> {
+pub fn parse_expires(text: &str) -> Option<i64> {
     if let Ok(secs) = text.parse::<i64>() {
         return Some(secs);
     }

@@ -174,9 +174,16 @@ fn a_session_ends_with_the_key_that_started_it() {
     ]);
     let q = presigned(&signer("ASIACHILD", "sk", Some("tok"), NOW), "h");
     assert!(get_with_query(&cfg, &q, "h").is_ok());
-    cfg.keys.delete_key("AKPARENT").expect("delete");
+    cfg.keys.delete_key("AKPARENT", 1).expect("delete");
+    let err = get_with_query(&cfg, &q, "h").unwrap_err();
+    assert_eq!(err.code.as_str(), "AccessDenied");
+    assert!(err.message.contains("revoked"), "{}", err.message);
+    let unknown = presigned(&signer("AKNEVER", "sk", None, NOW), "h");
     assert_eq!(
-        get_with_query(&cfg, &q, "h").unwrap_err().code.as_str(),
+        get_with_query(&cfg, &unknown, "h")
+            .unwrap_err()
+            .code
+            .as_str(),
         "InvalidAccessKeyId"
     );
 }

@@ -97,7 +97,7 @@ pub async fn handle(
             out
         }
         ("DELETE", ["keys", access_key]) => {
-            keys.delete_key(access_key)?;
+            keys.delete_key(access_key, now)?;
             json!({"AccessKeyId": access_key, "Deleted": true})
         }
         ("POST", ["keys", access_key, "secrets"]) => {
@@ -308,7 +308,10 @@ fn revocation_from_url(url: &str, now: i64) -> Result<RevokedSignature, S3Error>
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .map(str::to_string);
-        (sig, account, number("temp_url_expires"))
+        let expires = query
+            .get("temp_url_expires")
+            .and_then(|e| crate::auth::tempurl::parse_expires(e.trim()));
+        (sig, account, expires)
     } else {
         return Err(s3_error!(
             InvalidArgument,
@@ -416,6 +419,10 @@ mod tests {
         let r = revocation_from_url(swift, 5).expect("swift");
         assert_eq!(r.signature, "0abc");
         assert_eq!(r.access_key.as_deref(), Some("AUTH_acct"));
+        assert_eq!(r.expires, Some(77));
+        let iso = "http://h/v1/AUTH_acct/b/k?temp_url_sig=ab&temp_url_expires=2026-11-23T12:00:00Z";
+        let r = revocation_from_url(iso, 5).expect("iso");
+        assert_eq!(r.expires, Some(1_795_435_200));
         assert!(revocation_from_url("http://h/b/k?x=1", 5).is_err());
     }
 

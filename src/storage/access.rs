@@ -3,7 +3,8 @@
 //! decided in `auth::keys`; this file only stores and loads them, each change durable on return.
 //!
 //! Tree keys are a one-letter kind and the record's name: `k/<access key id>`, `n/<access key id>`,
-//! `r/<signature>`, `t/<account>`.
+//! `d/<access key id>` (a deleted key, so its signatures answer "revoked"), `r/<signature>`,
+//! `t/<account>`.
 
 use super::error::{StorageError, StorageResult};
 use super::{records, Store};
@@ -177,12 +178,15 @@ pub struct AccessRecords {
     pub not_before: Vec<(String, i64)>,
     pub revoked: Vec<RevokedSignature>,
     pub tempurl_keys: Vec<(String, TempUrlKeys)>,
+    /// Deleted keys -> when (seconds since the epoch).
+    pub deleted: Vec<(String, i64)>,
 }
 
 const KEY: &str = "k/";
 const NOT_BEFORE: &str = "n/";
 const REVOKED: &str = "r/";
 const TEMPURL: &str = "t/";
+const DELETED: &str = "d/";
 
 fn tree_key(kind: &str, name: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(kind.len() + name.len());
@@ -206,6 +210,9 @@ impl Store {
                     .push((name.to_string(), records::decode(&value)?));
             } else if key.starts_with(REVOKED) {
                 out.revoked.push(records::decode(&value)?);
+            } else if let Some(name) = key.strip_prefix(DELETED) {
+                out.deleted
+                    .push((name.to_string(), records::decode(&value)?));
             } else if let Some(account) = key.strip_prefix(TEMPURL) {
                 out.tempurl_keys
                     .push((account.to_string(), records::decode(&value)?));
@@ -223,10 +230,16 @@ impl Store {
         self.put_access(tree_key(KEY, &record.access_key), records::encode(record)?)
     }
 
-    /// Removes an issued key and its "not before" time.
-    pub fn delete_key(&self, access_key: &str) -> StorageResult<()> {
-        self.inner.access.remove(tree_key(KEY, access_key))?;
-        self.inner.access.remove(tree_key(NOT_BEFORE, access_key))?;
+    /// Removes an issued key and its "not before" time, in one atomic step leaving a record of
+    /// the deletion when `deleted_at` is given.
+    pub fn delete_key(&self, access_key: &str, deleted_at: Option<i64>) -> StorageResult<()> {
+        let mut batch = sled::Batch::default();
+        batch.remove(tree_key(KEY, access_key));
+        batch.remove(tree_key(NOT_BEFORE, access_key));
+        if let Some(at) = deleted_at {
+            batch.insert(tree_key(DELETED, access_key), records::encode(&at)?);
+        }
+        self.inner.access.apply_batch(batch)?;
         self.inner.durable.flush()?;
         Ok(())
     }
@@ -365,7 +378,7 @@ mod tests {
                     },
                 )
                 .expect("tempurl");
-            store.delete_key("AK2").expect("delete");
+            store.delete_key("AK2", Some(9)).expect("delete");
         }
         let store = Store::open(dir.path(), 1 << 20).expect("reopen");
         let loaded = store.load_access().expect("load");
@@ -377,6 +390,7 @@ mod tests {
         assert_eq!(loaded.revoked.len(), 1);
         assert_eq!(loaded.revoked[0].signature, "abc");
         assert_eq!(loaded.tempurl_keys[0].0, "acct");
+        assert_eq!(loaded.deleted, vec![("AK2".to_string(), 9)]);
         store.delete_revocations(&["abc".into()]).expect("prune");
         assert!(store.load_access().expect("load").revoked.is_empty());
     }
