@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Instructions per small GET, for comparing builds where wall clock is too noisy (README, "Findings").
 
-Usage: integration/bench/callgrind_get.py BINARY presigned|header N OUTDIR
+Usage: integration/bench/callgrind_get.py BINARY presigned|header|ceiling N OUTDIR
   e.g. integration/bench/callgrind_get.py target/release/minis3 presigned 2000 target/callgrind
+       integration/bench/callgrind_get.py target/bench/release/minis3-bench ceiling 2000 target/callgrind
+(`ceiling` runs the benchmark's bare actix-web server, whose 4 KiB answer from memory is the
+ceiling small GETs are measured against.)
 Starts BINARY under valgrind's callgrind with one HTTP worker on a free 127.0.0.1 port and a fresh
 data directory, stores a 4 KiB object with boto3, sends 100 warm-up GETs, zeroes the counters,
 sends N identical GETs (a presigned URL, or one SigV4 header signature reused) on one keep-alive
@@ -24,29 +27,36 @@ data = tempfile.mkdtemp(prefix="minis3-cg-")
 out = os.path.join(outdir, f"callgrind.{mode}.out")
 for f in glob.glob(out + "*"): os.remove(f)
 log = open(os.path.join(outdir, f"server.{mode}.log"), "w")
-proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                         binary, "serve", "--address", f"127.0.0.1:{port}", "--data-dir", data,
-                         "--workers", "1"], stdout=log, stderr=log)
+server_args = (["ceiling-server", "--port", str(port)] if mode == "ceiling" else
+               ["serve", "--address", f"127.0.0.1:{port}", "--data-dir", data, "--workers", "1"])
+proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary, *server_args],
+                        stdout=log, stderr=log)
 try:
     ep = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5); c.request("GET", "/_minis3/health")
-            if c.getresponse().status == 200: break
+            if c.getresponse().status == 200 or mode == "ceiling": break
         except OSError: time.sleep(0.2)
     else: raise SystemExit("server did not start")
-    s3 = boto3.client("s3", endpoint_url=ep, aws_access_key_id="minis3admin", aws_secret_access_key="minis3admin",
-                      region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-    s3.create_bucket(Bucket="bench")
-    body = os.urandom(4096)
-    s3.put_object(Bucket="bench", Key="obj-4k", Body=body)
-    if mode == "presigned":
-        url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "obj-4k"}, ExpiresIn=3600)
-        target = url[len(ep):]; headers = {}
+    if mode == "ceiling":
+        # The ceiling answers every GET with the same 4 KiB from memory.
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5); c.request("GET", "/bench/obj-4k")
+        body, target, headers = c.getresponse().read(), "/bench/obj-4k", {}
+        assert len(body) == 4096, len(body)
     else:
-        r = AWSRequest(method="GET", url=f"{ep}/bench/obj-4k", headers={"x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"})
-        SigV4Auth(Credentials("minis3admin", "minis3admin"), "s3", "us-east-1").add_auth(r)
-        target = "/bench/obj-4k"; headers = dict(r.headers.items())
+        s3 = boto3.client("s3", endpoint_url=ep, aws_access_key_id="minis3admin", aws_secret_access_key="minis3admin",
+                          region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        s3.create_bucket(Bucket="bench")
+        body = os.urandom(4096)
+        s3.put_object(Bucket="bench", Key="obj-4k", Body=body)
+        if mode == "presigned":
+            url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "obj-4k"}, ExpiresIn=3600)
+            target = url[len(ep):]; headers = {}
+        else:
+            r = AWSRequest(method="GET", url=f"{ep}/bench/obj-4k", headers={"x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"})
+            SigV4Auth(Credentials("minis3admin", "minis3admin"), "s3", "us-east-1").add_auth(r)
+            target = "/bench/obj-4k"; headers = dict(r.headers.items())
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     def get(k):
         for _ in range(k):
