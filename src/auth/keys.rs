@@ -76,8 +76,13 @@ fn new_secret() -> Result<String, S3Error> {
     Ok(BASE64URL.encode(random_bytes::<30>()?))
 }
 
-fn new_secret_id() -> Result<String, S3Error> {
-    Ok(hex::encode(random_bytes::<6>()?))
+/// A fresh secret with an id of its own.
+fn new_secret_record(now: i64) -> Result<SecretRecord, S3Error> {
+    Ok(SecretRecord {
+        id: hex::encode(random_bytes::<6>()?),
+        secret: new_secret()?,
+        created: now,
+    })
 }
 
 fn no_such_key(access_key: &str) -> S3Error {
@@ -177,23 +182,31 @@ impl KeyRing {
 
     // ---- changes ----
 
-    /// Issues a long-term key with one secret.
-    pub fn create_key(&self, scope: Scope, now: i64) -> Result<KeyRecord, S3Error> {
+    /// Issues a key with one secret: long-term (`AKIA...`) or, with a session, temporary
+    /// (`ASIA...`).
+    fn issue(
+        &self,
+        scope: Scope,
+        session: Option<SessionRecord>,
+        now: i64,
+    ) -> Result<KeyRecord, S3Error> {
+        let kind = if session.is_some() { "ASIA" } else { "AKIA" };
         let record = KeyRecord {
-            access_key: new_access_key_id("AKIA")?,
-            secrets: vec![SecretRecord {
-                id: new_secret_id()?,
-                secret: new_secret()?,
-                created: now,
-            }],
+            access_key: new_access_key_id(kind)?,
+            secrets: vec![new_secret_record(now)?],
             scope,
             created: now,
-            session: None,
+            session,
         };
         let mut state = self.write();
         self.persist(|s| s.save_key(&record))?;
         state.keys.insert(record.access_key.clone(), record.clone());
         Ok(record)
+    }
+
+    /// Issues a long-term key with one secret.
+    pub fn create_key(&self, scope: Scope, now: i64) -> Result<KeyRecord, S3Error> {
+        self.issue(scope, None, now)
     }
 
     /// Issues temporary credentials for `parent` (STS).
@@ -205,27 +218,13 @@ impl KeyRing {
         role: Option<(String, String)>,
         now: i64,
     ) -> Result<KeyRecord, S3Error> {
-        let token_bytes = random_bytes::<96>()?;
-        let record = KeyRecord {
-            access_key: new_access_key_id("ASIA")?,
-            secrets: vec![SecretRecord {
-                id: new_secret_id()?,
-                secret: new_secret()?,
-                created: now,
-            }],
-            scope,
-            created: now,
-            session: Some(SessionRecord {
-                token: BASE64URL.encode(token_bytes),
-                expires,
-                parent: parent.to_string(),
-                role,
-            }),
+        let session = SessionRecord {
+            token: BASE64URL.encode(random_bytes::<96>()?),
+            expires,
+            parent: parent.to_string(),
+            role,
         };
-        let mut state = self.write();
-        self.persist(|s| s.save_key(&record))?;
-        state.keys.insert(record.access_key.clone(), record.clone());
-        Ok(record)
+        self.issue(scope, Some(session), now)
     }
 
     /// Long-term keys, sorted by id (sessions are short-lived and not listed).
@@ -280,11 +279,7 @@ impl KeyRing {
                 "The access key {access_key} already has {MAX_SECRETS} secrets; remove one first."
             ));
         }
-        let secret = SecretRecord {
-            id: new_secret_id()?,
-            secret: new_secret()?,
-            created: now,
-        };
+        let secret = new_secret_record(now)?;
         let mut changed = record;
         changed.secrets.push(secret.clone());
         self.persist(|s| s.save_key(&changed))?;
