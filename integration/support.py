@@ -293,22 +293,28 @@ def bucket_name(hint: str = "b") -> str:
 # -- boto3 ---------------------------------------------------------------------------------------
 
 
-def s3_client(url: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, region: str = REGION, **config):
+def aws_client(service: str, url: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
+               region: str = REGION, session_token: str | None = None, **config):
+    """A boto3 client for `service` on the server: no retries, short timeouts, `config` on top."""
     cfg = dict(
-        s3={"addressing_style": "path"},
         retries={"max_attempts": 1, "mode": "standard"},
         connect_timeout=5,
         read_timeout=HTTP_TIMEOUT,
     )
     cfg.update(config)
     return boto3.session.Session().client(
-        "s3",
+        service,
         endpoint_url=url,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
         region_name=region,
         config=Config(**cfg),
     )
+
+
+def s3_client(url: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, region: str = REGION, **config):
+    return aws_client("s3", url, access_key, secret_key, region, **{"s3": {"addressing_style": "path"}, **config})
 
 
 # -- raw signed requests ---------------------------------------------------------------------------

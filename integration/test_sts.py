@@ -17,11 +17,10 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from support import (
-    ACCESS_KEY,
     HTTP_TIMEOUT,
     REGION,
-    SECRET_KEY,
     Server,
+    aws_client,
     bucket_name,
     expect_client_error,
     s3_client,
@@ -34,37 +33,16 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/integration"
 
 
 def sts_client(url: str, **config):
-    cfg = dict(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=HTTP_TIMEOUT)
-    cfg.update(config)
-    return boto3.session.Session().client(
-        "sts",
-        endpoint_url=url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name=REGION,
-        config=Config(**cfg),
-    )
+    return aws_client("sts", url, **config)
 
 
 def session_s3(url: str, creds: dict, token: str | None = "same", **config):
     """A boto3 s3 client on temporary credentials; `token=None` leaves the token out, any other
     string than "same" replaces it."""
-    cfg = dict(
-        s3={"addressing_style": "path"},
-        retries={"max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=HTTP_TIMEOUT,
-        signature_version="s3v4",
-    )
-    cfg.update(config)
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=url,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"] if token == "same" else token,
-        region_name=REGION,
-        config=Config(**cfg),
+    return aws_client(
+        "s3", url, creds["AccessKeyId"], creds["SecretAccessKey"],
+        session_token=creds["SessionToken"] if token == "same" else token,
+        **{"s3": {"addressing_style": "path"}, "signature_version": "s3v4", **config},
     )
 
 

@@ -262,10 +262,15 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Adds a second secret to a long-term key (for rotation).
-    pub fn add_secret(&self, access_key: &str, now: i64) -> Result<SecretRecord, S3Error> {
+    /// Changes a long-term key under the write lock: `change` edits a copy, which is persisted and
+    /// then installed; nothing changes when it fails. `NoSuchEntity` for a session or unknown key.
+    fn change_long_term_key<T>(
+        &self,
+        access_key: &str,
+        change: impl FnOnce(&mut KeyRecord) -> Result<T, S3Error>,
+    ) -> Result<T, S3Error> {
         let mut state = self.write();
-        let Some(record) = state
+        let Some(mut record) = state
             .keys
             .get(access_key)
             .filter(|k| k.session.is_none())
@@ -273,48 +278,45 @@ impl KeyRing {
         else {
             return Err(no_such_key(access_key));
         };
-        if record.secrets.len() >= MAX_SECRETS {
-            return Err(s3_error!(
-                LimitExceeded,
-                "The access key {access_key} already has {MAX_SECRETS} secrets; remove one first."
-            ));
-        }
-        let secret = new_secret_record(now)?;
-        let mut changed = record;
-        changed.secrets.push(secret.clone());
-        self.persist(|s| s.save_key(&changed))?;
-        state.keys.insert(access_key.to_string(), changed);
-        Ok(secret)
+        let out = change(&mut record)?;
+        self.persist(|s| s.save_key(&record))?;
+        state.keys.insert(access_key.to_string(), record);
+        Ok(out)
+    }
+
+    /// Adds a second secret to a long-term key (for rotation).
+    pub fn add_secret(&self, access_key: &str, now: i64) -> Result<SecretRecord, S3Error> {
+        self.change_long_term_key(access_key, |record| {
+            if record.secrets.len() >= MAX_SECRETS {
+                return Err(s3_error!(
+                    LimitExceeded,
+                    "The access key {access_key} already has {MAX_SECRETS} secrets; remove one first."
+                ));
+            }
+            let secret = new_secret_record(now)?;
+            record.secrets.push(secret.clone());
+            Ok(secret)
+        })
     }
 
     /// Removes one secret; every signature made with it fails from the next request on.
     pub fn remove_secret(&self, access_key: &str, secret_id: &str) -> Result<(), S3Error> {
-        let mut state = self.write();
-        let Some(record) = state
-            .keys
-            .get(access_key)
-            .filter(|k| k.session.is_none())
-            .cloned()
-        else {
-            return Err(no_such_key(access_key));
-        };
-        if !record.secrets.iter().any(|s| s.id == secret_id) {
-            return Err(s3_error!(
-                NoSuchEntity,
-                "The access key {access_key} has no secret {secret_id}."
-            ));
-        }
-        if record.secrets.len() == 1 {
-            return Err(s3_error!(
-                InvalidRequest,
-                "{secret_id} is the only secret of {access_key}; add another first, or delete the key."
-            ));
-        }
-        let mut changed = record;
-        changed.secrets.retain(|s| s.id != secret_id);
-        self.persist(|s| s.save_key(&changed))?;
-        state.keys.insert(access_key.to_string(), changed);
-        Ok(())
+        self.change_long_term_key(access_key, |record| {
+            if !record.secrets.iter().any(|s| s.id == secret_id) {
+                return Err(s3_error!(
+                    NoSuchEntity,
+                    "The access key {access_key} has no secret {secret_id}."
+                ));
+            }
+            if record.secrets.len() == 1 {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "{secret_id} is the only secret of {access_key}; add another first, or delete the key."
+                ));
+            }
+            record.secrets.retain(|s| s.id != secret_id);
+            Ok(())
+        })
     }
 
     /// Revokes one signature (a presigned URL, a POST form or a temp URL).
