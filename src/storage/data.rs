@@ -1,5 +1,5 @@
-//! Streaming object data in and out with bounded memory: small segments inline in the `chunks`
-//! tree, larger ones in a file of their own under `segments/`, fsynced before they are referenced.
+//! Streaming object data in and out with bounded memory: small segments inline in sled (a small
+//! object's in its own record, a small part's in the `chunks` tree), larger ones in a file of their own under `segments/`, fsynced before they are referenced.
 //!
 //! Why not all of it in sled: sled 0.34 writes a page larger than a quarter segment to a "blob"
 //! file its flush never fsyncs, and its LRU only processes accesses after 64 per shard x 256
@@ -66,7 +66,7 @@ fn sync_dir(dir: &Path) -> StorageResult<()> {
         .map_err(StorageError::from)
 }
 
-/// An inline segment's bytes, stored by the same transaction as the record naming them.
+/// A small part's bytes, stored by the same transaction as the part's record.
 pub(super) struct InlineChunk<'a> {
     pub key: [u8; 12],
     pub bytes: &'a [u8],
@@ -140,8 +140,9 @@ impl Drop for FileSink {
 }
 
 /// Writes one object's (or part's) bytes as they arrive. Dropping it without committing frees
-/// everything it wrote. A small segment is only stored by the transaction that installs its
-/// record, so a crash leaves nothing of it; a file segment is announced in `incomplete` before
+/// everything it wrote. A small segment is only stored with the record that names it (in the
+/// object's record, or for a part by the transaction installing the part), so a crash leaves
+/// nothing of it; a file segment is announced in `incomplete` before
 /// its file exists, so start-up frees what a crash left.
 pub struct ObjectWriter {
     store: Store,
@@ -215,8 +216,8 @@ impl ObjectWriter {
     }
 
     /// Makes a file segment durable (the file and its directory entry) and describes the
-    /// segment. An inline segment's bytes stay in `self.inline` for the installing transaction
-    /// ([`Self::inline_chunk`]), made durable by the caller's `Store::sync` with the record.
+    /// segment. An inline segment's bytes stay in `self.inline` for the record or transaction
+    /// that stores them, made durable by the caller's `Store::sync` with the record.
     fn finish(&mut self) -> StorageResult<Segment> {
         let in_file = match self.file.take() {
             Some(mut sink) => {
@@ -233,10 +234,11 @@ impl ObjectWriter {
             id: self.id,
             len: self.len,
             in_file,
+            in_record: false,
         })
     }
 
-    /// The chunk an inline segment is stored as, for the transaction that installs its record.
+    /// The chunk a small part is stored as, for the transaction that installs the part.
     fn inline_chunk(&self) -> Option<InlineChunk<'_>> {
         (self.file.is_none() && !self.inline.is_empty()).then(|| InlineChunk {
             key: chunk_key(self.id, 0),
@@ -253,7 +255,9 @@ impl ObjectWriter {
         object: NewObject,
         last_modified_ms: i64,
     ) -> StorageResult<ObjectMeta> {
-        let segment = self.finish()?;
+        let mut segment = self.finish()?;
+        // A small object's bytes go into its record.
+        segment.in_record = !segment.in_file;
         let segments = if segment.len == 0 {
             Vec::new()
         } else {
@@ -271,8 +275,13 @@ impl ObjectWriter {
             tags: object.tags,
             acl: object.acl,
         };
+        let record_data = if segment.in_record {
+            &self.inline[..]
+        } else {
+            &[]
+        };
         self.store
-            .install_object(bucket, key, &meta, self.id, self.inline_chunk())?;
+            .install_object(bucket, key, &meta, self.id, record_data)?;
         self.committed = true;
         Ok(meta)
     }
@@ -338,6 +347,8 @@ impl Drop for ObjectWriter {
 pub struct ObjectReader {
     store: Store,
     segments: Vec<Segment>,
+    /// The bytes of the segment kept in the object's record, if it has one.
+    record_data: Bytes,
     /// Index into `segments` of the segment holding `pos`, and that segment's first byte.
     segment_index: usize,
     segment_start: u64,
@@ -348,10 +359,11 @@ pub struct ObjectReader {
 }
 
 impl ObjectReader {
-    pub(super) fn new(store: Store, segments: Vec<Segment>, size: u64) -> Self {
+    pub(super) fn new(store: Store, segments: Vec<Segment>, size: u64, record_data: Bytes) -> Self {
         ObjectReader {
             store,
             segments,
+            record_data,
             segment_index: 0,
             segment_start: 0,
             file: None,
@@ -388,7 +400,9 @@ impl ObjectReader {
         let segment = self.segments[self.segment_index];
         let offset = self.pos - self.segment_start;
         let wanted = (self.end.min(self.segment_start + segment.len) - self.pos) as usize;
-        let bytes = if segment.in_file {
+        let bytes = if segment.in_record {
+            slice_at(&self.record_data, offset, wanted)
+        } else if segment.in_file {
             self.read_file(segment.id, offset, wanted.min(READ_SIZE))?
         } else {
             self.read_inline(segment.id, offset, wanted)?
@@ -410,11 +424,7 @@ impl ObjectReader {
             .chunks
             .get(chunk_key(id, 0))?
             .ok_or_else(|| StorageError::Corrupt(format!("missing inline data of {id}")))?;
-        let start = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(chunk.len());
-        let end = start.saturating_add(wanted).min(chunk.len());
-        Ok(Bytes::from_owner(chunk).slice(start..end))
+        Ok(slice_at(&Bytes::from_owner(chunk), offset, wanted))
     }
 
     fn read_file(&mut self, id: u64, offset: u64, wanted: usize) -> StorageResult<Bytes> {
@@ -440,6 +450,15 @@ impl ObjectReader {
         buf.truncate(filled);
         Ok(buf.freeze())
     }
+}
+
+/// Up to `wanted` bytes of `bytes` from `offset` (fewer, or none, past its end), without copying.
+fn slice_at(bytes: &Bytes, offset: u64, wanted: usize) -> Bytes {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let end = start.saturating_add(wanted).min(bytes.len());
+    bytes.slice(start..end)
 }
 
 impl Drop for ObjectReader {

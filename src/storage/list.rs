@@ -50,7 +50,7 @@ pub(super) fn list(tree: &sled::Tree, bucket: &str, query: &ListQuery) -> Storag
         |suffix, value| {
             Ok(ListEntry::Object {
                 key: utf8(suffix)?,
-                meta: Box::new(records::decode(value)?),
+                meta: Box::new(records::decode_object(value)?.0),
             })
         },
     )?;

@@ -2,18 +2,23 @@
 //!
 //! Trees:
 //! - `buckets`: bucket name -> [`BucketMeta`];
-//! - `objects`: bucket name, 0, key -> [`ObjectMeta`] (one bucket is one ordered range: listing is a
-//!   range scan costing O(page));
-//! - `chunks`: segment id, chunk index -> bytes (an object's data, written as the body streams in);
+//! - `objects`: bucket name, 0, key -> [`ObjectMeta`], followed by the bytes of a small object
+//!   ([`records::encode_object`]); one bucket is one ordered range: listing is a range scan
+//!   costing O(page);
+//! - `chunks`: segment id, chunk index -> bytes (a small part's data; objects from before small
+//!   objects kept their bytes in their record);
 //! - `uploads`: bucket, 0, key, 0, upload id -> [`UploadMeta`] (multipart uploads in progress);
 //! - `parts`: upload id, part number -> [`PartMeta`] (a part's data is a segment of its own);
 //! - `incomplete`: file segments being written (freed at start-up if a crash interrupted them;
-//!   an inline segment is stored by the transaction that installs its record, so needs no entry);
+//!   an inline segment is stored with the record naming it, so needs no entry);
 //! - `garbage`: segment ids no object refers to any more, freed once no reader streams them;
 //! - `access`: issued keys, revocations and temp-URL keys (see [`access`]).
 //!
 //! A PUT writes its chunks under a fresh segment id, then one transaction makes the object point at
-//! them, so readers see the old object or the new one, never a mix.
+//! them, so readers see the old object or the new one, never a mix. A small PUT's bytes go into the
+//! object's record itself, so one single-key compare-and-swap installs it: no multi-tree
+//! transaction (sled 0.34 runs those one at a time, process-wide), unless it replaces an object
+//! whose data lives apart and so becomes garbage in the same step.
 
 pub mod access;
 mod commit;
@@ -44,7 +49,8 @@ pub use data::{INLINE_LIMIT, READ_SIZE};
 
 /// sled's log segment size. sled writes a page larger than a quarter segment as a separate "blob"
 /// file that its flush never fsyncs; a leaf holds up to ~17 values, so 17 inline segments of
-/// `INLINE_LIMIT` must stay under a quarter of this for every byte to live in the fsynced log.
+/// `INLINE_LIMIT` (with their object's metadata, which the request's header size limit bounds)
+/// must stay under a quarter of this for every byte to live in the fsynced log.
 const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 
 /// Object data is refused (`DiskFull`) while the file system has less free space than this. The
@@ -290,7 +296,7 @@ impl Store {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         match self.inner.objects.get(tree_key)? {
-            Some(v) => Ok(Some(records::decode(&v)?)),
+            Some(v) => Ok(Some(records::decode_object(&v)?.0)),
             None => Ok(None),
         }
     }
@@ -309,7 +315,7 @@ impl Store {
         let old = old.map_err(StorageError::from)?;
         match old {
             Some(old) => {
-                let meta: ObjectMeta = records::decode(&old)?;
+                let (meta, _) = records::decode_object(&old)?;
                 self.free_unread(&meta.segments)?;
                 Ok(true)
             }
@@ -343,7 +349,21 @@ impl Store {
         self.require_bucket(bucket)?;
         self.ensure_room()?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
-        update_record(&self.inner.objects, &tree_key, change)?.ok_or(StorageError::NoSuchKey)
+        let objects = &self.inner.objects;
+        loop {
+            let Some(current) = objects.get(&tree_key)? else {
+                return Err(StorageError::NoSuchKey);
+            };
+            let (mut meta, data) = records::decode_object(&current)?;
+            change(&mut meta);
+            let updated = records::encode_object(&meta, &current[data])?;
+            if objects
+                .compare_and_swap(&tree_key, Some(current), Some(updated))?
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
     }
 
     /// Starts writing a new object's data; nothing is visible until [`ObjectWriter::commit`].
@@ -366,12 +386,13 @@ impl Store {
         let Some(value) = self.inner.objects.get(tree_key)? else {
             return Ok(None);
         };
-        let meta: ObjectMeta = records::decode(&value)?;
-        for segment in &meta.segments {
+        let (meta, data) = records::decode_object(&value)?;
+        for segment in meta.segments.iter().filter(|s| s.stored_apart()) {
             *readers.entry(segment.id).or_insert(0) += 1;
         }
         drop(readers);
-        let reader = ObjectReader::new(self.clone(), meta.segments.clone(), meta.size);
+        let record_data = bytes::Bytes::from_owner(value).slice(data);
+        let reader = ObjectReader::new(self.clone(), meta.segments.clone(), meta.size, record_data);
         Ok(Some((meta, reader)))
     }
 
@@ -387,7 +408,7 @@ impl Store {
         let mut to_free = Vec::new();
         {
             let mut readers = self.lock_readers()?;
-            for segment in segments {
+            for segment in segments.iter().filter(|s| s.stored_apart()) {
                 if let Some(count) = readers.get_mut(&segment.id) {
                     *count -= 1;
                     if *count == 0 {
@@ -408,6 +429,7 @@ impl Store {
             let readers = self.lock_readers()?;
             segments
                 .iter()
+                .filter(|s| s.stored_apart())
                 .map(|s| s.id)
                 .filter(|id| !readers.contains_key(id))
                 .collect()
@@ -446,35 +468,54 @@ impl Store {
         }
     }
 
-    /// Makes `meta` the object at `bucket/key` in one transaction: the segments stop being
-    /// incomplete, and whatever object was there before becomes garbage.
+    /// Makes `meta` (with `record_data`, the bytes of its segment kept in the record) the object
+    /// at `bucket/key`: the segments stop being incomplete, and whatever object was there before
+    /// becomes garbage, all in one atomic step.
     fn install_object(
         &self,
         bucket: &str,
         key: &str,
         meta: &ObjectMeta,
         written: u64,
-        inline: Option<data::InlineChunk<'_>>,
+        record_data: &[u8],
     ) -> StorageResult<()> {
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
-        let value = records::encode(meta)?;
+        let value = records::encode_object(meta, record_data)?;
+        // Held from the bucket check to the install: DeleteBucket waits for it.
         let _shared = self.bucket_guard_shared()?;
         let inner = &self.inner;
+        if !meta.segments.iter().any(Segment::stored_apart) {
+            // Nothing outside the record to announce, and while the record being replaced (if
+            // any) holds its data too, nothing becomes garbage: one compare-and-swap does it.
+            self.require_bucket(bucket)?;
+            let mut current = inner.objects.get(&tree_key)?;
+            loop {
+                if let Some(old) = &current {
+                    let (old, _) = records::decode_object(old)?;
+                    if old.segments.iter().any(Segment::stored_apart) {
+                        break;
+                    }
+                }
+                match inner
+                    .objects
+                    .compare_and_swap(&tree_key, current, Some(value.as_slice()))?
+                {
+                    Ok(()) => return Ok(()),
+                    Err(conflict) => current = conflict.current,
+                }
+            }
+        }
         let old = (
             &inner.buckets,
             &inner.objects,
-            &inner.chunks,
             &inner.incomplete,
             &inner.garbage,
         )
-            .transaction(|(buckets, objects, chunks, incomplete, garbage)| {
+            .transaction(|(buckets, objects, incomplete, garbage)| {
                 if buckets.get(bucket.as_bytes())?.is_none() {
                     return Err(ConflictableTransactionError::Abort(
                         StorageError::NoSuchBucket,
                     ));
-                }
-                if let Some(chunk) = &inline {
-                    chunks.insert(&chunk.key[..], chunk.bytes)?;
                 }
                 incomplete.remove(&written.to_be_bytes())?;
                 let old = objects.insert(tree_key.as_slice(), value.as_slice())?;
@@ -485,7 +526,7 @@ impl Store {
             });
         let old = old.map_err(StorageError::from)?;
         if let Some(old) = old {
-            let old: ObjectMeta = records::decode(&old)?;
+            let (old, _) = records::decode_object(&old)?;
             self.free_unread(&old.segments)?;
         }
         Ok(())
@@ -520,9 +561,9 @@ pub(super) fn mark_garbage(
     garbage: &TransactionalTree,
     old_value: &[u8],
 ) -> Result<(), ConflictableTransactionError<StorageError>> {
-    let old: ObjectMeta =
-        records::decode(old_value).map_err(ConflictableTransactionError::Abort)?;
-    for segment in &old.segments {
+    let (old, _) =
+        records::decode_object(old_value).map_err(ConflictableTransactionError::Abort)?;
+    for segment in old.segments.iter().filter(|s| s.stored_apart()) {
         garbage.insert(&segment.id.to_be_bytes(), &[])?;
     }
     Ok(())

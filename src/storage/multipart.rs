@@ -226,8 +226,12 @@ impl Store {
                 let mut unused: Vec<_> = taken.into_values().map(|p| p.segment).collect();
                 if let Some(old) = objects.insert(object_key.as_slice(), value)? {
                     mark_garbage(garbage, &old)?;
-                    let old: ObjectMeta = records::decode(&old).map_err(abort)?;
-                    unused.extend(old.segments);
+                    let (old, _) = records::decode_object(&old).map_err(abort)?;
+                    unused.extend(
+                        old.segments
+                            .into_iter()
+                            .filter(super::Segment::stored_apart),
+                    );
                 }
                 Ok((meta, unused))
             });

@@ -69,14 +69,27 @@ pub struct StoredChecksum {
     pub composite: bool,
 }
 
-/// One run of object bytes: inline as chunk `(id, 0)` of the `chunks` tree, or the file
-/// `segments/xx/<id>`. A plain PUT writes one segment; a multipart object is a list of them.
+/// One run of object bytes: inline as chunk `(id, 0)` of the `chunks` tree, the file
+/// `segments/xx/<id>`, or (a small single PUT) after the metadata in the object's own record. A
+/// plain PUT writes one segment; a multipart object is a list of them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Segment {
     pub id: u64,
     pub len: u64,
     #[serde(default)]
     pub in_file: bool,
+    /// The bytes live in the object's record (see [`encode_object`]): they come and go with it,
+    /// so nothing else ever pins or frees them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_record: bool,
+}
+
+impl Segment {
+    /// Whether the bytes are stored apart from the record naming them (chunks tree or file), so
+    /// that readers pin them and replacing the record makes them garbage.
+    pub fn stored_apart(&self) -> bool {
+        !self.in_record
+    }
 }
 
 /// What the caller supplies for a new object; the store adds size and data.
@@ -215,6 +228,60 @@ pub fn chunk_key(segment: u64, index: u32) -> [u8; 12] {
     k
 }
 
+/// First byte of an object record that carries the object's bytes after its metadata. A record
+/// without data is the bare JSON of [`ObjectMeta`], which starts with `{`.
+const RECORD_WITH_DATA: u8 = 0;
+
+/// An object's record: its metadata, followed by `data` when the object's bytes live in the record
+/// (`[0][metadata length, u32 big-endian][metadata JSON][data]`). Storing a small object's bytes in
+/// its own record lets one single-key write install it, with no multi-tree transaction.
+pub fn encode_object(meta: &ObjectMeta, data: &[u8]) -> StorageResult<Vec<u8>> {
+    if data.is_empty() {
+        return encode(meta);
+    }
+    let json = encode(meta)?;
+    let json_len = u32::try_from(json.len())
+        .map_err(|_| StorageError::Corrupt("object metadata over 4 GiB".into()))?;
+    let mut out = Vec::with_capacity(5 + json.len() + data.len());
+    out.push(RECORD_WITH_DATA);
+    out.extend_from_slice(&json_len.to_be_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(data);
+    Ok(out)
+}
+
+/// Reads an object's record: its metadata and where in `record` its bytes are (empty when the
+/// record carries none).
+pub fn decode_object(record: &[u8]) -> StorageResult<(ObjectMeta, std::ops::Range<usize>)> {
+    let Some((&RECORD_WITH_DATA, rest)) = record.split_first() else {
+        return Ok((decode(record)?, record.len()..record.len()));
+    };
+    let corrupt = || StorageError::Corrupt("object record shorter than its header".into());
+    let len_bytes: [u8; 4] = rest
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(corrupt)?;
+    let json_end = usize::try_from(u32::from_be_bytes(len_bytes))
+        .ok()
+        .and_then(|len| len.checked_add(5))
+        .filter(|end| *end <= record.len())
+        .ok_or_else(corrupt)?;
+    let meta: ObjectMeta = decode(&record[5..json_end])?;
+    let data = json_end..record.len();
+    let in_record: u64 = meta
+        .segments
+        .iter()
+        .filter(|s| s.in_record)
+        .map(|s| s.len)
+        .sum();
+    if in_record != data.len() as u64 {
+        return Err(StorageError::Corrupt(
+            "object record's data does not match its segments".into(),
+        ));
+    }
+    Ok((meta, data))
+}
+
 pub fn encode<T: Serialize>(value: &T) -> StorageResult<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
@@ -282,6 +349,7 @@ mod tests {
                 id: 7,
                 len: 3,
                 in_file: true,
+                in_record: false,
             }],
             parts_count: 0,
             tags: vec![("t".into(), "1".into())],
@@ -290,5 +358,69 @@ mod tests {
         let bytes = encode(&meta).expect("encodes");
         let back: ObjectMeta = decode(&bytes).expect("decodes");
         assert_eq!(back, meta);
+    }
+
+    fn meta_with_record_data(len: u64) -> ObjectMeta {
+        ObjectMeta {
+            size: len,
+            etag: "e".into(),
+            last_modified_ms: 1,
+            headers: ContentHeaders::default(),
+            user_metadata: vec![],
+            checksum: None,
+            segments: vec![Segment {
+                id: 9,
+                len,
+                in_file: false,
+                in_record: true,
+            }],
+            parts_count: 0,
+            tags: vec![],
+            acl: CannedAcl::Private,
+        }
+    }
+
+    #[test]
+    fn an_object_record_carries_its_data_after_the_metadata() {
+        let meta = meta_with_record_data(5);
+        let record = encode_object(&meta, b"{body").expect("encodes");
+        assert_eq!(record[0], RECORD_WITH_DATA);
+        let (back, data) = decode_object(&record).expect("decodes");
+        assert_eq!(back, meta);
+        assert_eq!(&record[data], b"{body");
+    }
+
+    #[test]
+    fn a_record_without_data_is_plain_json_as_before() {
+        let mut meta = meta_with_record_data(0);
+        meta.segments.clear();
+        let record = encode_object(&meta, b"").expect("encodes");
+        assert_eq!(record, encode(&meta).expect("encodes"));
+        let (back, data) = decode_object(&record).expect("decodes");
+        assert_eq!(back, meta);
+        assert!(data.is_empty());
+        // Records written before data could live in them still read.
+        let old = br#"{"size":0,"etag":"x","last_modified_ms":0,"segments":[{"id":1,"len":0,"in_file":false}]}"#;
+        let (old_meta, data) = decode_object(old).expect("decodes");
+        assert!(old_meta.segments[0].stored_apart());
+        assert!(data.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_object_record_is_an_error_not_a_panic() {
+        let meta = meta_with_record_data(4);
+        let record = encode_object(&meta, b"data").expect("encodes");
+        for cut in 0..record.len() {
+            assert!(decode_object(&record[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = record.clone();
+        longer.push(b'!');
+        assert!(
+            decode_object(&longer).is_err(),
+            "data longer than its segment"
+        );
+        let mut huge_len = record;
+        huge_len[1..5].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(decode_object(&huge_len).is_err());
     }
 }

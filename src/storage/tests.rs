@@ -77,10 +77,74 @@ fn small_objects_stay_inline_and_large_ones_get_a_file() {
     let small_meta = put(&store, "small", &small);
     let large_meta = put(&store, "large", &large);
     assert!(!small_meta.segments[0].in_file);
+    assert!(small_meta.segments[0].in_record);
     assert!(large_meta.segments[0].in_file);
     assert_eq!(read_all(&store, "small"), small);
     assert_eq!(read_all(&store, "large"), large);
-    assert_eq!(store.inner.chunks.len(), 1);
+    assert_eq!(
+        store.inner.chunks.len(),
+        0,
+        "the small object's bytes are in its record"
+    );
+    assert_eq!(store.chunk_count(), 1, "the large object's file");
+}
+
+#[test]
+fn small_objects_replace_each_other_and_large_ones_in_one_step() {
+    let (_dir, store) = open_temp();
+    put(&store, "k", b"first");
+    put(&store, "k", b"second");
+    assert_eq!(read_all(&store, "k"), b"second");
+    // Small over large frees the file; large over small leaves nothing of the small one.
+    put(&store, "k", &body(CHUNK_SIZE));
+    assert_eq!(store.chunk_count(), 1);
+    put(&store, "k", b"third");
+    assert_eq!(store.chunk_count(), 0);
+    assert_eq!(store.inner.garbage.len(), 0);
+    assert_eq!(read_all(&store, "k"), b"third");
+    // Changing tags keeps the bytes in the record.
+    store
+        .set_object_tags("b", "k", vec![("t".into(), "v".into())])
+        .unwrap();
+    assert_eq!(read_all(&store, "k"), b"third");
+    assert_eq!(store.object("b", "k").unwrap().unwrap().tags.len(), 1);
+    // A small PUT into a missing bucket changes nothing.
+    let mut w = store.begin_write().unwrap();
+    w.write(Bytes::from_static(b"x")).unwrap();
+    assert!(matches!(
+        w.commit("nope", "k", NewObject::default(), 1),
+        Err(StorageError::NoSuchBucket)
+    ));
+}
+
+#[test]
+fn concurrent_small_and_large_overwrites_leave_one_object_and_no_garbage() {
+    let (_dir, store) = open_temp();
+    std::thread::scope(|scope| {
+        for writer in 0..4usize {
+            let store = store.clone();
+            scope.spawn(move || {
+                for round in 0..20usize {
+                    let len = if (writer + round) % 5 == 0 {
+                        CHUNK_SIZE
+                    } else {
+                        100 + writer
+                    };
+                    put(&store, "k", &body(len));
+                }
+            });
+        }
+    });
+    let meta = store.object("b", "k").unwrap().unwrap();
+    assert_eq!(read_all(&store, "k"), body(meta.size as usize));
+    assert_eq!(store.inner.garbage.len(), 0);
+    assert_eq!(store.inner.incomplete.len(), 0);
+    let files = usize::from(meta.segments.iter().any(|s| s.in_file));
+    assert_eq!(
+        store.chunk_count(),
+        files,
+        "only the current object's data is left"
+    );
 }
 
 #[test]
@@ -101,9 +165,11 @@ fn overwrite_and_delete_free_old_chunks() {
     put(&store, "k", &body(10));
     assert_eq!(
         store.chunk_count(),
-        1,
-        "the file went, an inline chunk came"
+        0,
+        "the file went, the new bytes are in the record"
     );
+    put(&store, "k", &body(CHUNK_SIZE + 1));
+    assert_eq!(store.chunk_count(), 1);
     assert!(store.delete_object("b", "k").unwrap());
     assert_eq!(store.chunk_count(), 0);
     assert!(!store.delete_object("b", "k").unwrap());
@@ -136,10 +202,15 @@ fn a_reader_keeps_the_old_data_until_it_is_done() {
         out.extend_from_slice(&chunk);
     }
     assert_eq!(out, old);
-    assert_eq!(store.chunk_count(), 2, "old data pinned while read");
+    assert_eq!(store.chunk_count(), 1, "old data pinned while read");
     drop(reader);
-    assert_eq!(store.chunk_count(), 1, "old data freed by the last reader");
+    assert_eq!(store.chunk_count(), 0, "old data freed by the last reader");
     assert_eq!(read_all(&store, "k"), b"new");
+    // A small object's reader holds its bytes itself.
+    let (_, mut reader) = store.open_read("b", "k").unwrap().unwrap();
+    store.delete_object("b", "k").unwrap();
+    assert_eq!(reader.next_chunk().unwrap().unwrap(), &b"new"[..]);
+    assert!(reader.next_chunk().unwrap().is_none());
 }
 
 #[test]
@@ -156,7 +227,7 @@ fn recovery_frees_interrupted_writes() {
                 },
             )
             .unwrap();
-        // A small write keeps its bytes for the installing transaction: a crash leaves nothing.
+        // A small write keeps its bytes for the record that installs them: a crash leaves nothing.
         let mut small = store.begin_write().unwrap();
         small.write(Bytes::from_static(b"tiny")).unwrap();
         small.crash();
@@ -544,15 +615,12 @@ fn a_disk_down_to_its_reserve_refuses_new_data_but_not_deletes() {
     assert!(full(store.create_bucket("c", &BucketMeta::default())));
     // Nothing half-written is left, what was stored reads back, and space can be freed.
     assert_eq!(store.inner.incomplete.len(), 0);
-    assert_eq!(
-        store.chunk_count(),
-        2,
-        "the kept file and the small inline chunk"
-    );
+    assert_eq!(store.chunk_count(), 1, "the kept file");
     assert_eq!(read_all(&store, "kept"), kept);
     assert!(store.delete_object("b", "small").unwrap());
     store.abort_upload("b", "mp", &upload_id).unwrap();
     assert_eq!(store.chunk_count(), 1);
+    assert_eq!(read_all(&store, "kept"), kept);
 
     store.set_disk_reserve(0);
     put(&store, "after", b"room again");
