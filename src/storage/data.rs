@@ -180,7 +180,7 @@ impl ObjectWriter {
     /// Appends bytes: kept in memory while the segment is small, else written to its file.
     /// `DiskFull` once the disk is down to the space kept for sled (see [`super::DISK_RESERVE`]).
     pub fn write(&mut self, data: Bytes) -> StorageResult<()> {
-        self.store.ensure_room()?;
+        self.store.ensure_room_for(data.len() as u64)?;
         self.len += data.len() as u64;
         if let Some(file) = self.file.as_mut() {
             return file.write(data);

@@ -59,6 +59,19 @@ const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 /// fail until a restart.
 pub const DISK_RESERVE: u64 = 4 * SEGMENT_SIZE as u64;
 
+/// How long a free-space reading is trusted by [`Store::ensure_room_for`].
+const ROOM_READING_TTL: std::time::Duration = std::time::Duration::from_millis(200);
+/// What a byte written may cost on disk, for [`Store::ensure_room_for`]: sled writes a small
+/// object's bytes again whenever it rewrites or splits the page holding them.
+const WRITE_AMPLIFICATION: u64 = 4;
+
+/// A free-space reading: when it was taken, and how many bytes above the reserve it leaves for
+/// this process's writes from then on.
+struct Room {
+    taken: std::time::Instant,
+    margin: u64,
+}
+
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
 pub struct Store {
@@ -83,6 +96,8 @@ struct Inner {
     shards_ready: [std::sync::atomic::AtomicBool; 256],
     /// Free bytes below which object data is refused ([`DISK_RESERVE`], changed only by tests).
     disk_reserve: AtomicU64,
+    /// The last free-space reading, so that not every body chunk costs a `statvfs`.
+    room: Mutex<Option<Room>>,
     commit: GroupCommit,
     /// How many readers stream each segment right now. A plain mutex: it is held only for a metadata
     /// lookup or a counter change, never across I/O of object data or an await.
@@ -118,6 +133,7 @@ impl Store {
                 segments_dir,
                 shards_ready: std::array::from_fn(|_| std::sync::atomic::AtomicBool::new(false)),
                 disk_reserve: AtomicU64::new(DISK_RESERVE),
+                room: Mutex::new(None),
                 db,
                 durable,
                 commit,
@@ -138,16 +154,46 @@ impl Store {
     /// anything that adds data (object and part bodies as they stream in, new uploads and buckets,
     /// changed records), never before what frees it (deletes, aborts) or a completion.
     pub(super) fn ensure_room(&self) -> StorageResult<()> {
+        self.ensure_room_for(0)
+    }
+
+    /// [`Self::ensure_room`] before writing `bytes` more. A reading of the free space is reused
+    /// for [`ROOM_READING_TTL`] while what this process wrote since, counted
+    /// [`WRITE_AMPLIFICATION`] times over, stays within the margin it showed above the reserve;
+    /// other processes' writes are what the time limit is for. Near the reserve, every call
+    /// reads the free space again.
+    pub(super) fn ensure_room_for(&self, bytes: u64) -> StorageResult<()> {
+        let bytes = bytes.saturating_mul(WRITE_AMPLIFICATION);
+        let mut room = self
+            .inner
+            .room
+            .lock()
+            .map_err(|_| StorageError::Corrupt("free-space reading lock poisoned".into()))?;
+        if let Some(reading) = room.as_mut() {
+            if reading.taken.elapsed() < ROOM_READING_TTL && reading.margin >= bytes {
+                reading.margin -= bytes;
+                return Ok(());
+            }
+        }
+        *room = None;
         let available = fs2::available_space(&self.inner.segments_dir)?;
-        if available < self.inner.disk_reserve.load(Ordering::Relaxed) {
+        let reserve = self.inner.disk_reserve.load(Ordering::Relaxed);
+        if available < reserve {
             return Err(StorageError::DiskFull);
         }
+        *room = Some(Room {
+            taken: std::time::Instant::now(),
+            margin: (available - reserve).saturating_sub(bytes),
+        });
         Ok(())
     }
 
     #[cfg(test)]
     fn set_disk_reserve(&self, bytes: u64) {
         self.inner.disk_reserve.store(bytes, Ordering::Relaxed);
+        if let Ok(mut room) = self.inner.room.lock() {
+            *room = None;
+        }
     }
 
     /// Flushes everything synchronously (shutdown).

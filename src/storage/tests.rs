@@ -626,3 +626,21 @@ fn a_disk_down_to_its_reserve_refuses_new_data_but_not_deletes() {
     put(&store, "after", b"room again");
     assert_eq!(read_all(&store, "after"), b"room again");
 }
+
+#[test]
+fn a_free_space_reading_is_reused_only_within_its_margin() {
+    let (_dir, store) = open_temp();
+    store.ensure_room().unwrap();
+    // The disk "fills up" behind the store's back: the fresh reading is still trusted for small
+    // writes, but not for one larger than the margin it showed, and a full disk is never cached.
+    store.inner.disk_reserve.store(u64::MAX, Ordering::Relaxed);
+    assert!(store.ensure_room_for(4096).is_ok());
+    assert!(matches!(
+        store.ensure_room_for(u64::MAX / 8),
+        Err(StorageError::DiskFull)
+    ));
+    assert!(matches!(
+        store.ensure_room_for(1),
+        Err(StorageError::DiskFull)
+    ));
+}
