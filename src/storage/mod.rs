@@ -534,7 +534,8 @@ impl Store {
             // Nothing outside the record to announce, and while the record being replaced (if
             // any) holds its data too, nothing becomes garbage: one compare-and-swap does it.
             self.require_bucket(bucket)?;
-            let mut current = inner.objects.get(&tree_key)?;
+            // Most PUTs make a new key: try that first, which also fetches the record if not.
+            let mut current: Option<sled::IVec> = None;
             loop {
                 if let Some(old) = &current {
                     let (old, _) = records::decode_object(old)?;
