@@ -9,7 +9,8 @@
 //!
 //! Only `error` (the one `S3Error`) and `xml` know the wire format of bodies. `checksum` holds the
 //! body checksums S3 offers, `timefmt` S3's time formats, `config` the command-line settings,
-//! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`).
+//! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`), `memory` the
+//! heap trimming that keeps the resident set small.
 
 pub mod admin;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod handlers;
+pub mod memory;
 pub mod presign;
 pub mod router;
 pub mod server;

@@ -54,6 +54,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     if config.demo {
         demo::prepare_bucket(&store, &config.demo_bucket)?;
     }
+    minis3::memory::start_trimming()
+        .map_err(|e| format!("cannot start the heap-trimming thread: {e}"))?;
     let system = actix_web::rt::System::new();
     let banner_config = config.clone();
     let flush_store = store.clone();
