@@ -55,8 +55,10 @@ pytestmark = pytest.mark.minis3_only
 SEED = int(os.environ.get("MINIS3_CRASH_SEED") or random.SystemRandom().randrange(2**32))
 
 # Segments up to this size live inline in sled; larger ones get a file of their own
-# (src/storage/data.rs INLINE_LIMIT).
+# (src/storage/data.rs INLINE_LIMIT). A PUT up to RECORD_DATA_LIMIT keeps its bytes in the
+# object's record, installed by one compare-and-swap rather than a transaction.
 INLINE_LIMIT = 64 * 1024
+RECORD_DATA_LIMIT = 8 * 1024
 MIN_PART = 5 * MiB
 
 ROUNDS = 4
@@ -154,12 +156,15 @@ def call(method: str, url: str, body: bytes = b"", headers: dict | None = None):
 
 
 def random_size(rng: random.Random) -> int:
-    """Inline sizes (edges included) and file-segment sizes up to 3 MiB, about half each."""
+    """Inline sizes (edges included; in the record and in the chunks tree) and file-segment sizes
+    up to 3 MiB, about half each."""
     pick = rng.random()
     if pick < 0.05:
-        return rng.choice([0, 1, INLINE_LIMIT - 1, INLINE_LIMIT, INLINE_LIMIT + 1])
+        return rng.choice([0, 1, RECORD_DATA_LIMIT, RECORD_DATA_LIMIT + 1, INLINE_LIMIT - 1, INLINE_LIMIT, INLINE_LIMIT + 1])
+    if pick < 0.3:
+        return rng.randint(1, RECORD_DATA_LIMIT)
     if pick < 0.5:
-        return rng.randint(1, INLINE_LIMIT)
+        return rng.randint(RECORD_DATA_LIMIT + 1, INLINE_LIMIT)
     if pick < 0.85:
         return rng.randint(INLINE_LIMIT + 1, 512 * 1024)
     return rng.randint(512 * 1024, 3 * MiB)

@@ -5,8 +5,7 @@
 //! - `objects`: bucket name, 0, key -> [`ObjectMeta`], followed by the bytes of a small object
 //!   ([`records::encode_object`]); one bucket is one ordered range: listing is a range scan
 //!   costing O(page);
-//! - `chunks`: segment id, chunk index -> bytes (a small part's data; objects from before small
-//!   objects kept their bytes in their record);
+//! - `chunks`: segment id, chunk index -> bytes (inline segments too large for their record);
 //! - `uploads`: bucket, 0, key, 0, upload id -> [`UploadMeta`] (multipart uploads in progress);
 //! - `parts`: upload id, part number -> [`PartMeta`] (a part's data is a segment of its own);
 //! - `incomplete`: file segments being written (freed at start-up if a crash interrupted them;
@@ -15,8 +14,8 @@
 //! - `access`: issued keys, revocations and temp-URL keys (see [`access`]).
 //!
 //! A PUT writes its chunks under a fresh segment id, then one transaction makes the object point at
-//! them, so readers see the old object or the new one, never a mix. A small PUT's bytes go into the
-//! object's record itself, so one single-key compare-and-swap installs it: no multi-tree
+//! them, so readers see the old object or the new one, never a mix. The bytes of a PUT up to
+//! [`RECORD_DATA_LIMIT`] go into the object's record itself, so one single-key compare-and-swap installs it: no multi-tree
 //! transaction (sled 0.34 runs those one at a time, process-wide), unless it replaces an object
 //! whose data lives apart and so becomes garbage in the same step.
 
@@ -45,7 +44,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use data::{INLINE_LIMIT, READ_SIZE};
+pub use data::{INLINE_LIMIT, READ_SIZE, RECORD_DATA_LIMIT};
 
 /// sled's log segment size. sled writes a page larger than a quarter segment as a separate "blob"
 /// file that its flush never fsyncs; a leaf holds up to ~17 values, so 17 inline segments of
@@ -514,9 +513,9 @@ impl Store {
         }
     }
 
-    /// Makes `meta` (with `record_data`, the bytes of its segment kept in the record) the object
-    /// at `bucket/key`: the segments stop being incomplete, and whatever object was there before
-    /// becomes garbage, all in one atomic step.
+    /// Makes `meta` the object at `bucket/key`, with its new bytes either in the record
+    /// (`record_data`) or as an inline `chunk`: the segments stop being incomplete, and whatever
+    /// object was there before becomes garbage, all in one atomic step.
     fn install_object(
         &self,
         bucket: &str,
@@ -524,6 +523,7 @@ impl Store {
         meta: &ObjectMeta,
         written: u64,
         record_data: &[u8],
+        chunk: Option<data::InlineChunk<'_>>,
     ) -> StorageResult<()> {
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let value = records::encode_object(meta, record_data)?;
@@ -555,14 +555,18 @@ impl Store {
         let old = (
             &inner.buckets,
             &inner.objects,
+            &inner.chunks,
             &inner.incomplete,
             &inner.garbage,
         )
-            .transaction(|(buckets, objects, incomplete, garbage)| {
+            .transaction(|(buckets, objects, chunks, incomplete, garbage)| {
                 if buckets.get(bucket.as_bytes())?.is_none() {
                     return Err(ConflictableTransactionError::Abort(
                         StorageError::NoSuchBucket,
                     ));
+                }
+                if let Some(chunk) = &chunk {
+                    chunks.insert(&chunk.key[..], chunk.bytes)?;
                 }
                 incomplete.remove(&written.to_be_bytes())?;
                 let old = objects.insert(tree_key.as_slice(), value.as_slice())?;

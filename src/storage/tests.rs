@@ -72,21 +72,33 @@ fn ranges_read_only_what_is_asked() {
 #[test]
 fn small_objects_stay_inline_and_large_ones_get_a_file() {
     let (_dir, store) = open_temp();
-    let small = body(INLINE_LIMIT);
+    let tiny = body(RECORD_DATA_LIMIT);
+    let small = body(RECORD_DATA_LIMIT + 1);
+    let inline = body(INLINE_LIMIT);
     let large = body(INLINE_LIMIT + 1);
+    let tiny_meta = put(&store, "tiny", &tiny);
     let small_meta = put(&store, "small", &small);
+    let inline_meta = put(&store, "inline", &inline);
     let large_meta = put(&store, "large", &large);
-    assert!(!small_meta.segments[0].in_file);
-    assert!(small_meta.segments[0].in_record);
-    assert!(large_meta.segments[0].in_file);
+    assert!(tiny_meta.segments[0].in_record && !tiny_meta.segments[0].in_file);
+    for meta in [&small_meta, &inline_meta] {
+        assert!(!meta.segments[0].in_record && !meta.segments[0].in_file);
+    }
+    assert!(large_meta.segments[0].in_file && !large_meta.segments[0].in_record);
+    assert_eq!(read_all(&store, "tiny"), tiny);
     assert_eq!(read_all(&store, "small"), small);
+    assert_eq!(read_all(&store, "inline"), inline);
     assert_eq!(read_all(&store, "large"), large);
     assert_eq!(
         store.inner.chunks.len(),
-        0,
-        "the small object's bytes are in its record"
+        2,
+        "the tiny object's bytes are in its record"
     );
-    assert_eq!(store.chunk_count(), 1, "the large object's file");
+    assert_eq!(
+        store.chunk_count(),
+        3,
+        "two inline chunks and the large object's file"
+    );
 }
 
 #[test]
@@ -125,10 +137,11 @@ fn concurrent_small_and_large_overwrites_leave_one_object_and_no_garbage() {
             let store = store.clone();
             scope.spawn(move || {
                 for round in 0..20usize {
-                    let len = if (writer + round) % 5 == 0 {
-                        CHUNK_SIZE
-                    } else {
-                        100 + writer
+                    // A file, an inline chunk, or bytes in the record.
+                    let len = match (writer + round) % 5 {
+                        0 => CHUNK_SIZE,
+                        1 => RECORD_DATA_LIMIT + 1 + writer,
+                        _ => 100 + writer,
                     };
                     put(&store, "k", &body(len));
                 }
@@ -139,7 +152,7 @@ fn concurrent_small_and_large_overwrites_leave_one_object_and_no_garbage() {
     assert_eq!(read_all(&store, "k"), body(meta.size as usize));
     assert_eq!(store.inner.garbage.len(), 0);
     assert_eq!(store.inner.incomplete.len(), 0);
-    let files = usize::from(meta.segments.iter().any(|s| s.in_file));
+    let files = usize::from(meta.segments.iter().any(|s| s.stored_apart()));
     assert_eq!(
         store.chunk_count(),
         files,
