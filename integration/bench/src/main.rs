@@ -275,7 +275,7 @@ async fn bench_s3(
         measure::warm_up(&endpoint, "bench").await?;
         measure::small_loops(&endpoint, "bench", kind.name(), settings, budget, results).await?;
         measure::large(&server, "bench", budget, results).await;
-        measure::listing(&endpoint, kind.name(), budget, results).await;
+        measure::listing(&endpoint, server.pid(), kind.name(), budget, results).await;
         Ok::<(), String>(())
     }
     .await;
