@@ -164,11 +164,13 @@ impl ChecksumAlgorithm {
 }
 
 /// Computes one checksum incrementally as body bytes flow past.
+#[derive(Clone)]
 pub struct ChecksumHasher {
     algorithm: ChecksumAlgorithm,
     state: HasherState,
 }
 
+#[derive(Clone)]
 enum HasherState {
     Crc(crc_fast::Digest),
     Sha1(Sha1),

@@ -18,6 +18,7 @@ pub mod checksum;
 pub mod config;
 pub mod cors;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod handlers;
 pub mod memory;

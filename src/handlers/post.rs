@@ -10,6 +10,7 @@ use super::{acl, put, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::auth::post_policy::{self, FormFields, FormSigner, SizeLimits};
 use crate::auth::sigv4::uri_encode;
+use crate::digest::BodyHasher;
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::access::Action;
@@ -21,7 +22,6 @@ use actix_web::HttpResponse;
 use bytes::Bytes;
 use futures_util::future::{self, Either};
 use futures_util::Stream;
-use md5::{Digest, Md5};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -372,14 +372,18 @@ async fn store_file(
     let upload = FormUpload::from_fields(&fields, key)?;
 
     let mut writer = ctx.store.begin_write()?;
-    let mut md5 = Md5::new();
+    let mut hasher = BodyHasher::new(None);
     while let Some(chunk) = file.chunk().await.map_err(form_error)? {
         limits.check_received(writer.len() + chunk.len() as u64)?;
         writer.write(chunk.clone())?;
-        md5.update(&chunk);
+        hasher.update(chunk).await;
     }
     limits.check_complete(writer.len())?;
-    let etag = hex::encode(md5.finalize());
+    let digests = hasher
+        .finish()
+        .await
+        .ok_or_else(|| S3Error::internal("the body's hashing thread stopped"))?;
+    let etag = hex::encode(digests.md5);
     let object = NewObject {
         headers: upload.headers,
         user_metadata: upload.user_metadata,

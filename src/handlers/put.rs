@@ -3,6 +3,7 @@
 use super::{acl, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
+use crate::digest::{BodyDigests, BodyHasher};
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum};
@@ -10,7 +11,6 @@ use crate::timefmt;
 use actix_web::HttpResponse;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use md5::{Digest, Md5};
 
 /// The largest object a single PUT (or form POST) may create (S3's limit).
 pub(super) const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -70,22 +70,24 @@ pub(super) async fn receive_body(
     content_md5: Option<Vec<u8>>,
     checksum: Option<RequestedChecksum>,
 ) -> Result<Received, S3Error> {
-    let mut md5 = Md5::new();
-    let mut hasher = checksum.as_ref().map(|c| ChecksumHasher::new(c.algorithm));
+    let mut hasher = BodyHasher::new(checksum.as_ref().map(|c| c.algorithm));
     while let Some(chunk) = body.next().await? {
         // Handed to the writer first, so the bytes are written while they are hashed.
         writer.write(chunk.clone())?;
-        md5.update(&chunk);
-        if let Some(h) = hasher.as_mut() {
-            h.update(&chunk);
-        }
+        hasher.update(chunk).await;
         if writer.len() > MAX_PUT_SIZE {
             return Err(
                 s3_error!(EntityTooLarge).detail("MaxSizeAllowed", MAX_PUT_SIZE.to_string())
             );
         }
     }
-    let md5: [u8; 16] = md5.finalize().into();
+    let BodyDigests {
+        md5,
+        checksum: hasher,
+    } = hasher
+        .finish()
+        .await
+        .ok_or_else(|| S3Error::internal("the body's hashing thread stopped"))?;
     if let Some(expected) = content_md5 {
         if expected.as_slice() != md5.as_slice() {
             return Err(s3_error!(BadDigest)

@@ -81,6 +81,65 @@ pub(super) struct InlineChunk<'a> {
 /// Pieces queued for a segment file's writer thread: bounds the memory one upload can hold.
 const FILE_QUEUE: usize = 8;
 
+/// Bytes of a segment file after which its writer asks the kernel to start writing them to disk.
+pub(super) const WRITEBACK_STEP: u64 = 8 << 20;
+
+/// Keeps a segment file's disk writes close behind its page-cache writes, so that the
+/// `fdatasync` before the upload is acknowledged has at most two steps of data left to write
+/// (measured on 256 MiB PUTs: that final sync took 80-250 ms, a fifth of the PUT, when writeback
+/// was left to the kernel; on this virtual disk the drive-cache flush it ends with still costs
+/// 80-120 ms). Each step is started as soon as it is written and waited for one step later, which
+/// also slows the writer to the disk's pace instead of letting dirty pages pile up. Fsyncing each
+/// step instead came out the same. Only a hint: durability still comes from that final sync, so
+/// failures here are ignored.
+#[derive(Default)]
+struct Writeback {
+    written: u64,
+    started: u64,
+    /// The step started last, not yet waited for.
+    in_flight: Option<(u64, u64)>,
+}
+
+impl Writeback {
+    fn wrote(&mut self, file: &File, len: usize) {
+        self.written += len as u64;
+        let pending = self.written - self.started;
+        if pending < WRITEBACK_STEP {
+            return;
+        }
+        if let Some((offset, len)) = self.in_flight.take() {
+            sync_range(file, offset, len, true);
+        }
+        sync_range(file, self.started, pending, false);
+        self.in_flight = Some((self.started, pending));
+        self.started = self.written;
+    }
+}
+
+/// `sync_file_range`: starts writing the range to disk, and with `wait` also waits for it
+/// (flushing neither the drive's cache nor the file's metadata).
+#[cfg(target_os = "linux")]
+fn sync_range(file: &File, offset: u64, len: u64, wait: bool) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return;
+    };
+    let flags = if wait {
+        libc::SYNC_FILE_RANGE_WAIT_BEFORE
+            | libc::SYNC_FILE_RANGE_WRITE
+            | libc::SYNC_FILE_RANGE_WAIT_AFTER
+    } else {
+        libc::SYNC_FILE_RANGE_WRITE
+    };
+    // SAFETY: the descriptor stays open while `file` is borrowed; the call reads no memory.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, flags);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_range(_file: &File, _offset: u64, _len: u64, _wait: bool) {}
+
 /// A segment file written by a thread of its own, so that the request's thread hashes the next
 /// bytes while earlier ones are being written (measured: the write was 15% of a large PUT's time,
 /// on the same thread as the MD5).
@@ -95,8 +154,10 @@ impl FileSink {
         let thread = std::thread::Builder::new()
             .name("minis3-segment-writer".into())
             .spawn(move || {
+                let mut writeback = Writeback::default();
                 for piece in pieces {
                     file.write_all(&piece)?;
+                    writeback.wrote(&file, piece.len());
                 }
                 Ok(file)
             })

@@ -55,6 +55,20 @@ fn writes_read_back_across_chunk_boundaries() {
 }
 
 #[test]
+fn a_file_written_back_in_steps_reads_back_whole() {
+    let (_dir, store) = open_temp();
+    // Several writeback steps, in pieces that do not divide them, ending mid-step.
+    let data = body(data::WRITEBACK_STEP as usize * 3 + 70_001);
+    let mut w = store.begin_write().expect("begin");
+    for piece in data.chunks(131_071) {
+        w.write(Bytes::copy_from_slice(piece)).expect("write");
+    }
+    w.commit("b", "big", NewObject::default(), 1)
+        .expect("commit");
+    assert_eq!(read_all(&store, "big"), data);
+}
+
+#[test]
 fn ranges_read_only_what_is_asked() {
     let (_dir, store) = open_temp();
     let data = body(CHUNK_SIZE * 3);
