@@ -84,20 +84,21 @@ const FILE_QUEUE: usize = 8;
 /// Bytes of a segment file after which its writer asks the kernel to start writing them to disk.
 pub(super) const WRITEBACK_STEP: u64 = 8 << 20;
 
-/// Keeps a segment file's disk writes close behind its page-cache writes, so that the
-/// `fdatasync` before the upload is acknowledged has at most two steps of data left to write
-/// (measured on 256 MiB PUTs: that final sync took 80-250 ms, a fifth of the PUT, when writeback
-/// was left to the kernel; on this virtual disk the drive-cache flush it ends with still costs
-/// 80-120 ms). Each step is started as soon as it is written and waited for one step later, which
-/// also slows the writer to the disk's pace instead of letting dirty pages pile up. Fsyncing each
-/// step instead came out the same. Only a hint: durability still comes from that final sync, so
-/// failures here are ignored.
+/// Keeps a large segment file's trip to disk running beside its writing, so that the `fdatasync`
+/// before the upload is acknowledged has little left to do. Every [`WRITEBACK_STEP`] the step is
+/// handed to the kernel's writeback (`sync_file_range`), and a thread of the file's own is asked
+/// to `fdatasync` what has been written so far, which also empties the drive's (here: the
+/// virtual disk's host) cache progressively. Measured on 256 MiB PUTs: with nothing of this the
+/// final sync took 80-250 ms, a fifth of the PUT; with writeback alone the final sync still took
+/// 80-120 ms (the drive-cache flush), and syncing each step on the writer's own thread stalled the
+/// writer as long as it saved; with the background sync a PUT took 0.78 s instead of 1.0 s.
+/// Only a head start: durability comes from the final sync, so failures here are ignored.
 #[derive(Default)]
 struct Writeback {
     written: u64,
     started: u64,
-    /// The step started last, not yet waited for.
-    in_flight: Option<(u64, u64)>,
+    /// Started at the first step, so that small files never start a thread.
+    background: Option<BackgroundSync>,
 }
 
 impl Writeback {
@@ -107,38 +108,76 @@ impl Writeback {
         if pending < WRITEBACK_STEP {
             return;
         }
-        if let Some((offset, len)) = self.in_flight.take() {
-            sync_range(file, offset, len, true);
-        }
-        sync_range(file, self.started, pending, false);
-        self.in_flight = Some((self.started, pending));
+        start_writeback(file, self.started, pending);
         self.started = self.written;
+        if self.background.is_none() {
+            self.background = BackgroundSync::start(file);
+        }
+        if let Some(background) = &self.background {
+            background.request();
+        }
     }
 }
 
-/// `sync_file_range`: starts writing the range to disk, and with `wait` also waits for it
-/// (flushing neither the drive's cache nor the file's metadata).
+/// A thread that `fdatasync`s one file whenever asked, coalescing requests that arrive while it
+/// is syncing. Dropping it waits for a sync in progress, so none outlives the writer.
+struct BackgroundSync {
+    requests: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundSync {
+    /// `None` when the file cannot be shared or no thread started: the final sync does it all.
+    fn start(file: &File) -> Option<BackgroundSync> {
+        let file = file.try_clone().ok()?;
+        let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("minis3-segment-sync".into())
+            .spawn(move || {
+                for () in received {
+                    let _ = file.sync_data();
+                }
+            })
+            .ok()?;
+        Some(BackgroundSync {
+            requests: Some(requests),
+            thread: Some(thread),
+        })
+    }
+
+    fn request(&self) {
+        if let Some(requests) = &self.requests {
+            // Full means a sync is already due, which will cover these bytes too.
+            let _ = requests.try_send(());
+        }
+    }
+}
+
+impl Drop for BackgroundSync {
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts writing `len` bytes at `offset` of `file` to disk without waiting for them
+/// (`sync_file_range`, which flushes neither the drive's cache nor the file's metadata).
 #[cfg(target_os = "linux")]
-fn sync_range(file: &File, offset: u64, len: u64, wait: bool) {
+fn start_writeback(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
     let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
         return;
     };
-    let flags = if wait {
-        libc::SYNC_FILE_RANGE_WAIT_BEFORE
-            | libc::SYNC_FILE_RANGE_WRITE
-            | libc::SYNC_FILE_RANGE_WAIT_AFTER
-    } else {
-        libc::SYNC_FILE_RANGE_WRITE
-    };
     // SAFETY: the descriptor stays open while `file` is borrowed; the call reads no memory.
     unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset, len, flags);
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sync_range(_file: &File, _offset: u64, _len: u64, _wait: bool) {}
+fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
 
 /// A segment file written by a thread of its own, so that the request's thread hashes the next
 /// bytes while earlier ones are being written (measured: the write was 15% of a large PUT's time,
