@@ -274,6 +274,14 @@ async fn bench_s3(
         measure::create_bucket(&endpoint, "bench").await?;
         measure::warm_up(&endpoint, "bench").await?;
         measure::small_loops(&endpoint, "bench", kind.name(), settings, budget, results).await?;
+        // Each figure on a server that has finished the previous loop's work (sled's log
+        // flushes after 100k small PUTs, say), as the listing pages are.
+        let settled = servers::wait_until_idle(server.pid(), measure::SETTLE_BOUND).await;
+        eprintln!(
+            "bench: {}: idle {:.1} s after the small loops",
+            kind.name(),
+            settled.as_secs_f64()
+        );
         measure::large(&server, "bench", budget, results).await;
         measure::listing(&endpoint, server.pid(), kind.name(), budget, results).await;
         Ok::<(), String>(())

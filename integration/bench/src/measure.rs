@@ -315,8 +315,8 @@ pub async fn large(server: &Server, bucket: &str, budget: &Budget, results: &mut
     }
 }
 
-/// How long a server may keep working after a bucket is filled before its pages are timed anyway.
-const SETTLE_BOUND: Duration = Duration::from_secs(20);
+/// How long a server may keep working after a loop or fill before the next figure is timed anyway.
+pub const SETTLE_BOUND: Duration = Duration::from_secs(20);
 
 fn list_key(i: usize) -> String {
     format!("key{i:08}")
