@@ -12,6 +12,7 @@
 //! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`), `memory` the
 //! heap trimming that keeps the resident set small.
 
+pub mod access_log;
 pub mod admin;
 pub mod auth;
 pub mod checksum;

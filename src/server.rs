@@ -1,6 +1,7 @@
 //! The HTTP front: actix-web setup, bucket addressing (path-style and virtual-hosted), request ids,
 //! access logs, and the one pipeline every request goes through.
 
+use crate::access_log::{AccessLog, AccessRecord};
 use crate::auth::body::RequestBody;
 use crate::auth::keys::KeyRing;
 use crate::auth::tempurl::TempUrl;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// The CORS rule `--cors-allow-origin` stands for, used by buckets without their own.
     pub default_cors: Option<CorsRule>,
+    /// `None` when the log filter turns access lines off.
+    pub access_log: Option<AccessLog>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             config,
             auth,
             default_cors,
+            access_log: AccessLog::start(),
         })
     }
 }
@@ -121,20 +125,22 @@ pub async fn handle(
         BodySize::Sized(n) if req.method() != Method::HEAD => n,
         _ => 0,
     };
-    tracing::info!(
-        target: "minis3::access",
-        method = %req.method(),
-        path = %req.path(),
-        status = response.status().as_u16(),
-        bytes_in = req
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("0"),
-        bytes_out,
-        ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
-        request_id = %request_id,
-    );
+    if let Some(log) = &state.access_log {
+        let record = AccessRecord {
+            method: req.method().as_str(),
+            path: req.path(),
+            status: response.status().as_u16(),
+            bytes_in: req
+                .headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("0"),
+            bytes_out,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            request_id: &request_id,
+        };
+        log.record(&record, crate::timefmt::now_ms());
+    }
     response
 }
 
