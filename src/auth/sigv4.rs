@@ -602,14 +602,56 @@ struct Claim<'a> {
 /// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
 fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<Vec<u8>> {
     grant.secrets.iter().find_map(|secret| {
-        let key = derive_signing_key(
-            secret,
-            claim.cred.date,
-            claim.cred.region,
-            claim.cred.service,
-        );
-        signatures_match(&calculate_signature(&key, string_to_sign), claim.signature).then_some(key)
+        let scope = KeyScope {
+            secret: secret.clone(),
+            date: claim.cred.date.to_string(),
+            region: claim.cred.region.to_string(),
+            service: claim.cred.service.to_string(),
+        };
+        let cached = signing_keys()
+            .lock()
+            .ok()
+            .and_then(|keys| keys.get(&scope).cloned());
+        let key = cached.clone().unwrap_or_else(|| {
+            derive_signing_key(secret, &scope.date, &scope.region, &scope.service)
+        });
+        let matched = signatures_match(&calculate_signature(&key, string_to_sign), claim.signature);
+        if matched && cached.is_none() {
+            remember_signing_key(scope, &key);
+        }
+        matched.then_some(key)
     })
+}
+
+/// What a signing key is derived from.
+#[derive(PartialEq, Eq, Hash)]
+struct KeyScope {
+    secret: String,
+    date: String,
+    region: String,
+    service: String,
+}
+
+/// Signing keys that verified a signature: a key changes once a day per secret, and deriving it
+/// is four HMACs, a quarter of a presigned GET's instructions under callgrind. Only keys that
+/// matched are kept, so requests with made-up scopes cannot churn the cache.
+fn signing_keys() -> &'static std::sync::Mutex<std::collections::HashMap<KeyScope, Vec<u8>>> {
+    static KEYS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<KeyScope, Vec<u8>>>,
+    > = std::sync::OnceLock::new();
+    KEYS.get_or_init(Default::default)
+}
+
+/// Keys kept at most; past it the cache starts over (yesterday's keys go with it).
+const SIGNING_KEYS_KEPT: usize = 256;
+
+fn remember_signing_key(scope: KeyScope, key: &[u8]) {
+    if let Ok(mut keys) = signing_keys().lock() {
+        if keys.len() >= SIGNING_KEYS_KEPT {
+            keys.clear();
+        }
+        keys.insert(scope, key.to_vec());
+    }
 }
 
 /// Recomputes the signature with each of the key's secrets, over the request's own `Host` and

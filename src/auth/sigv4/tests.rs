@@ -1313,3 +1313,40 @@ fn sigv2_presigned_is_refused() {
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidRequest);
 }
+
+fn key_cached(region: &str) -> bool {
+    let scope = KeyScope {
+        secret: SK.to_string(),
+        date: NOW[..8].to_string(),
+        region: region.to_string(),
+        service: "s3".to_string(),
+    };
+    signing_keys()
+        .lock()
+        .expect("cache lock")
+        .contains_key(&scope)
+}
+
+#[test]
+fn signing_keys_are_cached_only_once_they_verified_and_still_checked_after() {
+    // Regions of this test's own, so that other tests' keys do not matter.
+    let (good, forged) = ("cache-test-good", "cache-test-forged");
+    let headers = signed("GET", "/b/k", "", &[], UNSIGNED_PAYLOAD, good);
+    assert!(!key_cached(good));
+    auth_at("GET", "/b/k", "", &headers, NOW).expect("verifies");
+    assert!(key_cached(good));
+    // With the key cached, the same request still verifies and a changed one still fails.
+    auth_at("GET", "/b/k", "", &headers, NOW).expect("verifies from the cache");
+    let err = auth_at("GET", "/b/other", "", &headers, NOW).expect_err("signature mismatch");
+    assert_eq!(err.code.as_str(), "SignatureDoesNotMatch");
+
+    let mut forged_headers = signed("GET", "/b/k", "", &[], UNSIGNED_PAYLOAD, forged);
+    replace_header(&mut forged_headers, "authorization", |v| {
+        format!("{}0000", &v[..v.len() - 4])
+    });
+    auth_at("GET", "/b/k", "", &forged_headers, NOW).expect_err("forged signature");
+    assert!(
+        !key_cached(forged),
+        "a scope that never verified is not kept"
+    );
+}
