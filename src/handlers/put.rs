@@ -81,6 +81,8 @@ pub(super) async fn receive_body(
             );
         }
     }
+    // The file's final sync first: the hashing thread finishes its queue meanwhile.
+    writer.sync_data()?;
     let BodyDigests {
         md5,
         checksum: hasher,

@@ -120,10 +120,10 @@ impl Writeback {
 }
 
 /// A thread that `fdatasync`s one file whenever asked, coalescing requests that arrive while it
-/// is syncing. Dropping it waits for a sync in progress, so none outlives the writer.
+/// is syncing. Dropping this ends the thread after the sync in progress, without waiting for it:
+/// the acknowledging sync runs anyway, and waiting cost a PUT up to one sync more.
 struct BackgroundSync {
-    requests: Option<std::sync::mpsc::SyncSender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    requests: std::sync::mpsc::SyncSender<()>,
 }
 
 impl BackgroundSync {
@@ -131,7 +131,7 @@ impl BackgroundSync {
     fn start(file: &File) -> Option<BackgroundSync> {
         let file = file.try_clone().ok()?;
         let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("minis3-segment-sync".into())
             .spawn(move || {
                 for () in received {
@@ -139,26 +139,12 @@ impl BackgroundSync {
                 }
             })
             .ok()?;
-        Some(BackgroundSync {
-            requests: Some(requests),
-            thread: Some(thread),
-        })
+        Some(BackgroundSync { requests })
     }
 
     fn request(&self) {
-        if let Some(requests) = &self.requests {
-            // Full means a sync is already due, which will cover these bytes too.
-            let _ = requests.try_send(());
-        }
-    }
-}
-
-impl Drop for BackgroundSync {
-    fn drop(&mut self) {
-        self.requests.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // Full means a sync is already due, which will cover these bytes too.
+        let _ = self.requests.try_send(());
     }
 }
 
@@ -256,6 +242,8 @@ pub struct ObjectWriter {
     /// The first bytes, until they outgrow `INLINE_LIMIT`.
     inline: Vec<u8>,
     file: Option<FileSink>,
+    /// The file segment is complete and durable (`sync_data`); `file` is then `None`.
+    file_synced: bool,
     len: u64,
     committed: bool,
 }
@@ -269,6 +257,7 @@ impl ObjectWriter {
             id,
             inline: Vec::new(),
             file: None,
+            file_synced: false,
             len: 0,
             committed: false,
         })
@@ -286,6 +275,11 @@ impl ObjectWriter {
     /// Appends bytes: kept in memory while the segment is small, else written to its file.
     /// `DiskFull` once the disk is down to the space kept for sled (see [`super::DISK_RESERVE`]).
     pub fn write(&mut self, data: Bytes) -> StorageResult<()> {
+        if self.file_synced {
+            return Err(StorageError::Corrupt(
+                "bytes written after the segment was synced".into(),
+            ));
+        }
         self.store.ensure_room_for(data.len() as u64)?;
         self.len += data.len() as u64;
         if let Some(file) = self.file.as_mut() {
@@ -325,23 +319,29 @@ impl ObjectWriter {
     /// segment. An inline segment's bytes stay in `self.inline` for the record or transaction
     /// that stores them, made durable by the caller's `Store::sync` with the record.
     fn finish(&mut self) -> StorageResult<Segment> {
-        let in_file = match self.file.take() {
-            Some(mut sink) => {
-                sink.finish()?.sync_data().map_err(StorageError::from)?;
-                let path = segment_path(&self.store.inner.segments_dir, self.id);
-                if let Some(dir) = path.parent() {
-                    sync_dir(dir)?;
-                }
-                true
-            }
-            None => false,
-        };
+        self.sync_data()?;
         Ok(Segment {
             id: self.id,
             len: self.len,
-            in_file,
+            in_file: self.file_synced,
             in_record: false,
         })
+    }
+
+    /// Makes a file segment durable (its file and directory entry) now rather than in `commit`,
+    /// so that the caller's wait overlaps other work still running elsewhere (a body's hashing
+    /// thread finishing its queue). No bytes may be written after it. Nothing to do for bytes
+    /// kept in memory.
+    pub fn sync_data(&mut self) -> StorageResult<()> {
+        if let Some(mut sink) = self.file.take() {
+            sink.finish()?.sync_data().map_err(StorageError::from)?;
+            let path = segment_path(&self.store.inner.segments_dir, self.id);
+            if let Some(dir) = path.parent() {
+                sync_dir(dir)?;
+            }
+            self.file_synced = true;
+        }
+        Ok(())
     }
 
     /// The chunk an inline segment is stored as, for the transaction that installs its record.

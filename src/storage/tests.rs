@@ -69,6 +69,27 @@ fn a_file_written_back_in_steps_reads_back_whole() {
 }
 
 #[test]
+fn data_synced_before_commit_is_committed_once_and_takes_no_more_bytes() {
+    let (_dir, store) = open_temp();
+    let data = body(CHUNK_SIZE * 2 + 5);
+    let mut w = store.begin_write().expect("begin");
+    w.write(Bytes::copy_from_slice(&data)).expect("write");
+    w.sync_data().expect("sync");
+    assert!(w.write(Bytes::from_static(b"late")).is_err());
+    w.commit("b", "synced", NewObject::default(), 1)
+        .expect("commit");
+    assert_eq!(read_all(&store, "synced"), data);
+    assert_eq!(store.chunk_count(), 1, "one segment file");
+
+    // Abandoned after its sync, the file is freed like any other.
+    let mut w = store.begin_write().expect("begin");
+    w.write(Bytes::copy_from_slice(&data)).expect("write");
+    w.sync_data().expect("sync");
+    drop(w);
+    assert_eq!(store.chunk_count(), 1, "the abandoned file is gone");
+}
+
+#[test]
 fn ranges_read_only_what_is_asked() {
     let (_dir, store) = open_temp();
     let data = body(CHUNK_SIZE * 3);
