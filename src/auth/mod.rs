@@ -309,7 +309,7 @@ pub fn authenticate(
         Some(v2) if !has_v4_query && v2.starts_with("AWS ") => {
             sigv2::authenticate_header(req, cfg, now, v2)
         }
-        _ => sigv4::authenticate(req, cfg, now),
+        _ => sigv4::authenticate_parsed(req, cfg, now, &params),
     }
 }
 
