@@ -611,30 +611,33 @@ struct Claim<'a> {
 
 /// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
 fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<Vec<u8>> {
+    let (date, region, service) = (claim.cred.date, claim.cred.region, claim.cred.service);
     grant.secrets.iter().find_map(|secret| {
-        let scope = KeyScope {
-            secret: secret.clone(),
-            date: claim.cred.date.to_string(),
-            region: claim.cred.region.to_string(),
-            service: claim.cred.service.to_string(),
+        let signed_with = |key: &[u8]| {
+            let mut expected = [0u8; 64];
+            let mac = hmac_sha256(key, string_to_sign.as_bytes());
+            hex::encode_to_slice(mac, &mut expected).is_ok()
+                && bool::from(expected.ct_eq(claim.signature.as_bytes()))
         };
-        let cached = signing_keys()
-            .lock()
-            .ok()
-            .and_then(|keys| keys.get(&scope).cloned());
-        let key = cached.clone().unwrap_or_else(|| {
-            derive_signing_key(secret, &scope.date, &scope.region, &scope.service)
+        let cached = SIGNING_KEYS.with_borrow(|keys| {
+            keys.iter()
+                .find(|(scope, _)| scope.is(secret, date, region, service))
+                .map(|(_, key)| signed_with(key).then(|| key.to_vec()))
         });
-        let matched = signatures_match(&calculate_signature(&key, string_to_sign), claim.signature);
-        if matched && cached.is_none() {
-            remember_signing_key(scope, &key);
+        match cached {
+            Some(matched) => matched,
+            None => {
+                let key = derive_signing_key(secret, date, region, service);
+                signed_with(&key).then(|| {
+                    remember_signing_key(secret, date, region, service, &key);
+                    key
+                })
+            }
         }
-        matched.then_some(key)
     })
 }
 
 /// What a signing key is derived from.
-#[derive(PartialEq, Eq, Hash)]
 struct KeyScope {
     secret: String,
     date: String,
@@ -642,26 +645,41 @@ struct KeyScope {
     service: String,
 }
 
-/// Signing keys that verified a signature: a key changes once a day per secret, and deriving it
-/// is four HMACs, a quarter of a presigned GET's instructions under callgrind. Only keys that
-/// matched are kept, so requests with made-up scopes cannot churn the cache.
-fn signing_keys() -> &'static std::sync::Mutex<std::collections::HashMap<KeyScope, Vec<u8>>> {
-    static KEYS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<KeyScope, Vec<u8>>>,
-    > = std::sync::OnceLock::new();
-    KEYS.get_or_init(Default::default)
+impl KeyScope {
+    fn is(&self, secret: &str, date: &str, region: &str, service: &str) -> bool {
+        self.date == date
+            && self.region == region
+            && self.service == service
+            && self.secret == secret
+    }
 }
 
-/// Keys kept at most; past it the cache starts over (yesterday's keys go with it).
-const SIGNING_KEYS_KEPT: usize = 256;
+thread_local! {
+    /// Signing keys that verified a signature on this thread: a key changes once a day per
+    /// secret, and deriving it is four HMACs, a quarter of a presigned GET's instructions under
+    /// callgrind. Only keys that matched are kept, so requests with made-up scopes cannot churn
+    /// the cache. Per thread, so that workers neither wait for each other nor allocate a lookup
+    /// key (a process-wide mutex was contended at 16 connections).
+    static SIGNING_KEYS: std::cell::RefCell<Vec<(KeyScope, Vec<u8>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
-fn remember_signing_key(scope: KeyScope, key: &[u8]) {
-    if let Ok(mut keys) = signing_keys().lock() {
+/// Keys kept at most per thread; past it the cache starts over (yesterday's keys go with it).
+const SIGNING_KEYS_KEPT: usize = 32;
+
+fn remember_signing_key(secret: &str, date: &str, region: &str, service: &str, key: &[u8]) {
+    SIGNING_KEYS.with_borrow_mut(|keys| {
         if keys.len() >= SIGNING_KEYS_KEPT {
             keys.clear();
         }
-        keys.insert(scope, key.to_vec());
-    }
+        let scope = KeyScope {
+            secret: secret.to_string(),
+            date: date.to_string(),
+            region: region.to_string(),
+            service: service.to_string(),
+        };
+        keys.push((scope, key.to_vec()));
+    });
 }
 
 /// Recomputes the signature with each of the key's secrets, over the request's own `Host` and

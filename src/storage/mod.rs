@@ -425,17 +425,30 @@ impl Store {
     ) -> StorageResult<Option<(ObjectMeta, ObjectReader)>> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
-        // The lookup and the pin happen under one lock, which the freeing side also takes: a segment
-        // seen here cannot be freed before it is pinned.
-        let mut readers = self.lock_readers()?;
-        let Some(value) = self.inner.objects.get(tree_key)? else {
+        let Some(value) = self.inner.objects.get(&tree_key)? else {
             return Ok(None);
         };
-        let (meta, data) = records::decode_object(&value)?;
-        for segment in meta.segments.iter().filter(|s| s.stored_apart()) {
-            *readers.entry(segment.id).or_insert(0) += 1;
+        let (mut meta, mut data) = records::decode_object(&value)?;
+        let mut value = value;
+        if meta.segments.iter().any(Segment::stored_apart) {
+            // Data stored apart is pinned under the lock the freeing side also takes, and only if
+            // the record still names it then: a segment is garbage only once its record has
+            // changed, so one seen here cannot be freed before it is pinned. Objects without such
+            // data (small ones, the common GET) take no lock at all: two workers serialised on it.
+            let mut readers = self.lock_readers()?;
+            let current = self.inner.objects.get(&tree_key)?;
+            if current.as_ref() != Some(&value) {
+                // Replaced or deleted since the lookup: read what is there now, still locked.
+                let Some(current) = current else {
+                    return Ok(None);
+                };
+                (meta, data) = records::decode_object(&current)?;
+                value = current;
+            }
+            for segment in meta.segments.iter().filter(|s| s.stored_apart()) {
+                *readers.entry(segment.id).or_insert(0) += 1;
+            }
         }
-        drop(readers);
         let record_data = bytes::Bytes::from_owner(value).slice(data);
         let reader = ObjectReader::new(self.clone(), meta.segments.clone(), meta.size, record_data);
         Ok(Some((meta, reader)))
@@ -450,6 +463,9 @@ impl Store {
 
     /// Called when a reader is done with its segments: frees those that became garbage meanwhile.
     fn unpin(&self, segments: &[Segment]) -> StorageResult<()> {
+        if !segments.iter().any(Segment::stored_apart) {
+            return Ok(());
+        }
         let mut to_free = Vec::new();
         {
             let mut readers = self.lock_readers()?;

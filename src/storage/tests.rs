@@ -196,6 +196,59 @@ fn concurrent_small_and_large_overwrites_leave_one_object_and_no_garbage() {
 }
 
 #[test]
+fn readers_racing_overwrites_always_read_one_whole_object() {
+    // Readers look a record up before pinning its data: whatever overwrites and deletes happen
+    // in between, a read gives one complete object (or none), never a freed segment.
+    let (_dir, store) = open_temp();
+    put(&store, "k", &body(CHUNK_SIZE));
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                let mut reads = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    if let Some((meta, mut reader)) = store.open_read("b", "k").expect("open") {
+                        let mut out = Vec::new();
+                        while let Some(chunk) = reader.next_chunk().expect("read") {
+                            out.extend_from_slice(&chunk);
+                        }
+                        assert_eq!(out, body(meta.size as usize));
+                        reads += 1;
+                    }
+                }
+            });
+        }
+        for round in 0..160usize {
+            match round % 4 {
+                0 => put(&store, "k", &body(CHUNK_SIZE + round)),
+                1 => put(&store, "k", &body(RECORD_DATA_LIMIT + 1 + round)),
+                2 => put(&store, "k", &body(round)),
+                _ => {
+                    store.delete_object("b", "k").expect("delete");
+                    put(&store, "k", &body(2 * CHUNK_SIZE))
+                }
+            };
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert_eq!(store.inner.garbage.len(), 0);
+    let files = usize::from(
+        store
+            .object("b", "k")
+            .unwrap()
+            .unwrap()
+            .segments
+            .iter()
+            .any(|s| s.stored_apart()),
+    );
+    assert_eq!(
+        store.chunk_count(),
+        files,
+        "only the current object's data is left"
+    );
+}
+
+#[test]
 fn empty_objects_have_no_chunks() {
     let (_dir, store) = open_temp();
     let meta = put(&store, "empty", b"");
