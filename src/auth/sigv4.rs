@@ -142,13 +142,19 @@ fn canonical_component(s: &str) -> std::borrow::Cow<'_, str> {
 /// CanonicalURI for S3: the raw request-line path percent-decoded to bytes, then URI-encoded once
 /// with `/` kept. No normalisation: `a//b`, `./` and a trailing `/` are part of an S3 key.
 pub fn canonical_uri(raw_path: &str) -> String {
+    let mut out = String::with_capacity(raw_path.len() + 1);
+    push_canonical_uri(&mut out, raw_path);
+    out
+}
+
+fn push_canonical_uri(out: &mut String, raw_path: &str) {
     if raw_path.is_empty() {
-        return "/".to_string();
+        out.push('/');
+    } else if is_canonical_component(raw_path, true) {
+        out.push_str(raw_path);
+    } else {
+        uri_encode_into(out, &percent_decode(raw_path), true);
     }
-    if is_canonical_component(raw_path, true) {
-        return raw_path.to_string();
-    }
-    uri_encode(&percent_decode(raw_path), true)
 }
 
 /// CanonicalQueryString: the raw query split on `&` and each parameter on its first `=` (no `=`
@@ -156,6 +162,12 @@ pub fn canonical_uri(raw_path: &str) -> String {
 /// encoded key then encoded value, joined as `k=v&...`. With `presigned`, `X-Amz-Signature` is
 /// left out, since it cannot sign itself.
 pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
+    let mut out = String::with_capacity(raw_query.len());
+    push_canonical_query(&mut out, raw_query, presigned);
+    out
+}
+
+fn push_canonical_query(out: &mut String, raw_query: &str, presigned: bool) {
     let mut pairs: Vec<_> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -168,8 +180,6 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
         .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
         .collect();
     pairs.sort_unstable();
-    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut out = String::with_capacity(len);
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -178,13 +188,17 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
         out.push('=');
         out.push_str(v);
     }
-    out
 }
 
 /// A header value as SigV4 canonicalises it: trimmed, inner whitespace runs (including those left
 /// by obs-fold line continuations) collapsed to one space, quotes not special.
-fn canonical_header_value(value: &str) -> String {
-    value.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+fn push_canonical_header_value(out: &mut String, value: &str) {
+    for (i, word) in value.split_ascii_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// CanonicalHeaders: one `name:value\n` line per signed header, in the order of `signed_headers`
@@ -192,18 +206,23 @@ fn canonical_header_value(value: &str) -> String {
 /// appearance. A signed header the request lacks yields `name:` so the signature simply fails.
 pub fn canonical_headers(headers: &[(String, String)], signed_headers: &[String]) -> String {
     let mut out = String::new();
-    for name in signed_headers {
-        let values: Vec<String> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| canonical_header_value(v))
-            .collect();
+    push_canonical_headers(&mut out, headers, signed_headers);
+    out
+}
+
+fn push_canonical_headers(out: &mut String, headers: &[(String, String)], signed: &[String]) {
+    for name in signed {
         out.push_str(name);
         out.push(':');
-        out.push_str(&values.join(","));
+        let values = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        for (i, (_, value)) in values.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_canonical_header_value(out, value);
+        }
         out.push('\n');
     }
-    out
 }
 
 /// Step 1, "Create a canonical request". `canonical_headers` already ends in `\n`, so the blank
@@ -227,10 +246,18 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Step 2, "Create a string to sign": algorithm, request time, credential scope and the hash of
 /// the canonical request, one per line (no trailing newline).
 pub fn create_string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut hash = [0u8; 64];
+    let hashed = hex::encode_to_slice(Sha256::digest(canonical_request), &mut hash);
+    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+    for part in [ALGORITHM, amz_date, scope] {
+        out.push_str(part);
+        out.push('\n');
+    }
+    // Hex digits are ASCII, so the conversion cannot fail once the encoding succeeded.
+    if let (Ok(()), Ok(hex)) = (hashed, std::str::from_utf8(&hash)) {
+        out.push_str(hex);
+    }
+    out
 }
 
 /// The credential scope string `DATE/REGION/SERVICE/aws4_request`.
@@ -265,21 +292,34 @@ pub fn signatures_match(expected: &str, provided: &str) -> bool {
     expected.as_bytes().ct_eq(provided.as_bytes()).into()
 }
 
-/// The canonical request of `req` for the given signed headers and payload-hash line.
+/// The canonical request of `req` for the given signed headers and payload-hash line, built in
+/// one buffer (the steps' own functions above each return a `String`; this runs per request).
 pub(crate) fn canonical_request_for(
     req: &RequestParts<'_>,
     signed_headers: &[String],
     payload_hash: &str,
     presigned: bool,
 ) -> String {
-    create_canonical_request(
-        req.method,
-        &canonical_uri(req.raw_path),
-        &canonical_query(req.raw_query, presigned),
-        &canonical_headers(req.headers, signed_headers),
-        &signed_headers.join(";"),
-        payload_hash,
-    )
+    let mut out = String::with_capacity(
+        256 + req.method.len() + 2 * (req.raw_path.len() + req.raw_query.len()),
+    );
+    out.push_str(req.method);
+    out.push('\n');
+    push_canonical_uri(&mut out, req.raw_path);
+    out.push('\n');
+    push_canonical_query(&mut out, req.raw_query, presigned);
+    out.push('\n');
+    push_canonical_headers(&mut out, req.headers, signed_headers);
+    out.push('\n');
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(payload_hash);
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
