@@ -5,7 +5,7 @@
 //! CanonicalizedAmzHeaders CanonicalizedResource, signed with HMAC-SHA1 and base64
 //! (S3 Developer Guide, "Signing and authenticating REST requests").
 
-use super::sigv4::{format_iso8601, MAX_PRESIGNED_EXPIRES, MAX_SKEW_SECS};
+use super::sigv4::{format_iso8601, QueryParam, MAX_PRESIGNED_EXPIRES, MAX_SKEW_SECS};
 use super::{AuthConfig, Authenticated, Grant, Identity, PayloadMode, RequestParts, SignedAt};
 use crate::error::S3Error;
 use crate::s3_error;
@@ -57,7 +57,7 @@ const SIGNED_SUBRESOURCES: &[&str] = &[
 ];
 
 /// True when the query carries a V2 presigned signature.
-pub fn is_presigned(params: &[(String, String)]) -> bool {
+pub fn is_presigned(params: &[QueryParam<'_>]) -> bool {
     param(params, "AWSAccessKeyId").is_some() && param(params, "Signature").is_some()
 }
 
@@ -137,7 +137,7 @@ pub fn authenticate_presigned(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
     now: SystemTime,
-    params: &[(String, String)],
+    params: &[QueryParam<'_>],
 ) -> Result<Authenticated, S3Error> {
     let access_key = param(params, "AWSAccessKeyId").unwrap_or_default();
     let signature = param(params, "Signature").unwrap_or_default();
@@ -329,11 +329,11 @@ fn header<'a>(req: &RequestParts<'a>, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn param<'a>(params: &'a [QueryParam<'_>], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 fn hex_bytes(bytes: &[u8]) -> String {
@@ -505,9 +505,9 @@ mod tests {
         let req = parts("GET", "/b/k", "", &headers, None);
         let signature = calculate_signature("secret", &create_string_to_sign(&req, expires));
         let params = vec![
-            ("AWSAccessKeyId".to_string(), "AKID".to_string()),
-            ("Expires".to_string(), expires.to_string()),
-            ("Signature".to_string(), signature.clone()),
+            ("AWSAccessKeyId".into(), "AKID".into()),
+            ("Expires".into(), expires.into()),
+            ("Signature".into(), signature.as_str().into()),
         ];
         assert!(authenticate_presigned(&req, &cfg(), now, &params).is_ok());
         let later = now + Duration::from_secs(601);

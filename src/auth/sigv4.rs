@@ -14,6 +14,7 @@ use crate::s3_error;
 use crate::timefmt::{civil_from_days, days_from_civil, system_time, unix_secs};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::SystemTime;
 use subtle::ConstantTimeEq;
@@ -396,7 +397,7 @@ pub(super) fn authenticate_parsed(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
     now: SystemTime,
-    params: &[(String, String)],
+    params: &[QueryParam<'_>],
 ) -> Result<Authenticated, S3Error> {
     // The presigned query goes first: a browser following a presigned URL may attach an
     // Authorization header of its own (e.g. credentials for the page it came from), and the URL's
@@ -441,7 +442,10 @@ pub fn authenticate_with_body_hash(
 }
 
 /// Decoded query parameters in order (lossy UTF-8: only the X-Amz-* ones are looked at).
-pub(super) fn query_params(raw_query: &str) -> Vec<(String, String)> {
+/// One decoded query parameter; borrowed from the raw query when it has no escapes.
+pub(crate) type QueryParam<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+pub(super) fn query_params(raw_query: &str) -> Vec<QueryParam<'_>> {
     raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -452,22 +456,22 @@ pub(super) fn query_params(raw_query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One query key or value decoded (lossy UTF-8), copied once; no escapes, no decoding.
-fn decode_param(s: &str) -> String {
+/// One query key or value decoded (lossy UTF-8); without escapes, borrowed as it is.
+fn decode_param(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     match String::from_utf8(percent_decode(s)) {
-        Ok(decoded) => decoded,
-        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+        Ok(decoded) => Cow::Owned(decoded),
+        Err(err) => Cow::Owned(String::from_utf8_lossy(err.as_bytes()).into_owned()),
     }
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn param<'a>(params: &'a [QueryParam<'_>], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 fn header<'a>(req: &RequestParts<'a>, name: &str) -> Option<&'a str> {
@@ -946,7 +950,7 @@ fn authenticate_presigned(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
     now: SystemTime,
-    params: &[(String, String)],
+    params: &[QueryParam<'_>],
 ) -> Result<Authenticated, S3Error> {
     if param(params, "X-Amz-Algorithm") != Some(ALGORITHM) {
         return Err(query_error(

@@ -109,7 +109,7 @@ impl TempUrl {
             params
                 .iter()
                 .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.to_string())
         };
         Ok(Some(TempUrl {
             account: account.to_string(),

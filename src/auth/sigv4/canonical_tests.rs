@@ -49,6 +49,13 @@ fn reference_canonical_query(raw_query: &str, presigned: bool) -> String {
         .join("&")
 }
 
+fn owned(params: Vec<QueryParam<'_>>) -> Vec<(String, String)> {
+    params
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
 fn reference_query_params(raw_query: &str) -> Vec<(String, String)> {
     raw_query
         .split('&')
@@ -138,7 +145,7 @@ fn fast_paths_match_the_definition_on_generated_input() {
             );
         }
         assert_eq!(
-            query_params(&text),
+            owned(query_params(&text)),
             reference_query_params(&text),
             "{text:?}"
         );
@@ -205,7 +212,7 @@ fn canonical_query_edge_cases() {
 #[test]
 fn query_params_decode_once() {
     assert_eq!(
-        query_params("a=1&b&c=x%2Fy&d=%FF&e=a+b&&=v"),
+        owned(query_params("a=1&b&c=x%2Fy&d=%FF&e=a+b&&=v")),
         vec![
             ("a".to_string(), "1".to_string()),
             ("b".to_string(), String::new()),
