@@ -40,6 +40,10 @@ impl<'a> Query<'a> {
 }
 
 fn decode(s: &str) -> Result<Cow<'_, str>, S3Error> {
+    // Most keys and values (`X-Amz-*` ones included) have no escapes: borrowed, no decoder.
+    if !s.contains('%') {
+        return Ok(Cow::Borrowed(s));
+    }
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
         .map_err(|_| s3_error!(InvalidArgument, "The query string is not valid UTF-8."))

@@ -8,7 +8,7 @@ use crate::s3_error;
 use crate::storage::{ObjectMeta, ObjectReader, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
 use std::pin::Pin;
@@ -78,7 +78,10 @@ pub fn handle_get_object(
     match reader {
         Some(mut reader) => {
             reader.set_range(start, end);
-            Ok(response.body(SizedStream::new(end - start, body_stream(reader))))
+            match reader.in_memory() {
+                Some(bytes) => Ok(response.body(bytes)),
+                None => Ok(response.body(SizedStream::new(end - start, body_stream(reader)))),
+            }
         }
         None => Ok(response.body(HeadBody(end - start))),
     }
@@ -142,29 +145,38 @@ fn object_headers(
         .as_deref()
         .or(h.content_type.as_deref())
         .unwrap_or("binary/octet-stream");
-    response.insert_header(("Content-Type", content_type));
+    // Header names as constants: a name given as text is parsed and checked on every insert.
+    response.insert_header((header::CONTENT_TYPE, content_type));
     let optional = [
         (
-            "Content-Disposition",
+            header::CONTENT_DISPOSITION,
             &o.content_disposition,
             &h.content_disposition,
         ),
-        ("Content-Encoding", &o.content_encoding, &h.content_encoding),
-        ("Content-Language", &o.content_language, &h.content_language),
-        ("Cache-Control", &o.cache_control, &h.cache_control),
-        ("Expires", &o.expires, &h.expires),
+        (
+            header::CONTENT_ENCODING,
+            &o.content_encoding,
+            &h.content_encoding,
+        ),
+        (
+            header::CONTENT_LANGUAGE,
+            &o.content_language,
+            &h.content_language,
+        ),
+        (header::CACHE_CONTROL, &o.cache_control, &h.cache_control),
+        (header::EXPIRES, &o.expires, &h.expires),
     ];
     for (name, over, stored) in optional {
         if let Some(value) = over.as_deref().or(stored.as_deref()) {
             response.insert_header((name, value));
         }
     }
-    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
+    response.insert_header((header::ETAG, format!("\"{}\"", meta.etag)));
     response.insert_header((
-        "Last-Modified",
+        header::LAST_MODIFIED,
         timefmt::http_date(meta.last_modified_ms.div_euclid(1000)),
     ));
-    response.insert_header(("Accept-Ranges", "bytes"));
+    response.insert_header((header::ACCEPT_RANGES, "bytes"));
     for (name, value) in &meta.user_metadata {
         response.append_header((format!("x-amz-meta-{name}"), value.as_str()));
     }
@@ -192,7 +204,10 @@ pub(super) fn check_preconditions(
         Conditions::Read => "",
         Conditions::CopySource => "x-amz-copy-source-",
     };
-    let header = |name: &str| ctx.header(&format!("{prefix}{name}"));
+    let header = |name: &str| match conditions {
+        Conditions::Read => ctx.header(name),
+        Conditions::CopySource => ctx.header(&format!("{prefix}{name}")),
+    };
     // HTTP dates have whole seconds, so the comparison does too.
     let modified = meta.last_modified_ms.div_euclid(1000);
     let failed = |condition: &str| {

@@ -485,6 +485,19 @@ impl ObjectReader {
         self.segment_start = 0;
     }
 
+    /// The whole range at once when it needs no reading (the object's bytes are in its record,
+    /// or it is empty), so that a small GET answers with one buffer rather than a stream.
+    pub fn in_memory(&self) -> Option<Bytes> {
+        if !self.segments.iter().all(|s| s.in_record) {
+            return None;
+        }
+        let start = usize::try_from(self.pos).ok()?;
+        let end = usize::try_from(self.end).ok()?;
+        self.record_data
+            .get(start..end)
+            .map(|_| self.record_data.slice(start..end))
+    }
+
     /// The next piece of the range, or `None` at its end.
     pub fn next_chunk(&mut self) -> StorageResult<Option<Bytes>> {
         if self.pos >= self.end {

@@ -249,6 +249,22 @@ fn readers_racing_overwrites_always_read_one_whole_object() {
 }
 
 #[test]
+fn only_objects_in_their_record_are_served_from_memory() {
+    let (_dir, store) = open_temp();
+    put(&store, "small", &body(100));
+    put(&store, "chunk", &body(RECORD_DATA_LIMIT + 1));
+    put(&store, "empty", b"");
+    let (_, mut reader) = store.open_read("b", "small").unwrap().unwrap();
+    reader.set_range(10, 20);
+    assert_eq!(reader.in_memory().unwrap(), &body(100)[10..20]);
+    let (_, mut reader) = store.open_read("b", "empty").unwrap().unwrap();
+    reader.set_range(0, 0);
+    assert_eq!(reader.in_memory().unwrap(), &b""[..]);
+    let (_, reader) = store.open_read("b", "chunk").unwrap().unwrap();
+    assert!(reader.in_memory().is_none());
+}
+
+#[test]
 fn empty_objects_have_no_chunks() {
     let (_dir, store) = open_temp();
     let meta = put(&store, "empty", b"");
