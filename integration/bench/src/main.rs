@@ -68,6 +68,9 @@ struct RunArgs {
     cold_starts: usize,
 }
 
+/// How long the page cache may take to be written back between servers.
+const WRITE_BACK_BOUND: Duration = Duration::from_secs(60);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -191,6 +194,14 @@ async fn run(args: RunArgs) -> Result<(), String> {
         if budget.exhausted() {
             results.note(format!("{}: skipped: time budget spent", kind.name()));
             continue;
+        }
+        match servers::write_back_page_cache(WRITE_BACK_BOUND).await {
+            Ok(took) => eprintln!(
+                "bench: page cache written back in {:.1} s before measuring {}",
+                took.as_secs_f64(),
+                kind.name()
+            ),
+            Err(e) => results.note(format!("{}: before measuring: {e}", kind.name())),
         }
         if let Err(e) = bench_s3(kind, &programs, &work, &settings, &budget, &mut results).await {
             results.note(format!("{}: {e}", kind.name()));

@@ -51,6 +51,20 @@ static WEED_SOCKETS_BEFORE: Mutex<Option<Vec<PathBuf>>> = Mutex::new(None);
 
 /// Kills every child still registered and removes a running SeaweedFS's sockets (from the
 /// SIGINT/SIGTERM handler and on a fatal error).
+/// Writes back every dirty page on the machine (`sync(2)`), waiting at most `bound`: what one
+/// server (or a cold start) left in the page cache would otherwise be written back by the kernel
+/// while the next server is measured, slowing its syncs.
+pub async fn write_back_page_cache(bound: Duration) -> Result<Duration, String> {
+    let started = Instant::now();
+    // SAFETY: sync(2) takes no arguments and touches no memory of this process.
+    let task = tokio::task::spawn_blocking(|| unsafe { libc::sync() });
+    match tokio::time::timeout(bound, task).await {
+        Ok(Ok(())) => Ok(started.elapsed()),
+        Ok(Err(e)) => Err(format!("sync failed: {e}")),
+        Err(_) => Err(format!("sync still running after {} s", bound.as_secs())),
+    }
+}
+
 pub fn kill_all_children() {
     let pids = CHILDREN.lock().map(|v| v.clone()).unwrap_or_default();
     for pid in pids {
