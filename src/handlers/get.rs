@@ -5,7 +5,7 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
 use crate::s3_error;
-use crate::storage::{ObjectMeta, ObjectReader, StoredChecksum};
+use crate::storage::{ObjectMeta, ObjectReader, ReadAhead, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
 use actix_web::http::{header, StatusCode};
@@ -78,10 +78,14 @@ pub fn handle_get_object(
     match reader {
         Some(mut reader) => {
             reader.set_range(start, end);
-            match reader.in_memory() {
-                Some(bytes) => Ok(response.body(bytes)),
-                None => Ok(response.body(SizedStream::new(end - start, body_stream(reader)))),
+            if let Some(bytes) = reader.in_memory() {
+                return Ok(response.body(bytes));
             }
+            if end - start <= READ_ON_WORKER_LIMIT {
+                return Ok(response.body(SizedStream::new(end - start, body_stream(reader))));
+            }
+            let chunks = reader.read_ahead()?;
+            Ok(response.body(SizedStream::new(end - start, read_ahead_stream(chunks))))
         }
         None => Ok(response.body(HeadBody(end - start))),
     }
@@ -103,6 +107,21 @@ impl MessageBody for HeadBody {
     ) -> Poll<Option<Result<bytes::Bytes, Self::Error>>> {
         Poll::Ready(None)
     }
+}
+
+/// Ranges up to this size are read on the request's worker as the client consumes them (a few
+/// reads, mostly from the page cache; a thread would cost more than it saves); larger ones by a
+/// reader thread of their own ([`ObjectReader::read_ahead`]).
+const READ_ON_WORKER_LIMIT: u64 = 1024 * 1024;
+
+/// The bytes of a large range, as the reader thread delivers them.
+fn read_ahead_stream(
+    chunks: ReadAhead,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, S3Error>> + 'static {
+    stream::unfold(chunks, |mut chunks| async move {
+        let item = chunks.next_chunk().await?;
+        Some((item.map_err(S3Error::from), chunks))
+    })
 }
 
 /// The object's bytes, read one stored chunk at a time as the client consumes them.

@@ -27,6 +27,11 @@ pub const INLINE_LIMIT: usize = 64 * 1024;
 pub const RECORD_DATA_LIMIT: usize = 8 * 1024;
 /// Bytes read from a segment file per `next_chunk`.
 pub const READ_SIZE: usize = 256 * 1024;
+/// Bytes a [`ReadAhead`] reads at a time: each piece costs two wake-ups across threads, so
+/// fewer, larger ones than [`READ_SIZE`].
+const READ_AHEAD_SIZE: usize = 512 * 1024;
+/// Pieces a [`ReadAhead`] holds ready beyond the one being sent.
+const READ_AHEAD_CHUNKS: usize = 2;
 
 /// The file holding segment `id`: `segments/<low byte as hex>/<id as hex>`.
 pub(super) fn segment_path(root: &Path, id: u64) -> PathBuf {
@@ -461,6 +466,8 @@ pub struct ObjectReader {
     file: Option<(u64, File)>,
     pos: u64,
     end: u64,
+    /// Bytes read from a file per piece.
+    read_size: usize,
 }
 
 impl ObjectReader {
@@ -474,6 +481,7 @@ impl ObjectReader {
             file: None,
             pos: 0,
             end: size,
+            read_size: READ_SIZE,
         }
     }
 
@@ -483,6 +491,29 @@ impl ObjectReader {
         self.end = end;
         self.segment_index = 0;
         self.segment_start = 0;
+    }
+
+    /// Hands the reading of the range to a thread of its own, which stays [`READ_AHEAD_CHUNKS`]
+    /// chunks ahead of the consumer: file reads block, and on an async worker they would stall
+    /// that worker's other connections whenever the disk is slow. The thread ends (and the data
+    /// is unpinned) at the end of the range, after an error, or once the [`ReadAhead`] is dropped.
+    pub fn read_ahead(mut self) -> StorageResult<ReadAhead> {
+        self.read_size = READ_AHEAD_SIZE;
+        let (chunks, received) = tokio::sync::mpsc::channel(READ_AHEAD_CHUNKS);
+        std::thread::Builder::new()
+            .name("minis3-reader".into())
+            .spawn(move || loop {
+                let (item, last) = match self.next_chunk() {
+                    Ok(Some(bytes)) => (Ok(bytes), false),
+                    Ok(None) => return,
+                    Err(e) => (Err(e), true),
+                };
+                if chunks.blocking_send(item).is_err() || last {
+                    return;
+                }
+            })
+            .map_err(|e| StorageError::Corrupt(format!("cannot start a reader thread: {e}")))?;
+        Ok(ReadAhead { chunks: received })
     }
 
     /// The whole range at once when it needs no reading (the object's bytes are in its record,
@@ -521,7 +552,7 @@ impl ObjectReader {
         let bytes = if segment.in_record {
             slice_at(&self.record_data, offset, wanted)
         } else if segment.in_file {
-            self.read_file(segment.id, offset, wanted.min(READ_SIZE))?
+            self.read_file(segment.id, offset, wanted.min(self.read_size))?
         } else {
             self.read_inline(segment.id, offset, wanted)?
         };
@@ -577,6 +608,18 @@ fn slice_at(bytes: &Bytes, offset: u64, wanted: usize) -> Bytes {
         .min(bytes.len());
     let end = start.saturating_add(wanted).min(bytes.len());
     bytes.slice(start..end)
+}
+
+/// The receiving end of [`ObjectReader::read_ahead`].
+pub struct ReadAhead {
+    chunks: tokio::sync::mpsc::Receiver<StorageResult<Bytes>>,
+}
+
+impl ReadAhead {
+    /// The next piece of the range, or `None` at its end (or after an error was returned).
+    pub async fn next_chunk(&mut self) -> Option<StorageResult<Bytes>> {
+        self.chunks.recv().await
+    }
 }
 
 impl Drop for ObjectReader {

@@ -27,7 +27,7 @@ mod list;
 mod multipart;
 pub mod records;
 
-pub use data::{ObjectReader, ObjectWriter};
+pub use data::{ObjectReader, ObjectWriter, ReadAhead};
 pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use multipart::{Completion, UploadEntry, UploadListEntry, UploadPage, UPLOAD_ID_LEN};

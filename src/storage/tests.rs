@@ -264,6 +264,49 @@ fn only_objects_in_their_record_are_served_from_memory() {
     assert!(reader.in_memory().is_none());
 }
 
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+#[test]
+fn a_read_ahead_delivers_the_range_and_unpins_once_dropped() {
+    let (_dir, store) = open_temp();
+    // Several times what the reader thread holds ready, so that it waits for room.
+    let old = body(8 * 1024 * 1024 + 5);
+    put(&store, "k", &old);
+    let (_, mut reader) = store.open_read("b", "k").unwrap().unwrap();
+    reader.set_range(3, old.len() as u64 - 1);
+    let mut chunks = reader.read_ahead().expect("reader thread");
+    let mut out = Vec::new();
+    block_on(async {
+        while let Some(chunk) = chunks.next_chunk().await {
+            out.extend_from_slice(&chunk.expect("chunk"));
+        }
+    });
+    assert_eq!(out, &old[3..old.len() - 1]);
+
+    // Dropped after one chunk, with the thread waiting for room: the old data stays pinned while
+    // the read lives, and is freed once the thread has seen the drop.
+    let (_, reader) = store.open_read("b", "k").unwrap().unwrap();
+    let mut chunks = reader.read_ahead().expect("reader thread");
+    let first = block_on(chunks.next_chunk())
+        .expect("a chunk")
+        .expect("read");
+    assert_eq!(first, &old[..first.len()]);
+    put(&store, "k", b"new");
+    assert_eq!(store.chunk_count(), 1, "old data pinned while read");
+    drop(chunks);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.chunk_count() != 0 {
+        assert!(std::time::Instant::now() < deadline, "old data never freed");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(read_all(&store, "k"), b"new");
+}
+
 #[test]
 fn empty_objects_have_no_chunks() {
     let (_dir, store) = open_temp();
