@@ -167,9 +167,10 @@ async fn serve(
             return Ok(handlers::sts::serve(req, payload, &state.auth, request_id).await);
         }
     }
-    let resource = addressed.resource();
+    // `<Resource>` of an error; built only when one is answered.
+    let resource = || addressed.resource();
     if req.method() == Method::OPTIONS {
-        return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource));
+        return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource()));
     }
 
     let headers = request_headers(req);
@@ -187,7 +188,7 @@ async fn serve(
         Some(t) => t.authenticate(parts.method, &state.auth, state.auth.now()),
         None => auth::authenticate(&parts, &state.auth, state.auth.now()),
     }
-    .map_err(|e| e.or_resource(&resource))?;
+    .map_err(|e| e.or_resource(&resource()))?;
     let anonymous = authenticated.identity == Identity::Anonymous;
     if !anonymous && authenticated.service != "s3" {
         return Err(s3_error!(
@@ -226,20 +227,20 @@ async fn serve(
         &query,
         copy_source.as_deref(),
     )
-    .map_err(|e| e.or_resource(&resource))?;
+    .map_err(|e| e.or_resource(&resource()))?;
     if let Some(t) = temp_url
         .as_ref()
         .filter(|_| !is_plain_object_operation(&endpoint))
     {
         // A temp URL reads or writes its object; sub-resources (ACLs, tags, copies) are not its.
-        return Err(t.unauthorized().or_resource(&resource));
+        return Err(t.unauthorized().or_resource(&resource()));
     }
     if anonymous {
         handlers::acl::authorize_anonymous(&state.store, &endpoint)
-            .map_err(|e| e.or_resource(&resource))?;
+            .map_err(|e| e.or_resource(&resource()))?;
     }
     if let Some(scope) = &authenticated.scope {
-        handlers::scope::authorize(scope, &endpoint).map_err(|e| e.or_resource(&resource))?;
+        handlers::scope::authorize(scope, &endpoint).map_err(|e| e.or_resource(&resource()))?;
     }
 
     let decoded_length = decoded_length(req, &authenticated.payload)?;
@@ -258,7 +259,7 @@ async fn serve(
     let mut response = handlers::dispatch(endpoint, &ctx, body)
         .await
         .map_err(|e| {
-            e.or_resource(&resource)
+            e.or_resource(&resource())
                 .or_bucket_name(addressed.bucket.as_deref())
         })?;
     if temp_url.is_some() && req.method() == Method::PUT && response.status() == StatusCode::OK {
@@ -466,15 +467,23 @@ fn resolve_request(
 /// path-style (`/bucket/key`). The key is everything after the bucket's slash, byte for byte once
 /// percent-decoded: `a//b` and a trailing `/` are part of it.
 pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Addressed, S3Error> {
-    let hostname = strip_port(host).to_ascii_lowercase();
-    let domain = domain.to_ascii_lowercase();
+    let hostname = strip_port(host);
+    // `<bucket>.<domain>`, compared without case and without copying the host (every request).
     let virtual_bucket = hostname
-        .strip_suffix(domain.as_str())
-        .and_then(|rest| rest.strip_suffix('.'))
-        .filter(|bucket| !bucket.is_empty() && !domain.is_empty());
+        .len()
+        .checked_sub(domain.len())
+        .filter(|&cut| {
+            !domain.is_empty()
+                && cut > 1
+                && hostname.is_char_boundary(cut)
+                && hostname[cut..].eq_ignore_ascii_case(domain)
+                && hostname.as_bytes()[cut - 1] == b'.'
+        })
+        .map(|cut| hostname[..cut - 1].to_ascii_lowercase());
     let path = raw_path.strip_prefix('/').unwrap_or(raw_path);
+    let virtual_hosted = virtual_bucket.is_some();
     let (bucket, raw_key) = match virtual_bucket {
-        Some(bucket) => (Some(bucket.to_string()), Some(path)),
+        Some(bucket) => (Some(bucket), Some(path)),
         None => {
             let mut split = path.splitn(2, '/');
             let bucket = split
@@ -492,7 +501,7 @@ pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Ad
     Ok(Addressed {
         bucket,
         key,
-        virtual_hosted: virtual_bucket.is_some(),
+        virtual_hosted,
     })
 }
 
@@ -571,6 +580,14 @@ mod tests {
         assert_eq!(addr("BUCKET.LOCALHOST:1", "/k"), some("bucket", Some("k")));
         assert_eq!(addr("[::1]:9000", "/b/k"), some("b", Some("k")));
         assert_eq!(addr("notlocalhost:9000", "/b/k"), some("b", Some("k")));
+        assert_eq!(addr(".localhost", "/b/k"), some("b", Some("k")));
+        assert_eq!(addr("localhost", "/b/k"), some("b", Some("k")));
+        let a =
+            resolve_addressing("Pics.S3.Example.com", "/k", "s3.EXAMPLE.com").expect("resolves");
+        assert_eq!(
+            (a.bucket.as_deref(), a.virtual_hosted),
+            (Some("pics"), true)
+        );
     }
 
     #[test]
