@@ -5,7 +5,7 @@
 //! (but the file, the policy, the signature and `x-ignore-*`) must be named by one of its conditions
 //! (S3 API reference, "POST Policy" and "Authenticating Requests: Browser-Based Uploads Using POST").
 
-use super::sigv4::{calculate_signature, derive_signing_key, parse_amz_date, signatures_match};
+use super::sigv4::{derive_signing_key, parse_amz_date, signatures_match, signed_with};
 use super::{sigv2, AuthConfig, Grant, SignedAt};
 use crate::error::S3Error;
 use crate::s3_error;
@@ -213,7 +213,7 @@ fn verify_v4<'a>(
     let grant = cfg.grant(scope.access_key, token, now)?;
     let signed = grant.find_secret(|secret| {
         let signing_key = derive_signing_key(secret, scope.date, scope.region, scope.service);
-        signatures_match(&calculate_signature(&signing_key, policy_text), signature)
+        signed_with(&signing_key, policy_text, signature)
     });
     if signed.is_none() {
         return Err(signature_mismatch(scope.access_key, policy_text, signature));

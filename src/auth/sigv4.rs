@@ -293,6 +293,15 @@ pub fn signatures_match(expected: &str, provided: &str) -> bool {
     expected.as_bytes().ct_eq(provided.as_bytes()).into()
 }
 
+/// Whether `provided` is the signature of `string_to_sign` under `signing_key` (step 4, compared in
+/// constant time), computed without allocating: this runs for every signed request.
+pub fn signed_with(signing_key: &[u8], string_to_sign: &str, provided: &str) -> bool {
+    let mut expected = [0u8; 64];
+    let mac = hmac_sha256(signing_key, string_to_sign.as_bytes());
+    hex::encode_to_slice(mac, &mut expected).is_ok()
+        && bool::from(expected.ct_eq(provided.as_bytes()))
+}
+
 /// The canonical request of `req` for the given signed headers and payload-hash line, built in
 /// one buffer (the steps' own functions above each return a `String`; this runs per request).
 pub(crate) fn canonical_request_for(
@@ -657,12 +666,7 @@ struct Claim<'a> {
 fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<Vec<u8>> {
     let (date, region, service) = (claim.cred.date, claim.cred.region, claim.cred.service);
     grant.secrets.iter().find_map(|secret| {
-        let signed_with = |key: &[u8]| {
-            let mut expected = [0u8; 64];
-            let mac = hmac_sha256(key, string_to_sign.as_bytes());
-            hex::encode_to_slice(mac, &mut expected).is_ok()
-                && bool::from(expected.ct_eq(claim.signature.as_bytes()))
-        };
+        let signed_with = |key: &[u8]| signed_with(key, string_to_sign, claim.signature);
         let cached = SIGNING_KEYS.with_borrow(|keys| {
             keys.iter()
                 .find(|(scope, _)| scope.is(secret, date, region, service))

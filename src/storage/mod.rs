@@ -425,11 +425,10 @@ impl Store {
     ) -> StorageResult<Option<(ObjectMeta, ObjectReader)>> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
-        let Some(value) = self.inner.objects.get(&tree_key)? else {
+        let Some(mut value) = self.inner.objects.get(&tree_key)? else {
             return Ok(None);
         };
         let (mut meta, mut data) = records::decode_object(&value)?;
-        let mut value = value;
         if meta.segments.iter().any(Segment::stored_apart) {
             // Data stored apart is pinned under the lock the freeing side also takes, and only if
             // the record still names it then: a segment is garbage only once its record has
