@@ -71,8 +71,8 @@ pub async fn handle_copy_object(
     };
     let meta = copied
         .writer
-        .commit(bucket, key, object, timefmt::now_ms())?;
-    ctx.store.sync().await?;
+        .commit_durably(bucket, key, object, timefmt::now_ms())
+        .await?;
     let checksum = checksum
         .as_ref()
         .map(|c| (c.algorithm.as_str(), c.value.as_str()));

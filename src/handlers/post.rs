@@ -393,10 +393,9 @@ async fn store_file(
         acl: upload.acl,
     };
     let meta = writer
-        .commit(bucket, &upload.key, object, timefmt::now_ms())
+        .commit_durably(bucket, &upload.key, object, timefmt::now_ms())
+        .await
         .map_err(|e| S3Error::from(e).detail("Key", upload.key.as_str()))?;
-    // Acknowledged only once durable.
-    ctx.store.sync().await?;
     Ok(Stored {
         key: upload.key,
         etag: meta.etag,

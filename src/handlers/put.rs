@@ -44,8 +44,9 @@ pub async fn handle_put_object(
         tags,
         acl,
     };
-    let meta = writer.commit(bucket, key, object, timefmt::now_ms())?;
-    ctx.store.sync().await?;
+    let meta = writer
+        .commit_durably(bucket, key, object, timefmt::now_ms())
+        .await?;
 
     let mut response = HttpResponse::Ok();
     response.insert_header(("ETag", format!("\"{}\"", meta.etag)));

@@ -1,6 +1,7 @@
 //! Group commit: writers wait for durability together, so N concurrent PUTs share one fsync.
 
 use super::error::{StorageError, StorageResult};
+use super::wal::{Wal, Written, MARKER_KEY};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use tokio::sync::oneshot;
@@ -9,15 +10,19 @@ use tokio::sync::oneshot;
 /// with `sync_file_range`, which neither flushes the drive's write cache nor records the grown size
 /// of the log file, and leaves the real `fsync` to a 500 ms timer; so after each flush the log file
 /// gets an `fdatasync` of its own.
+///
+/// It also owns the write-ahead log of small PUTs ([`Wal`]): a full flush stores the log's marker
+/// first, and once durable lets the log start a new lap.
 #[derive(Clone)]
 pub struct DurableDb {
     db: sled::Db,
     log: Arc<std::fs::File>,
+    wal: Arc<Wal>,
 }
 
 impl DurableDb {
     /// `dir` is the directory sled was opened in; its log is the file `db` there.
-    pub fn new(db: sled::Db, dir: &Path) -> StorageResult<Self> {
+    pub fn new(db: sled::Db, dir: &Path, wal: Arc<Wal>) -> StorageResult<Self> {
         let log = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -27,18 +32,55 @@ impl DurableDb {
         Ok(DurableDb {
             db,
             log: Arc::new(log),
+            wal,
         })
     }
 
     /// Returns once everything written to sled before the call is on stable storage.
-    pub fn flush(&self) -> sled::Result<()> {
-        self.db.flush()?;
-        self.log.sync_data()?;
-        Ok(())
+    pub fn flush(&self) -> StorageResult<()> {
+        self.wal.checkpoint(|marker| {
+            self.db.insert(MARKER_KEY, &marker.to_be_bytes())?;
+            self.db.flush()?;
+            self.log.sync_data()?;
+            Ok(())
+        })
+    }
+
+    /// Returns once every entry appended to the write-ahead log before the call is on stable
+    /// storage: written to the log, or covered by a full flush when the log's lap is full.
+    fn write_log(&self) -> StorageResult<()> {
+        match self.wal.write_pending()? {
+            Written::Synced => Ok(()),
+            Written::LapFull => self.flush(),
+        }
     }
 }
 
-type Waiter = oneshot::Sender<Result<(), sled::Error>>;
+/// What a write needs before it may be acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Its entry in the write-ahead log synced (a small PUT installed with one compare-and-swap).
+    Log,
+    /// sled flushed: every other change.
+    Full,
+}
+
+type Waiter = (Durability, oneshot::Sender<StorageResult<()>>);
+
+/// The same failure for every waiter of a batch (`StorageError` holds an `io::Error`, which
+/// cannot be cloned).
+fn for_each_waiter(result: &StorageResult<()>) -> StorageResult<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(StorageError::DiskFull) => Err(StorageError::DiskFull),
+        Err(StorageError::Db(e)) => Err(StorageError::Db(e.clone())),
+        Err(StorageError::Io(e)) => Err(StorageError::Io(std::io::Error::new(
+            e.kind(),
+            e.to_string(),
+        ))),
+        Err(other) => Err(StorageError::Corrupt(other.to_string())),
+    }
+}
 
 /// The flusher thread. Every `sync()` returns once a flush that *started after the call* has
 /// finished, which is what makes the acknowledgement honest. Dropping it stops and joins the thread,
@@ -57,13 +99,26 @@ impl GroupCommit {
             .spawn(move || {
                 // Block for the first waiter, then take everyone who queued meanwhile: they all
                 // wrote before this flush began, so one fsync covers the whole batch.
+                let (kick, kicked) = mpsc::sync_channel::<()>(1);
+                let writer = SledWriter::start(db.db.clone(), kicked);
                 while let Ok(first) = rx.recv() {
                     let mut batch = vec![first];
                     batch.extend(rx.try_iter());
-                    let result = db.flush();
-                    for waiter in batch {
-                        let _ = waiter.send(result.clone());
+                    let result = if batch.iter().any(|(need, _)| *need == Durability::Full) {
+                        db.flush()
+                    } else {
+                        let result = db.write_log();
+                        let _ = kick.try_send(());
+                        result
+                    };
+                    for (_, waiter) in batch {
+                        let _ = waiter.send(for_each_waiter(&result));
                     }
+                    super::release_sled_garbage();
+                }
+                drop(kick);
+                if let Some(writer) = writer {
+                    let _ = writer.join();
                 }
             })
             .map_err(|e| StorageError::Corrupt(format!("cannot start flusher thread: {e}")))?;
@@ -73,18 +128,47 @@ impl GroupCommit {
         })
     }
 
-    /// Waits until everything written before this call is on disk.
-    pub async fn sync(&self) -> StorageResult<()> {
+    /// Waits until everything written before this call is on disk, or (with
+    /// [`Durability::Log`]) every write-ahead log entry appended before it.
+    pub async fn sync(&self, need: Durability) -> StorageResult<()> {
         let (tx, rx) = oneshot::channel();
         self.waiters
             .as_ref()
             .ok_or_else(|| StorageError::Corrupt("flusher thread stopped".into()))?
-            .send(tx)
+            .send((need, tx))
             .map_err(|_| StorageError::Corrupt("flusher thread stopped".into()))?;
-        match rx.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(StorageError::Corrupt("flusher thread stopped".into())),
+        rx.await
+            .map_err(|_| StorageError::Corrupt("flusher thread stopped".into()))?
+    }
+}
+
+/// Writes sled's log out behind the write-ahead log, at most every [`SLED_WRITE_INTERVAL`]: the
+/// PUTs are durable already, but left to its own 500 ms timer sled writes in bursts, and the full
+/// flush that ends a lap of the log then stalls every PUT while it writes the backlog.
+struct SledWriter;
+
+/// See [`SledWriter`].
+const SLED_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
+impl SledWriter {
+    fn start(db: sled::Db, kicked: mpsc::Receiver<()>) -> Option<std::thread::JoinHandle<()>> {
+        let spawned = std::thread::Builder::new()
+            .name("minis3-sled-writer".into())
+            .spawn(move || {
+                while kicked.recv().is_ok() {
+                    if let Err(e) = db.flush() {
+                        tracing::warn!(error = %e, "writing sled's log behind the write-ahead log failed");
+                    }
+                    super::release_sled_garbage();
+                    std::thread::sleep(SLED_WRITE_INTERVAL);
+                }
+            });
+        match spawned {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start sled's writer thread");
+                None
+            }
         }
     }
 }

@@ -360,12 +360,37 @@ impl ObjectWriter {
     /// Makes the written bytes the object `bucket/key`, replacing any previous one atomically.
     /// The caller still has to `Store::sync` before acknowledging.
     pub fn commit(
-        mut self,
+        self,
         bucket: &str,
         key: &str,
         object: NewObject,
         last_modified_ms: i64,
     ) -> StorageResult<ObjectMeta> {
+        Ok(self.install(bucket, key, object, last_modified_ms)?.0)
+    }
+
+    /// [`Self::commit`], returning once the object is durable: a small one with its entry in the
+    /// write-ahead log, others with sled's flush.
+    pub async fn commit_durably(
+        self,
+        bucket: &str,
+        key: &str,
+        object: NewObject,
+        last_modified_ms: i64,
+    ) -> StorageResult<ObjectMeta> {
+        let store = self.store.clone();
+        let (meta, durability) = self.install(bucket, key, object, last_modified_ms)?;
+        store.sync_for(durability).await?;
+        Ok(meta)
+    }
+
+    fn install(
+        mut self,
+        bucket: &str,
+        key: &str,
+        object: NewObject,
+        last_modified_ms: i64,
+    ) -> StorageResult<(ObjectMeta, super::Durability)> {
         let mut segment = self.finish()?;
         segment.in_record = !segment.in_file && self.inline.len() <= RECORD_DATA_LIMIT;
         let segments = if segment.len == 0 {
@@ -390,10 +415,11 @@ impl ObjectWriter {
         } else {
             (&[][..], self.inline_chunk())
         };
-        self.store
-            .install_object(bucket, key, &meta, self.id, record_data, chunk)?;
+        let durability =
+            self.store
+                .install_object(bucket, key, &meta, self.id, record_data, chunk)?;
         self.committed = true;
-        Ok(meta)
+        Ok((meta, durability))
     }
 
     /// Makes the written bytes part `part_number` of a multipart upload, replacing an earlier

@@ -427,6 +427,65 @@ fn data_survives_reopen() {
     assert_eq!(read_all(&store, "k"), data);
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn put_durably(store: &Store, key: &str, body: &[u8]) {
+    let mut w = store.begin_write().expect("begin");
+    w.write(Bytes::copy_from_slice(body)).expect("write");
+    block_on(w.commit_durably("b", key, NewObject::default(), 1)).expect("commit");
+}
+
+#[test]
+fn small_puts_sled_lost_come_back_from_the_log_and_nothing_it_had_flushed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sled_then = tempfile::tempdir().expect("tempdir");
+    let big = body(CHUNK_SIZE + 1);
+    {
+        let store = Store::open(dir.path(), 8 << 20).expect("open");
+        store
+            .create_bucket("b", &BucketMeta::default())
+            .expect("bucket");
+        put(&store, "big", &big);
+        put_durably(&store, "gone", b"logged, then deleted");
+        assert!(store.delete_object("b", "gone").expect("delete"));
+        block_on(store.sync()).expect("sync");
+    }
+    // The store as sled had it durably: the bucket and "big", "gone" deleted after its entry.
+    copy_dir(dir.path(), sled_then.path());
+    {
+        let store = Store::open(dir.path(), 8 << 20).expect("reopen");
+        put_durably(&store, "a", b"first");
+        put_durably(&store, "a", b"second");
+        put_durably(&store, "c", &body(RECORD_DATA_LIMIT));
+    }
+    // A crash that lost sled's unflushed state but not the log: the log brings the PUTs back.
+    std::fs::copy(dir.path().join("wal"), sled_then.path().join("wal")).expect("copy log");
+    for path in [sled_then.path(), dir.path()] {
+        let store = Store::open(path, 8 << 20).expect("open after the crash");
+        assert_eq!(read_all(&store, "a"), b"second");
+        assert_eq!(read_all(&store, "c"), body(RECORD_DATA_LIMIT));
+        assert_eq!(read_all(&store, "big"), big);
+        assert!(store.object("b", "gone").expect("lookup").is_none());
+        let query = ListQuery {
+            max_keys: 1000,
+            ..Default::default()
+        };
+        let page = store.list_objects("b", &query).expect("list");
+        assert_eq!(names(&page), ["a", "big", "c"]);
+    }
+}
+
 #[test]
 fn bucket_rules() {
     let (_dir, store) = open_temp();

@@ -1,0 +1,415 @@
+//! The write-ahead log of small PUTs: what makes them durable with one write and one `fdatasync`
+//! of a file of our own instead of a flush of sled's log.
+//!
+//! A small PUT installs its record in sled with one compare-and-swap and, under the same lock,
+//! appends that record to this log as an entry numbered one past the last. The group-commit
+//! flusher writes the pending entries at the log's current position and syncs them; a PUT is
+//! acknowledged after that. sled is flushed only when something else needs it (every other write
+//! waits for a full flush, as before) or the log is full; meanwhile sled's log is written out in
+//! the background (`SledWriter` in `commit.rs`), so those flushes find little left to write. A
+//! full flush first stores, in sled, the
+//! number of the last entry installed (the *marker*): every entry up to it is in sled's flushed
+//! state, so the log starts over at offset 0 (a new *lap*) once that flush is durable.
+//!
+//! Recovery reads entries from offset 0 and installs those numbered past the marker, in order.
+//! Since a lap begins right after the full flush that stored its marker, a lap worth replaying
+//! starts with entry `marker + 1`; anything else at offset 0 (zeros, a torn entry, an older lap
+//! whose entries the marker covers) means there is nothing to replay. Within a lap the numbers
+//! run on by one; a gap, a bad checksum or a short read ends it (what follows is an older lap, or
+//! a write that never completed and so was never acknowledged).
+//!
+//! Replaying an entry sets the key to that record whatever sled holds there, which is right
+//! because every change to an object that is not logged here is acknowledged only after a full
+//! flush, whose marker is past every entry installed before the change.
+//!
+//! Entry layout: payload length (u32 LE), CRC-32C of the rest (u32 LE), number (u64 LE), tree key
+//! length (u16 LE), tree key, record.
+
+use super::error::{StorageError, StorageResult};
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// Bytes of log before a full flush starts a new lap: about 3800 PUTs of 4 KiB. Preallocated, so
+/// that a write inside it never needs new space (or fails for want of it).
+pub(super) const CAPACITY: u64 = 16 * 1024 * 1024;
+/// Length, checksum and number.
+const HEADER: usize = 16;
+/// No entry is larger: a record holds at most `RECORD_DATA_LIMIT` bytes of data plus metadata
+/// bounded by the request's header limits. A larger length read back is damage, not an entry.
+const MAX_PAYLOAD: usize = 256 * 1024;
+/// The `sled` default-tree key holding the marker (big-endian u64).
+pub(super) const MARKER_KEY: &[u8] = b"wal-installed-through";
+
+/// The log file and what is waiting to be written to it.
+pub(super) struct Wal {
+    file: File,
+    /// Entries installed but not yet written, and the last number given out. Held while a record
+    /// is installed, so numbers follow the order in which records reach sled.
+    pending: Mutex<Pending>,
+    /// Where the next write goes. Held across a write and its sync, and across a full flush, so a
+    /// lap is never restarted under a write in progress.
+    lap: Mutex<Lap>,
+}
+
+struct Lap {
+    offset: u64,
+    /// A full flush failed: sled may hold a marker this lap does not start after, so nothing more
+    /// goes into it; every write waits for a full flush until one succeeds and starts a new lap.
+    broken: bool,
+}
+
+pub(super) struct Pending {
+    last: u64,
+    bytes: Vec<u8>,
+}
+
+impl Pending {
+    /// Appends an entry for `record` at `tree_key`, numbered one past the last; false (nothing
+    /// appended) when it is too large for an entry, and so needs a full flush instead.
+    pub(super) fn append(&mut self, tree_key: &[u8], record: &[u8]) -> bool {
+        let Ok(key_len) = u16::try_from(tree_key.len()) else {
+            return false;
+        };
+        let payload_len = 8 + 2 + tree_key.len() + record.len();
+        if payload_len > MAX_PAYLOAD {
+            return false;
+        }
+        self.last += 1;
+        let start = self.bytes.len();
+        self.bytes
+            .extend_from_slice(&(payload_len as u32).to_le_bytes());
+        self.bytes.extend_from_slice(&[0; 4]);
+        self.bytes.extend_from_slice(&self.last.to_le_bytes());
+        self.bytes.extend_from_slice(&key_len.to_le_bytes());
+        self.bytes.extend_from_slice(tree_key);
+        self.bytes.extend_from_slice(record);
+        let crc = checksum(&self.bytes[start + 8..]);
+        self.bytes[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+        true
+    }
+}
+
+fn checksum(bytes: &[u8]) -> u32 {
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, bytes) as u32
+}
+
+/// What [`Wal::write_pending`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Written {
+    /// The pending entries (possibly none) are on stable storage.
+    Synced,
+    /// They do not fit in the rest of the lap: a full flush has to cover them instead.
+    LapFull,
+}
+
+impl Wal {
+    /// Opens the log `wal` in `dir`, creating and preallocating it if needed.
+    pub(super) fn open(dir: &Path) -> StorageResult<Wal> {
+        let path = dir.join("wal");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        if file.metadata()?.len() < CAPACITY {
+            fs2::FileExt::allocate(&file, CAPACITY)?;
+            file.sync_all()?;
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(Wal {
+            file,
+            pending: Mutex::new(Pending {
+                last: 0,
+                bytes: Vec::new(),
+            }),
+            lap: Mutex::new(Lap {
+                offset: 0,
+                broken: false,
+            }),
+        })
+    }
+
+    /// Calls `install(tree key, record)` for every entry past `marker`, in order, and returns the
+    /// number of the last entry installed (or `marker`). Numbering continues from there.
+    pub(super) fn replay(
+        &self,
+        marker: u64,
+        mut install: impl FnMut(&[u8], &[u8]) -> StorageResult<()>,
+    ) -> StorageResult<u64> {
+        let mut file = &self.file;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+        let mut offset = 0u64;
+        let mut last = marker;
+        let mut payload = Vec::new();
+        while offset + HEADER as u64 <= CAPACITY {
+            let mut header = [0u8; HEADER];
+            if reader.read_exact(&mut header).is_err() {
+                break;
+            }
+            let len = u32::from_le_bytes(header[0..4].try_into().unwrap_or_default()) as usize;
+            let crc = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default());
+            let number = u64::from_le_bytes(header[8..16].try_into().unwrap_or_default());
+            if !(10..=MAX_PAYLOAD).contains(&len)
+                || number != last + 1
+                || offset + len as u64 + 8 > CAPACITY
+            {
+                break;
+            }
+            payload.clear();
+            payload.resize(len - 8, 0);
+            if reader.read_exact(&mut payload).is_err() {
+                break;
+            }
+            let mut hasher = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi);
+            hasher.update(&header[8..16]);
+            hasher.update(&payload);
+            if hasher.finalize() as u32 != crc {
+                break;
+            }
+            let key_len = u16::from_le_bytes([payload[0], payload[1]]) as usize;
+            let Some((tree_key, record)) = payload[2..].split_at_checked(key_len) else {
+                break;
+            };
+            install(tree_key, record)?;
+            last = number;
+            offset += 8 + len as u64;
+        }
+        self.lock_pending()?.last = last;
+        Ok(last)
+    }
+
+    pub(super) fn lock_pending(&self) -> StorageResult<MutexGuard<'_, Pending>> {
+        self.pending
+            .lock()
+            .map_err(|_| StorageError::Corrupt("log lock poisoned".into()))
+    }
+
+    fn lock_lap(&self) -> StorageResult<MutexGuard<'_, Lap>> {
+        self.lap
+            .lock()
+            .map_err(|_| StorageError::Corrupt("log position lock poisoned".into()))
+    }
+
+    /// Writes and syncs the entries pending now, unless they would overrun the lap. A failed
+    /// write leaves the lap unusable, like a failed flush: what it left on disk is unknown.
+    pub(super) fn write_pending(&self) -> StorageResult<Written> {
+        let mut lap = self.lock_lap()?;
+        let bytes = {
+            let mut pending = self.lock_pending()?;
+            if pending.bytes.is_empty() {
+                return Ok(Written::Synced);
+            }
+            if lap.broken || lap.offset + pending.bytes.len() as u64 > CAPACITY {
+                return Ok(Written::LapFull);
+            }
+            std::mem::take(&mut pending.bytes)
+        };
+        lap.broken = true;
+        self.file.write_all_at(&bytes, lap.offset)?;
+        self.file.sync_data()?;
+        lap.broken = false;
+        lap.offset += bytes.len() as u64;
+        Ok(Written::Synced)
+    }
+
+    /// Runs `flush` (a full flush of sled) with the marker it must store first: the number of the
+    /// last entry installed. Once it has succeeded, the entries pending when it began are dropped
+    /// (it covered them) and the next write starts a new lap.
+    pub(super) fn checkpoint(
+        &self,
+        flush: impl FnOnce(u64) -> StorageResult<()>,
+    ) -> StorageResult<()> {
+        let mut lap = self.lock_lap()?;
+        let (marker, covered) = {
+            let pending = self.lock_pending()?;
+            (pending.last, pending.bytes.len())
+        };
+        if let Err(e) = flush(marker) {
+            lap.broken = true;
+            return Err(e);
+        }
+        self.lock_pending()?.bytes.drain(..covered);
+        *lap = Lap {
+            offset: 0,
+            broken: false,
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tree keys and records, in the order replay installed them.
+    type Installed = Vec<(Vec<u8>, Vec<u8>)>;
+
+    /// What a restart would replay: the log opened again, as `Store::open` does.
+    fn replayed(wal: &Wal, marker: u64) -> (u64, Installed) {
+        let mut seen = Vec::new();
+        let reopened = Wal {
+            file: wal.file.try_clone().expect("clone file"),
+            pending: Mutex::new(Pending {
+                last: 0,
+                bytes: Vec::new(),
+            }),
+            lap: Mutex::new(Lap {
+                offset: 0,
+                broken: false,
+            }),
+        };
+        let last = reopened
+            .replay(marker, |k, v| {
+                seen.push((k.to_vec(), v.to_vec()));
+                Ok(())
+            })
+            .expect("replay");
+        (last, seen)
+    }
+
+    fn append(wal: &Wal, key: &str, record: &[u8]) {
+        assert!(wal
+            .lock_pending()
+            .expect("lock")
+            .append(key.as_bytes(), record));
+    }
+
+    #[test]
+    fn fresh_log_replays_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        assert_eq!(replayed(&wal, 0), (0, vec![]));
+        assert_eq!(replayed(&wal, 7), (7, vec![]));
+        assert_eq!(
+            std::fs::metadata(dir.path().join("wal"))
+                .expect("meta")
+                .len(),
+            CAPACITY
+        );
+    }
+
+    #[test]
+    fn written_entries_replay_in_order_past_the_marker() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let wal = Wal::open(dir.path()).expect("open");
+            append(&wal, "b\0one", b"first");
+            append(&wal, "b\0two", b"second");
+            assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+            append(&wal, "b\0one", b"third");
+            assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+            // Installed but never written: not acknowledged, so not expected back.
+            append(&wal, "b\0lost", b"x");
+        }
+        let wal = Wal::open(dir.path()).expect("reopen");
+        let mut seen = Vec::new();
+        let last = wal
+            .replay(0, |k, v| {
+                seen.push((k.to_vec(), v.to_vec()));
+                Ok(())
+            })
+            .expect("replay");
+        assert_eq!(last, 3);
+        assert_eq!(
+            seen,
+            vec![
+                (b"b\0one".to_vec(), b"first".to_vec()),
+                (b"b\0two".to_vec(), b"second".to_vec()),
+                (b"b\0one".to_vec(), b"third".to_vec()),
+            ]
+        );
+        // Numbering continues from what was replayed.
+        assert_eq!(wal.lock_pending().expect("lock").last, 3);
+        // A marker that covers the lap's first entry covers all of it.
+        assert_eq!(replayed(&wal, 1), (1, vec![]));
+        assert_eq!(replayed(&wal, 3), (3, vec![]));
+    }
+
+    #[test]
+    fn a_new_lap_hides_the_old_one_and_a_torn_entry_ends_the_lap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        for i in 0..5 {
+            append(&wal, &format!("b\0k{i}"), &[i as u8; 100]);
+        }
+        wal.write_pending().expect("write");
+        let mut flushed_with = None;
+        wal.checkpoint(|marker| {
+            flushed_with = Some(marker);
+            Ok(())
+        })
+        .expect("checkpoint");
+        assert_eq!(flushed_with, Some(5));
+        // The new lap overwrites the first two old entries; the rest of the old lap follows it.
+        append(&wal, "b\0new", b"6");
+        append(&wal, "b\0newer", b"7");
+        wal.write_pending().expect("write");
+        let (last, seen) = replayed(&wal, 5);
+        assert_eq!(last, 7);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].0, b"b\0newer".to_vec());
+
+        // Damage one byte of the second entry: replay stops before it.
+        let first_len = HEADER + 2 + "b\0new".len() + 1;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("wal"))
+            .expect("open file");
+        file.write_all_at(&[0xFF], (first_len + HEADER + 3) as u64)
+            .expect("damage");
+        let (last, seen) = replayed(&wal, 5);
+        assert_eq!((last, seen.len()), (6, 1));
+    }
+
+    #[test]
+    fn entries_that_would_overrun_the_lap_wait_for_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        let record = vec![7u8; 200 * 1024];
+        let mut written = 0u64;
+        loop {
+            append(&wal, "b\0big", &record);
+            match wal.write_pending().expect("write") {
+                Written::Synced => written += 1,
+                Written::LapFull => break,
+            }
+        }
+        assert!(written * record.len() as u64 <= CAPACITY);
+        wal.checkpoint(|_| Ok(())).expect("checkpoint");
+        // The checkpoint covered the entry that did not fit; the next one starts the lap.
+        append(&wal, "b\0after", b"a");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        let (last, seen) = replayed(&wal, written + 1);
+        assert_eq!((last, seen.len()), (written + 2, 1));
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_the_lap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        append(&wal, "b\0a", b"1");
+        wal.write_pending().expect("write");
+        let failed = wal.checkpoint(|_| Err(StorageError::DiskFull));
+        assert!(matches!(failed, Err(StorageError::DiskFull)));
+        // Nothing more goes into this lap until a full flush succeeds.
+        append(&wal, "b\0b", b"2");
+        assert_eq!(wal.write_pending().expect("write"), Written::LapFull);
+        assert_eq!(replayed(&wal, 0).1.len(), 1);
+        let mut flushed_with = None;
+        wal.checkpoint(|marker| {
+            flushed_with = Some(marker);
+            Ok(())
+        })
+        .expect("checkpoint");
+        assert_eq!(flushed_with, Some(2));
+        append(&wal, "b\0c", b"3");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        let (last, seen) = replayed(&wal, 2);
+        assert_eq!((last, seen.len()), (3, 1));
+    }
+}
