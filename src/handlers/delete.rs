@@ -21,9 +21,9 @@ pub async fn handle_delete_object(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    if ctx.store.delete_object(bucket, key)? {
-        ctx.store.sync().await?;
-    }
+    ctx.store.delete_object(bucket, key)?;
+    // Synced even when the key was already gone: another DELETE of it may not be durable yet.
+    ctx.store.sync().await?;
     // S3 answers 204 whether or not the key existed.
     Ok(HttpResponse::NoContent().finish())
 }
@@ -55,7 +55,6 @@ pub async fn handle_delete_objects(
     }
 
     let mut outcomes = Vec::with_capacity(request.objects.len());
-    let mut any_deleted = false;
     for object in request.objects {
         let outcome = match object.version_id.as_deref() {
             Some(v) if v != "null" => DeleteOutcome::Failed {
@@ -82,13 +81,10 @@ pub async fn handle_delete_objects(
                 }
             }
             _ => match ctx.store.delete_object(bucket, &object.key) {
-                Ok(existed) => {
-                    any_deleted |= existed;
-                    DeleteOutcome::Deleted {
-                        key: object.key,
-                        version_id: object.version_id,
-                    }
-                }
+                Ok(_) => DeleteOutcome::Deleted {
+                    key: object.key,
+                    version_id: object.version_id,
+                },
                 Err(e) => {
                     let err = S3Error::from(e);
                     DeleteOutcome::Failed {
@@ -102,9 +98,8 @@ pub async fn handle_delete_objects(
         };
         outcomes.push(outcome);
     }
-    if any_deleted {
-        ctx.store.sync().await?;
-    }
+    // Synced even when nothing was deleted here: another DELETE of these keys may not be durable yet.
+    ctx.store.sync().await?;
     Ok(xml_response(xml::delete_result(
         &outcomes,
         request.quiet.unwrap_or(false),

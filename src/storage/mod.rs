@@ -163,8 +163,10 @@ impl Store {
         self.inner.commit.sync(durability).await
     }
 
-    /// Installs the small PUTs the write-ahead log holds past sled's marker, then makes them
-    /// durable in sled (which lets the log start a new lap).
+    /// Installs the small PUTs (and bucket creations) the write-ahead log holds past sled's
+    /// marker, begins this process's run of entry numbers, and makes both durable in sled (which
+    /// lets the log start a new lap) before anything else happens: `recover` may then unlink files
+    /// whose records replay replaced.
     fn replay_log(&self) -> StorageResult<()> {
         let marker = match self.inner.db.get(wal::MARKER_KEY)? {
             Some(bytes) => u64::from_be_bytes(
@@ -176,8 +178,14 @@ impl Store {
             None => 0,
         };
         let mut replayed = 0usize;
-        self.inner.wal.replay(marker, |tree_key, record| {
-            self.install_replayed(tree_key, record)?;
+        self.inner.wal.replay(marker, |tree, tree_key, record| {
+            match tree {
+                wal::Tree::Objects => self.install_replayed(tree_key, record)?,
+                wal::Tree::Buckets => {
+                    records::decode::<BucketMeta>(record)?;
+                    self.inner.buckets.insert(tree_key, record)?;
+                }
+            }
             replayed += 1;
             Ok(())
         })?;
@@ -186,9 +194,9 @@ impl Store {
                 entries = replayed,
                 "installed small PUTs from the write-ahead log"
             );
-            self.inner.durable.flush()?;
         }
-        Ok(())
+        self.inner.wal.start_run()?;
+        self.inner.durable.flush()
     }
 
     /// Makes `record` (from the write-ahead log) the object at `tree_key`, whatever is there now:
@@ -306,16 +314,24 @@ impl Store {
         }
     }
 
-    /// Creates a bucket; `BucketAlreadyExists` when the name is taken.
+    /// Creates a bucket; `BucketAlreadyExists` when the name is taken. Logged in the write-ahead
+    /// log as well (see [`wal`]): a small PUT into the bucket may be acknowledged before the
+    /// flush that makes the bucket durable.
     pub fn create_bucket(&self, name: &str, meta: &BucketMeta) -> StorageResult<()> {
         self.ensure_room()?;
         let value = records::encode(meta)?;
+        let mut pending = self.inner.wal.lock_pending()?;
         match self.inner.buckets.compare_and_swap(
             name.as_bytes(),
             None as Option<&[u8]>,
-            Some(value),
+            Some(value.as_slice()),
         )? {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // A new bucket's record is far below an entry's limit; were it not, only a PUT
+                // racing the creation's own full flush would depend on it.
+                pending.append(wal::Tree::Buckets, name.as_bytes(), &value);
+                Ok(())
+            }
             Err(_) => Err(StorageError::BucketAlreadyExists),
         }
     }
@@ -629,7 +645,7 @@ impl Store {
                     .objects
                     .compare_and_swap(&tree_key, current, Some(value.as_slice()))?
                 {
-                    Ok(()) if pending.append(&tree_key, &value) => {
+                    Ok(()) if pending.append(wal::Tree::Objects, &tree_key, &value) => {
                         drop(pending);
                         release_sled_garbage();
                         return Ok(Durability::Log);

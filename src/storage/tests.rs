@@ -461,13 +461,22 @@ fn small_puts_sled_lost_come_back_from_the_log_and_nothing_it_had_flushed() {
         assert!(store.delete_object("b", "gone").expect("delete"));
         block_on(store.sync()).expect("sync");
     }
-    // The store as sled had it durably: the bucket and "big", "gone" deleted after its entry.
-    copy_dir(dir.path(), sled_then.path());
     {
         let store = Store::open(dir.path(), 8 << 20).expect("reopen");
+        // What sled has durably once the store has started (its start-up ends with a flush): the
+        // bucket and "big", "gone" deleted after its entry. A crash image: nothing is written now.
+        copy_dir(dir.path(), sled_then.path());
         put_durably(&store, "a", b"first");
         put_durably(&store, "a", b"second");
         put_durably(&store, "c", &body(RECORD_DATA_LIMIT));
+        // A bucket whose creation is not flushed yet, and a PUT into it acknowledged by the log.
+        store
+            .create_bucket("fresh", &BucketMeta::default())
+            .expect("bucket");
+        let mut w = store.begin_write().expect("begin");
+        w.write(Bytes::from_static(b"in a new bucket"))
+            .expect("write");
+        block_on(w.commit_durably("fresh", "k", NewObject::default(), 1)).expect("commit");
     }
     // A crash that lost sled's unflushed state but not the log: the log brings the PUTs back.
     std::fs::copy(dir.path().join("wal"), sled_then.path().join("wal")).expect("copy log");
@@ -483,6 +492,11 @@ fn small_puts_sled_lost_come_back_from_the_log_and_nothing_it_had_flushed() {
         };
         let page = store.list_objects("b", &query).expect("list");
         assert_eq!(names(&page), ["a", "big", "c"]);
+        let (meta, _) = store
+            .open_read("fresh", "k")
+            .expect("read")
+            .expect("the PUT into the new bucket is back");
+        assert_eq!(meta.size, 15);
     }
 }
 

@@ -20,10 +20,17 @@
 //!
 //! Replaying an entry sets the key to that record whatever sled holds there, which is right
 //! because every change to an object that is not logged here is acknowledged only after a full
-//! flush, whose marker is past every entry installed before the change.
+//! flush, whose marker is past every entry installed before the change. A bucket created is
+//! logged too, so that a PUT acknowledged into a bucket whose creation was not yet flushed finds
+//! its bucket again on replay.
 //!
-//! Entry layout: payload length (u32 LE), CRC-32C of the rest (u32 LE), number (u64 LE), tree key
-//! length (u16 LE), tree key, record.
+//! Each start-up begins a new run of numbers [`RUN_GAP`] past the last one and stores it as the
+//! marker with a full flush before anything is logged: entries an earlier run left in the file
+//! past the point where replay stopped (after a torn or lost write) carry numbers the new run
+//! never reuses, so they can never continue one of its laps.
+//!
+//! Entry layout: payload length (u32 LE), CRC-32C of the rest (u32 LE), number (u64 LE), tree
+//! (u8: [`Tree`]), tree key length (u16 LE), tree key, record.
 
 use super::error::{StorageError, StorageResult};
 use std::fs::File;
@@ -37,6 +44,11 @@ use std::sync::{Mutex, MutexGuard};
 pub(super) const CAPACITY: u64 = 16 * 1024 * 1024;
 /// Length, checksum and number.
 const HEADER: usize = 16;
+/// Number, tree and key length: the smallest payload.
+const MIN_PAYLOAD: usize = 8 + 1 + 2;
+/// How far past the last number a start-up begins its run: more entries than a run could write
+/// (2^40 is 3.5 years at 10k PUTs/s), few enough for 2^24 start-ups.
+pub(super) const RUN_GAP: u64 = 1 << 40;
 /// No entry is larger: a record holds at most `RECORD_DATA_LIMIT` bytes of data plus metadata
 /// bounded by the request's header limits. A larger length read back is damage, not an entry.
 const MAX_PAYLOAD: usize = 256 * 1024;
@@ -66,14 +78,21 @@ pub(super) struct Pending {
     bytes: Vec<u8>,
 }
 
+/// Which sled tree an entry's record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tree {
+    Objects = 0,
+    Buckets = 1,
+}
+
 impl Pending {
-    /// Appends an entry for `record` at `tree_key`, numbered one past the last; false (nothing
-    /// appended) when it is too large for an entry, and so needs a full flush instead.
-    pub(super) fn append(&mut self, tree_key: &[u8], record: &[u8]) -> bool {
+    /// Appends an entry for `record` at `tree_key` in `tree`, numbered one past the last; false
+    /// (nothing appended) when it is too large for an entry, and so needs a full flush instead.
+    pub(super) fn append(&mut self, tree: Tree, tree_key: &[u8], record: &[u8]) -> bool {
         let Ok(key_len) = u16::try_from(tree_key.len()) else {
             return false;
         };
-        let payload_len = 8 + 2 + tree_key.len() + record.len();
+        let payload_len = MIN_PAYLOAD + tree_key.len() + record.len();
         if payload_len > MAX_PAYLOAD {
             return false;
         }
@@ -83,12 +102,22 @@ impl Pending {
             .extend_from_slice(&(payload_len as u32).to_le_bytes());
         self.bytes.extend_from_slice(&[0; 4]);
         self.bytes.extend_from_slice(&self.last.to_le_bytes());
+        self.bytes.push(tree as u8);
         self.bytes.extend_from_slice(&key_len.to_le_bytes());
         self.bytes.extend_from_slice(tree_key);
         self.bytes.extend_from_slice(record);
         let crc = checksum(&self.bytes[start + 8..]);
         self.bytes[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
         true
+    }
+}
+
+/// Fills `buf`; false at the end of the file (a short last entry is a write that never completed).
+fn read_or_end(reader: &mut impl Read, buf: &mut [u8]) -> StorageResult<bool> {
+    match reader.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -133,12 +162,14 @@ impl Wal {
         })
     }
 
-    /// Calls `install(tree key, record)` for every entry past `marker`, in order, and returns the
-    /// number of the last entry installed (or `marker`). Numbering continues from there.
+    /// Calls `install(tree, tree key, record)` for every entry past `marker`, in order, and
+    /// returns the number of the last entry installed (or `marker`). Numbering continues from
+    /// there until [`Self::start_run`]. A read error other than the end of the file fails it: what
+    /// could not be read may hold acknowledged PUTs.
     pub(super) fn replay(
         &self,
         marker: u64,
-        mut install: impl FnMut(&[u8], &[u8]) -> StorageResult<()>,
+        mut install: impl FnMut(Tree, &[u8], &[u8]) -> StorageResult<()>,
     ) -> StorageResult<u64> {
         let mut file = &self.file;
         file.seek(std::io::SeekFrom::Start(0))?;
@@ -148,13 +179,13 @@ impl Wal {
         let mut payload = Vec::new();
         while offset + HEADER as u64 <= CAPACITY {
             let mut header = [0u8; HEADER];
-            if reader.read_exact(&mut header).is_err() {
+            if !read_or_end(&mut reader, &mut header)? {
                 break;
             }
             let len = u32::from_le_bytes(header[0..4].try_into().unwrap_or_default()) as usize;
             let crc = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default());
             let number = u64::from_le_bytes(header[8..16].try_into().unwrap_or_default());
-            if !(10..=MAX_PAYLOAD).contains(&len)
+            if !(MIN_PAYLOAD..=MAX_PAYLOAD).contains(&len)
                 || number != last + 1
                 || offset + len as u64 + 8 > CAPACITY
             {
@@ -162,7 +193,7 @@ impl Wal {
             }
             payload.clear();
             payload.resize(len - 8, 0);
-            if reader.read_exact(&mut payload).is_err() {
+            if !read_or_end(&mut reader, &mut payload)? {
                 break;
             }
             let mut hasher = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi);
@@ -171,16 +202,32 @@ impl Wal {
             if hasher.finalize() as u32 != crc {
                 break;
             }
-            let key_len = u16::from_le_bytes([payload[0], payload[1]]) as usize;
-            let Some((tree_key, record)) = payload[2..].split_at_checked(key_len) else {
+            let tree = match payload[0] {
+                0 => Tree::Objects,
+                1 => Tree::Buckets,
+                _ => break,
+            };
+            let key_len = u16::from_le_bytes([payload[1], payload[2]]) as usize;
+            let Some((tree_key, record)) = payload[3..].split_at_checked(key_len) else {
                 break;
             };
-            install(tree_key, record)?;
+            install(tree, tree_key, record)?;
             last = number;
             offset += 8 + len as u64;
         }
         self.lock_pending()?.last = last;
         Ok(last)
+    }
+
+    /// Begins this process's run of numbers (see the module notes); the caller must then make a
+    /// full flush, which stores the new marker, before anything is logged.
+    pub(super) fn start_run(&self) -> StorageResult<()> {
+        let mut pending = self.lock_pending()?;
+        pending.last = pending
+            .last
+            .checked_add(RUN_GAP)
+            .ok_or_else(|| StorageError::Corrupt("write-ahead log numbers exhausted".into()))?;
+        Ok(())
     }
 
     pub(super) fn lock_pending(&self) -> StorageResult<MutexGuard<'_, Pending>> {
@@ -201,11 +248,13 @@ impl Wal {
         let mut lap = self.lock_lap()?;
         let bytes = {
             let mut pending = self.lock_pending()?;
-            if pending.bytes.is_empty() {
-                return Ok(Written::Synced);
-            }
+            // Broken first: a failed write took entries with it, which only a full flush covers,
+            // even when nothing is pending now.
             if lap.broken || lap.offset + pending.bytes.len() as u64 > CAPACITY {
                 return Ok(Written::LapFull);
+            }
+            if pending.bytes.is_empty() {
+                return Ok(Written::Synced);
             }
             std::mem::take(&mut pending.bytes)
         };
@@ -264,7 +313,8 @@ mod tests {
             }),
         };
         let last = reopened
-            .replay(marker, |k, v| {
+            .replay(marker, |tree, k, v| {
+                assert_eq!(tree, Tree::Objects);
                 seen.push((k.to_vec(), v.to_vec()));
                 Ok(())
             })
@@ -276,7 +326,7 @@ mod tests {
         assert!(wal
             .lock_pending()
             .expect("lock")
-            .append(key.as_bytes(), record));
+            .append(Tree::Objects, key.as_bytes(), record));
     }
 
     #[test]
@@ -309,7 +359,8 @@ mod tests {
         let wal = Wal::open(dir.path()).expect("reopen");
         let mut seen = Vec::new();
         let last = wal
-            .replay(0, |k, v| {
+            .replay(0, |tree, k, v| {
+                assert_eq!(tree, Tree::Objects);
                 seen.push((k.to_vec(), v.to_vec()));
                 Ok(())
             })
@@ -355,7 +406,7 @@ mod tests {
         assert_eq!(seen[1].0, b"b\0newer".to_vec());
 
         // Damage one byte of the second entry: replay stops before it.
-        let first_len = HEADER + 2 + "b\0new".len() + 1;
+        let first_len = HEADER + 3 + "b\0new".len() + 1;
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(dir.path().join("wal"))
@@ -411,5 +462,51 @@ mod tests {
         assert_eq!(wal.write_pending().expect("write"), Written::Synced);
         let (last, seen) = replayed(&wal, 2);
         assert_eq!((last, seen.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_broken_lap_needs_a_full_flush_even_with_nothing_pending() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        // As a failed write leaves it: its entries gone from `pending`, the lap broken.
+        wal.lock_lap().expect("lock").broken = true;
+        assert_eq!(wal.write_pending().expect("write"), Written::LapFull);
+        wal.checkpoint(|_| Ok(())).expect("checkpoint");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+    }
+
+    #[test]
+    fn a_new_run_never_continues_into_an_earlier_runs_leftovers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        for key in ["b\0one", "b\0two", "b\0six"] {
+            append(&wal, key, b"run 1");
+        }
+        wal.write_pending().expect("write");
+        // The first entry was lost (a power cut during the write); the others reached the disk.
+        wal.file.write_all_at(&[0; 4], 0).expect("damage");
+
+        // Restart: nothing to replay, a new run, its marker flushed, an entry of the same size.
+        let wal = Wal::open(dir.path()).expect("reopen");
+        assert_eq!(
+            wal.replay(0, |_, _, _| panic!("nothing to replay"))
+                .expect("replay"),
+            0
+        );
+        wal.start_run().expect("run");
+        let mut marker = 0;
+        wal.checkpoint(|m| {
+            marker = m;
+            Ok(())
+        })
+        .expect("checkpoint");
+        assert_eq!(marker, RUN_GAP);
+        append(&wal, "b\0new", b"run 2");
+        wal.write_pending().expect("write");
+
+        // Replay takes the new entry and stops: run 1's entries after it are not its sequel.
+        let (last, seen) = replayed(&wal, marker);
+        assert_eq!(last, RUN_GAP + 1);
+        assert_eq!(seen, vec![(b"b\0new".to_vec(), b"run 2".to_vec())]);
     }
 }
