@@ -357,8 +357,9 @@ impl ObjectWriter {
         })
     }
 
-    /// Makes the written bytes the object `bucket/key`, replacing any previous one atomically.
-    /// The caller still has to `Store::sync` before acknowledging.
+    /// Makes the written bytes the object `bucket/key`, replacing any previous one atomically,
+    /// without waiting for it to be durable (tests; requests use [`Self::commit_durably`]).
+    #[cfg(test)]
     pub fn commit(
         self,
         bucket: &str,

@@ -322,6 +322,17 @@ mod tests {
         (last, seen)
     }
 
+    /// A successful full flush; returns the marker it stored.
+    fn checkpoint(wal: &Wal) -> u64 {
+        let mut stored = None;
+        wal.checkpoint(|marker| {
+            stored = Some(marker);
+            Ok(())
+        })
+        .expect("checkpoint");
+        stored.expect("flushed")
+    }
+
     fn append(wal: &Wal, key: &str, record: &[u8]) {
         assert!(wal
             .lock_pending()
@@ -389,13 +400,7 @@ mod tests {
             append(&wal, &format!("b\0k{i}"), &[i as u8; 100]);
         }
         wal.write_pending().expect("write");
-        let mut flushed_with = None;
-        wal.checkpoint(|marker| {
-            flushed_with = Some(marker);
-            Ok(())
-        })
-        .expect("checkpoint");
-        assert_eq!(flushed_with, Some(5));
+        assert_eq!(checkpoint(&wal), 5);
         // The new lap overwrites the first two old entries; the rest of the old lap follows it.
         append(&wal, "b\0new", b"6");
         append(&wal, "b\0newer", b"7");
@@ -451,13 +456,7 @@ mod tests {
         append(&wal, "b\0b", b"2");
         assert_eq!(wal.write_pending().expect("write"), Written::LapFull);
         assert_eq!(replayed(&wal, 0).1.len(), 1);
-        let mut flushed_with = None;
-        wal.checkpoint(|marker| {
-            flushed_with = Some(marker);
-            Ok(())
-        })
-        .expect("checkpoint");
-        assert_eq!(flushed_with, Some(2));
+        assert_eq!(checkpoint(&wal), 2);
         append(&wal, "b\0c", b"3");
         assert_eq!(wal.write_pending().expect("write"), Written::Synced);
         let (last, seen) = replayed(&wal, 2);
@@ -494,12 +493,7 @@ mod tests {
             0
         );
         wal.start_run().expect("run");
-        let mut marker = 0;
-        wal.checkpoint(|m| {
-            marker = m;
-            Ok(())
-        })
-        .expect("checkpoint");
+        let marker = checkpoint(&wal);
         assert_eq!(marker, RUN_GAP);
         append(&wal, "b\0new", b"run 2");
         wal.write_pending().expect("write");
