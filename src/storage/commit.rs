@@ -98,7 +98,7 @@ impl GroupCommit {
             .name("minis3-flusher".into())
             .spawn(move || {
                 let (kick, kicked) = mpsc::sync_channel::<()>(1);
-                let writer = SledWriter::start(db.db.clone(), kicked);
+                let writer = start_sled_writer(db.db.clone(), kicked);
                 // Block for the first waiter, then take everyone who queued meanwhile: they all
                 // wrote before this flush began, so one fsync covers the whole batch.
                 while let Ok(first) = rx.recv() {
@@ -142,37 +142,37 @@ impl GroupCommit {
     }
 }
 
-/// Writes sled's log out behind the write-ahead log, at most every [`SLED_WRITE_INTERVAL`]: the
-/// PUTs are durable already, but left to its own 500 ms timer sled writes in bursts of megabytes,
-/// and the log's `fdatasync` (and the full flush that ends a lap) then waits behind them.
-struct SledWriter;
-
-/// See [`SledWriter`].
-/// wrk, 4 KiB PUTs of new keys, 5 s, two rounds: every 80 ms, 16 connections gave 12.1k/s with a
+/// How often [`start_sled_writer`]'s thread writes sled's log at most. wrk, 4 KiB PUTs of new keys, 5 s, two rounds: every 80 ms, 16 connections gave 12.1k/s with a
 /// p99 of 13-16 ms (the log's `fdatasync` queued behind sled's larger writes); every 20 ms 13.1k
 /// and 7-8 ms; every 5 ms 14.2k-14.5k and 2.6-2.9 ms, 1 connection 2960-3380/s; after every log
 /// write 10.4k-11.8k and 3.2-3.4 ms, 1 connection 2270-2330/s (the two contending for the disk).
 const SLED_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(5);
 
-impl SledWriter {
-    fn start(db: sled::Db, kicked: mpsc::Receiver<()>) -> Option<std::thread::JoinHandle<()>> {
-        let spawned = std::thread::Builder::new()
-            .name("minis3-sled-writer".into())
-            .spawn(move || {
-                while kicked.recv().is_ok() {
-                    if let Err(e) = db.flush() {
-                        tracing::warn!(error = %e, "writing sled's log behind the write-ahead log failed");
-                    }
-                    super::release_sled_garbage();
-                    std::thread::sleep(SLED_WRITE_INTERVAL);
+/// Starts a thread that writes sled's log out behind the write-ahead log when `kicked`, at most
+/// every [`SLED_WRITE_INTERVAL`], until the sender is dropped. The PUTs are durable already, but
+/// left to its own 500 ms timer sled writes in bursts of megabytes, and the log's `fdatasync`
+/// (and the full flush that ends a lap) then waits behind them. `None` if no thread can be
+/// started: sled's timer still writes, only in those bursts.
+fn start_sled_writer(
+    db: sled::Db,
+    kicked: mpsc::Receiver<()>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let spawned = std::thread::Builder::new()
+        .name("minis3-sled-writer".into())
+        .spawn(move || {
+            while kicked.recv().is_ok() {
+                if let Err(e) = db.flush() {
+                    tracing::warn!(error = %e, "writing sled's log behind the write-ahead log failed");
                 }
-            });
-        match spawned {
-            Ok(thread) => Some(thread),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot start sled's writer thread");
-                None
+                super::release_sled_garbage();
+                std::thread::sleep(SLED_WRITE_INTERVAL);
             }
+        });
+    match spawned {
+        Ok(thread) => Some(thread),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start sled's writer thread");
+            None
         }
     }
 }

@@ -6,10 +6,10 @@
 //! flusher writes the pending entries at the log's current position and syncs them; a PUT is
 //! acknowledged after that. sled is flushed only when something else needs it (every other write
 //! waits for a full flush, as before) or the log is full; meanwhile sled's log is written out in
-//! the background (`SledWriter` in `commit.rs`), so those flushes find little left to write. A
-//! full flush first stores, in sled, the
-//! number of the last entry installed (the *marker*): every entry up to it is in sled's flushed
-//! state, so the log starts over at offset 0 (a new *lap*) once that flush is durable.
+//! the background (`start_sled_writer` in `commit.rs`), so those flushes find little left to
+//! write. A full flush first stores, in sled, the number of the last entry installed (the
+//! *marker*): every entry up to it is in sled's flushed state, so the log starts over at offset 0
+//! (a new *lap*) once that flush is durable.
 //!
 //! Recovery reads entries from offset 0 and installs those numbered past the marker, in order.
 //! Since a lap begins right after the full flush that stored its marker, a lap worth replaying
