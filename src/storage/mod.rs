@@ -154,7 +154,7 @@ impl Store {
 
     /// Waits until every write made before the call is durable (shared among concurrent callers).
     pub async fn sync(&self) -> StorageResult<()> {
-        self.inner.commit.sync(Durability::Full).await
+        self.sync_for(Durability::Full).await
     }
 
     /// Waits until a write that needed `durability` (and every write of that kind before it) is
@@ -169,12 +169,7 @@ impl Store {
     /// whose records replay replaced.
     fn replay_log(&self) -> StorageResult<()> {
         let marker = match self.inner.db.get(wal::MARKER_KEY)? {
-            Some(bytes) => u64::from_be_bytes(
-                bytes
-                    .as_ref()
-                    .try_into()
-                    .map_err(|_| StorageError::Corrupt("log marker is not 8 bytes".into()))?,
-            ),
+            Some(bytes) => u64_from(&bytes, "log marker")?,
             None => 0,
         };
         let mut replayed = 0usize;
@@ -278,7 +273,7 @@ impl Store {
         for tree in [&self.inner.incomplete, &self.inner.garbage] {
             for entry in tree.iter() {
                 let (id_bytes, _) = entry?;
-                let id = segment_id_from(&id_bytes)?;
+                let id = u64_from(&id_bytes, "segment id")?;
                 self.remove_segment_data(id)?;
                 tree.remove(&id_bytes)?;
                 freed += 1;
@@ -732,10 +727,11 @@ pub(super) fn mark_garbage(
     Ok(())
 }
 
-fn segment_id_from(bytes: &[u8]) -> StorageResult<u64> {
+/// A big-endian u64 stored in sled (a segment id, the log's marker); `what` names it in the error.
+fn u64_from(bytes: &[u8], what: &str) -> StorageResult<u64> {
     let arr: [u8; 8] = bytes
         .try_into()
-        .map_err(|_| StorageError::Corrupt("segment id is not 8 bytes".into()))?;
+        .map_err(|_| StorageError::Corrupt(format!("{what} is not 8 bytes")))?;
     Ok(u64::from_be_bytes(arr))
 }
 
