@@ -42,6 +42,13 @@ use std::sync::{Mutex, MutexGuard};
 /// Bytes of log before a full flush starts a new lap: about 3800 PUTs of 4 KiB. Preallocated, so
 /// that a write inside it never needs new space (or fails for want of it).
 pub(super) const CAPACITY: u64 = 16 * 1024 * 1024;
+/// How far ahead of the entries the log is overwritten with zeros, once per process. The file is
+/// preallocated with `fallocate`, whose extents stay *unwritten* until first written, and the
+/// first write to each turns an `fdatasync` into a journal commit as well: 148 against 104 us per
+/// 4 KiB write and sync on this machine's ext4. Zeroing a stretch ahead with the entries' own write
+/// pays that once per stretch instead of once per batch.
+const ZERO_AHEAD: usize = 64 * 1024;
+static ZEROS: [u8; ZERO_AHEAD] = [0; ZERO_AHEAD];
 /// Length, checksum and number.
 const HEADER: usize = 16;
 /// Number, tree and key length: the smallest payload.
@@ -71,6 +78,9 @@ struct Lap {
     /// A full flush failed: sled may hold a marker this lap does not start after, so nothing more
     /// goes into it; every write waits for a full flush until one succeeds and starts a new lap.
     broken: bool,
+    /// The file is zeroed (by this process) or written up to here; see [`ZERO_AHEAD`]. Beyond
+    /// the lap's offset there are only entries no replay reaches, so zeros there lose nothing.
+    zeroed_to: u64,
 }
 
 pub(super) struct Pending {
@@ -149,7 +159,11 @@ impl Wal {
             file.sync_all()?;
             File::open(dir)?.sync_all()?;
         }
-        Ok(Wal {
+        Ok(Wal::with_file(file))
+    }
+
+    fn with_file(file: File) -> Wal {
+        Wal {
             file,
             pending: Mutex::new(Pending {
                 last: 0,
@@ -158,8 +172,9 @@ impl Wal {
             lap: Mutex::new(Lap {
                 offset: 0,
                 broken: false,
+                zeroed_to: 0,
             }),
-        })
+        }
     }
 
     /// Calls `install(tree, tree key, record)` for every entry past `marker`, in order, and
@@ -259,6 +274,13 @@ impl Wal {
             std::mem::take(&mut pending.bytes)
         };
         lap.broken = true;
+        let end = lap.offset + bytes.len() as u64;
+        while lap.zeroed_to < end {
+            let at = lap.zeroed_to.max(lap.offset);
+            let len = (CAPACITY - at).min(ZERO_AHEAD as u64);
+            self.file.write_all_at(&ZEROS[..len as usize], at)?;
+            lap.zeroed_to = at + len;
+        }
         self.file.write_all_at(&bytes, lap.offset)?;
         self.file.sync_data()?;
         lap.broken = false;
@@ -283,10 +305,8 @@ impl Wal {
             return Err(e);
         }
         self.lock_pending()?.bytes.drain(..covered);
-        *lap = Lap {
-            offset: 0,
-            broken: false,
-        };
+        lap.offset = 0;
+        lap.broken = false;
         Ok(())
     }
 }
@@ -301,17 +321,7 @@ mod tests {
     /// What a restart would replay: the log opened again, as `Store::open` does.
     fn replayed(wal: &Wal, marker: u64) -> (u64, Installed) {
         let mut seen = Vec::new();
-        let reopened = Wal {
-            file: wal.file.try_clone().expect("clone file"),
-            pending: Mutex::new(Pending {
-                last: 0,
-                bytes: Vec::new(),
-            }),
-            lap: Mutex::new(Lap {
-                offset: 0,
-                broken: false,
-            }),
-        };
+        let reopened = Wal::with_file(wal.file.try_clone().expect("clone file"));
         let last = reopened
             .replay(marker, |tree, k, v| {
                 assert_eq!(tree, Tree::Objects);
@@ -351,6 +361,32 @@ mod tests {
                 .expect("meta")
                 .len(),
             CAPACITY
+        );
+    }
+
+    #[test]
+    fn the_first_writes_zero_the_file_ahead_of_them_but_never_their_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A log file that already holds bytes everywhere (an earlier process's laps).
+        std::fs::write(dir.path().join("wal"), vec![0xab; CAPACITY as usize]).expect("fill");
+        let wal = Wal::open(dir.path()).expect("open");
+        append(&wal, "b\0one", &[7; 3000]);
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append(&wal, "b\0two", &[8; 3000]);
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        let end = wal.lock_lap().expect("lap").offset as usize;
+        let bytes = std::fs::read(dir.path().join("wal")).expect("read");
+        assert!(bytes[end..ZERO_AHEAD].iter().all(|&b| b == 0));
+        assert_eq!(bytes[ZERO_AHEAD], 0xab, "zeroed only a stretch ahead");
+        // A new lap rewrites the start; what lies ahead is not zeroed again.
+        let marker = checkpoint(&wal);
+        append(&wal, "b\0three", b"third");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        let after = std::fs::read(dir.path().join("wal")).expect("read");
+        assert_eq!(after[end - 100..], bytes[end - 100..]);
+        assert_eq!(
+            replayed(&wal, marker),
+            (marker + 1, vec![(b"b\0three".to_vec(), b"third".to_vec())])
         );
     }
 
