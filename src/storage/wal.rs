@@ -49,6 +49,8 @@ pub(super) const CAPACITY: u64 = 16 * 1024 * 1024;
 /// pays that once per stretch instead of once per batch.
 const ZERO_AHEAD: usize = 64 * 1024;
 static ZEROS: [u8; ZERO_AHEAD] = [0; ZERO_AHEAD];
+/// The most buffer capacity kept between writes (a burst of large entries gives the rest back).
+const SPARE_KEPT: usize = 1024 * 1024;
 /// Length, checksum and number.
 const HEADER: usize = 16;
 /// Number, tree and key length: the smallest payload.
@@ -81,6 +83,9 @@ struct Lap {
     /// The file is zeroed (by this process) or written up to here; see [`ZERO_AHEAD`]. Beyond
     /// the lap's offset there are only entries no replay reaches, so zeros there lose nothing.
     zeroed_to: u64,
+    /// The buffer swapped in for the pending entries while they are written: reused, so that
+    /// no batch allocates, and the flusher does not free what the request threads allocated.
+    spare: Vec<u8>,
 }
 
 pub(super) struct Pending {
@@ -173,6 +178,7 @@ impl Wal {
                 offset: 0,
                 broken: false,
                 zeroed_to: 0,
+                spare: Vec::new(),
             }),
         }
     }
@@ -261,7 +267,8 @@ impl Wal {
     /// write leaves the lap unusable, like a failed flush: what it left on disk is unknown.
     pub(super) fn write_pending(&self) -> StorageResult<Written> {
         let mut lap = self.lock_lap()?;
-        let bytes = {
+        let lap = &mut *lap;
+        {
             let mut pending = self.lock_pending()?;
             // Broken first: a failed write took entries with it, which only a full flush covers,
             // even when nothing is pending now.
@@ -271,8 +278,9 @@ impl Wal {
             if pending.bytes.is_empty() {
                 return Ok(Written::Synced);
             }
-            std::mem::take(&mut pending.bytes)
-        };
+            std::mem::swap(&mut pending.bytes, &mut lap.spare);
+        }
+        let bytes = &mut lap.spare;
         lap.broken = true;
         let end = lap.offset + bytes.len() as u64;
         while lap.zeroed_to < end {
@@ -281,10 +289,14 @@ impl Wal {
             self.file.write_all_at(&ZEROS[..len as usize], at)?;
             lap.zeroed_to = at + len;
         }
-        self.file.write_all_at(&bytes, lap.offset)?;
+        self.file.write_all_at(bytes, lap.offset)?;
         self.file.sync_data()?;
         lap.broken = false;
         lap.offset += bytes.len() as u64;
+        bytes.clear();
+        if bytes.capacity() > SPARE_KEPT {
+            *bytes = Vec::new();
+        }
         Ok(Written::Synced)
     }
 
