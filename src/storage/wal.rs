@@ -278,6 +278,9 @@ impl Wal {
             if pending.bytes.is_empty() {
                 return Ok(Written::Synced);
             }
+            // Emptied here rather than only after a write: a failed write leaves its entries in
+            // it, and they must not come back into `pending` behind a later one.
+            lap.spare.clear();
             std::mem::swap(&mut pending.bytes, &mut lap.spare);
         }
         let bytes = &mut lap.spare;
@@ -293,7 +296,6 @@ impl Wal {
         self.file.sync_data()?;
         lap.broken = false;
         lap.offset += bytes.len() as u64;
-        bytes.clear();
         if bytes.capacity() > SPARE_KEPT {
             *bytes = Vec::new();
         }
@@ -509,6 +511,21 @@ mod tests {
         assert_eq!(wal.write_pending().expect("write"), Written::Synced);
         let (last, seen) = replayed(&wal, 2);
         assert_eq!((last, seen.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_failed_writes_entries_never_come_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path()).expect("open");
+        // As a failed write leaves the buffer it was writing (the full flush that must follow
+        // has covered those entries).
+        wal.lock_lap().expect("lock").spare = vec![0xab; 100];
+        append(&wal, "b\0a", b"1");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append(&wal, "b\0b", b"2");
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        let (last, seen) = replayed(&wal, 0);
+        assert_eq!((last, seen.len()), (2, 2));
     }
 
     #[test]
