@@ -364,6 +364,12 @@ mod tests {
             .append(Tree::Objects, key.as_bytes(), record));
     }
 
+    /// Appends an entry and writes it, expecting it to fit in the lap.
+    fn append_written(wal: &Wal, key: &str, record: &[u8]) {
+        append(wal, key, record);
+        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+    }
+
     #[test]
     fn fresh_log_replays_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -384,18 +390,15 @@ mod tests {
         // A log file that already holds bytes everywhere (an earlier process's laps).
         std::fs::write(dir.path().join("wal"), vec![0xab; CAPACITY as usize]).expect("fill");
         let wal = Wal::open(dir.path()).expect("open");
-        append(&wal, "b\0one", &[7; 3000]);
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
-        append(&wal, "b\0two", &[8; 3000]);
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append_written(&wal, "b\0one", &[7; 3000]);
+        append_written(&wal, "b\0two", &[8; 3000]);
         let end = wal.lock_lap().expect("lap").offset as usize;
         let bytes = std::fs::read(dir.path().join("wal")).expect("read");
         assert!(bytes[end..ZERO_AHEAD].iter().all(|&b| b == 0));
         assert_eq!(bytes[ZERO_AHEAD], 0xab, "zeroed only a stretch ahead");
         // A new lap rewrites the start; what lies ahead is not zeroed again.
         let marker = checkpoint(&wal);
-        append(&wal, "b\0three", b"third");
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append_written(&wal, "b\0three", b"third");
         let after = std::fs::read(dir.path().join("wal")).expect("read");
         assert_eq!(after[end - 100..], bytes[end - 100..]);
         assert_eq!(
@@ -410,10 +413,8 @@ mod tests {
         {
             let wal = Wal::open(dir.path()).expect("open");
             append(&wal, "b\0one", b"first");
-            append(&wal, "b\0two", b"second");
-            assert_eq!(wal.write_pending().expect("write"), Written::Synced);
-            append(&wal, "b\0one", b"third");
-            assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+            append_written(&wal, "b\0two", b"second");
+            append_written(&wal, "b\0one", b"third");
             // Installed but never written: not acknowledged, so not expected back.
             append(&wal, "b\0lost", b"x");
         }
@@ -488,8 +489,7 @@ mod tests {
         assert!(written * record.len() as u64 <= CAPACITY);
         wal.checkpoint(|_| Ok(())).expect("checkpoint");
         // The checkpoint covered the entry that did not fit; the next one starts the lap.
-        append(&wal, "b\0after", b"a");
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append_written(&wal, "b\0after", b"a");
         let (last, seen) = replayed(&wal, written + 1);
         assert_eq!((last, seen.len()), (written + 2, 1));
     }
@@ -507,8 +507,7 @@ mod tests {
         assert_eq!(wal.write_pending().expect("write"), Written::LapFull);
         assert_eq!(replayed(&wal, 0).1.len(), 1);
         assert_eq!(checkpoint(&wal), 2);
-        append(&wal, "b\0c", b"3");
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append_written(&wal, "b\0c", b"3");
         let (last, seen) = replayed(&wal, 2);
         assert_eq!((last, seen.len()), (3, 1));
     }
@@ -520,10 +519,8 @@ mod tests {
         // As a failed write leaves the buffer it was writing (the full flush that must follow
         // has covered those entries).
         wal.lock_lap().expect("lock").spare = vec![0xab; 100];
-        append(&wal, "b\0a", b"1");
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
-        append(&wal, "b\0b", b"2");
-        assert_eq!(wal.write_pending().expect("write"), Written::Synced);
+        append_written(&wal, "b\0a", b"1");
+        append_written(&wal, "b\0b", b"2");
         let (last, seen) = replayed(&wal, 0);
         assert_eq!((last, seen.len()), (2, 2));
     }
