@@ -44,8 +44,8 @@ impl DurableDb {
             self.log.sync_data()?;
             Ok(())
         });
-        // sled's flush is what leaves sled garbage on the calling thread; a write of the log
-        // leaves none, so the flusher no longer collects after every batch.
+        // Only sled's flush leaves sled garbage on the calling thread (a write of our own log
+        // leaves none), so this is where the flusher collects it.
         super::release_sled_garbage();
         flushed
     }
@@ -145,8 +145,8 @@ impl GroupCommit {
     }
 }
 
-/// How often [`start_sled_writer`]'s thread writes sled's log at most. wrk, 4 KiB PUTs of new keys, 5 s, two rounds: every 80 ms, 16 connections gave 12.1k/s with a
-/// p99 of 13-16 ms (the log's `fdatasync` queued behind sled's larger writes); every 20 ms 13.1k
+/// How often [`start_sled_writer`]'s thread writes sled's log at most. wrk, 4 KiB PUTs of new
+/// keys, 5 s, two rounds: every 80 ms, 16 connections gave 12.1k/s with a p99 of 13-16 ms (the log's `fdatasync` queued behind sled's larger writes); every 20 ms 13.1k
 /// and 7-8 ms; every 5 ms 14.2k-14.5k and 2.6-2.9 ms, 1 connection 2960-3380/s; after every log
 /// write 10.4k-11.8k and 3.2-3.4 ms, 1 connection 2270-2330/s (the two contending for the disk).
 const SLED_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(5);
