@@ -9,18 +9,59 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, Default)]
 pub struct Query<'a> {
     pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Some part decoded to bytes that are not UTF-8 (replaced with U+FFFD in `pairs`).
+    not_utf8: bool,
 }
 
 impl<'a> Query<'a> {
     /// Parses a raw query string (percent-decoded; `+` stays a literal plus, as the AWS SDKs encode a
-    /// space as `%20`).
+    /// space as `%20`); a part that does not decode to UTF-8 is an `InvalidArgument`.
     pub fn parse(raw: &'a str) -> Result<Query<'a>, S3Error> {
-        let mut pairs = Vec::with_capacity(raw.split('&').count());
+        let query = Query::parse_lossy(raw);
+        query.require_utf8()?;
+        Ok(query)
+    }
+
+    /// [`Query::parse`] that replaces what is not UTF-8 and remembers it: the server parses the
+    /// query once, for the signature check (which must see every request's parameters), and
+    /// refuses such a query with [`Query::require_utf8`] only where an operation reads it.
+    pub fn parse_lossy(raw: &'a str) -> Query<'a> {
+        let mut query = Query {
+            pairs: Vec::with_capacity(crate::auth::sigv4::parameter_count(raw)),
+            not_utf8: false,
+        };
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((decode(k)?, decode(v)?));
+            let (k, v) = (query.decode_lossy(k), query.decode_lossy(v));
+            query.pairs.push((k, v));
         }
-        Ok(Query { pairs })
+        query
+    }
+
+    fn decode_lossy(&mut self, s: &'a str) -> Cow<'a, str> {
+        decode(s).unwrap_or_else(|_| {
+            self.not_utf8 = true;
+            percent_encoding::percent_decode_str(s).decode_utf8_lossy()
+        })
+    }
+
+    pub fn require_utf8(&self) -> Result<(), S3Error> {
+        match self.not_utf8 {
+            true => Err(s3_error!(
+                InvalidArgument,
+                "The query string is not valid UTF-8."
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// Every parameter, decoded, in order.
+    pub fn pairs(&self) -> &[(Cow<'a, str>, Cow<'a, str>)] {
+        &self.pairs
+    }
+
+    pub fn into_pairs(self) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+        self.pairs
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -893,5 +934,22 @@ mod tests {
         assert_eq!(q.get("prefix"), Some("a+b+c d"));
         assert!(q.has("flag"));
         assert_eq!(q.get("flag"), Some(""));
+    }
+
+    #[test]
+    fn a_query_that_is_not_utf8_is_kept_lossy_and_refused_only_when_required() {
+        let q = Query::parse_lossy("X-Amz-Algorithm=A&k=%FFx&%41=%2Fy");
+        assert!(q.require_utf8().is_err());
+        let pairs: Vec<(&str, &str)> = q.pairs().iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(
+            pairs,
+            [("X-Amz-Algorithm", "A"), ("k", "\u{FFFD}x"), ("A", "/y")]
+        );
+        let err = Query::parse("k=%FFx").unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidArgument);
+        let valid = Query::parse_lossy("k=%E2%82%AC&stray=%zz");
+        assert!(valid.require_utf8().is_ok());
+        assert_eq!(valid.get("k"), Some("\u{20AC}"));
+        assert_eq!(valid.get("stray"), Some("%zz"));
     }
 }

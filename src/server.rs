@@ -184,9 +184,10 @@ async fn serve(
             .as_deref()
             .filter(|_| addressed.virtual_hosted),
     };
+    let query = Query::parse_lossy(req.query_string());
     let authenticated = match &temp_url {
         Some(t) => t.authenticate(parts.method, &state.auth, state.auth.now()),
-        None => auth::authenticate(&parts, &state.auth, state.auth.now()),
+        None => auth::authenticate_with_query(&parts, query.pairs(), &state.auth, state.auth.now()),
     }
     .map_err(|e| e.or_resource(&resource()))?;
     let anonymous = authenticated.identity == Identity::Anonymous;
@@ -215,7 +216,7 @@ async fn serve(
         .await;
     }
 
-    let query = Query::parse(req.query_string())?;
+    query.require_utf8()?;
     let copy_source = req
         .headers()
         .get("x-amz-copy-source")

@@ -212,13 +212,15 @@ impl Grant {
 }
 
 /// Signatures as revocations store them: hex ones lower-cased (clients vary in case), others as
-/// they are (base64 is case-sensitive).
-pub fn normalize_signature(signature: &str) -> String {
+/// they are (base64 is case-sensitive). Borrowed when nothing changes (lower-case hex, as SDKs
+/// sign): this runs for every presigned request.
+pub fn normalize_signature(signature: &str) -> std::borrow::Cow<'_, str> {
     let signature = signature.trim();
-    if signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        signature.to_ascii_lowercase()
+    let hex = signature.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && signature.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(signature.to_ascii_lowercase())
     } else {
-        signature.to_string()
+        std::borrow::Cow::Borrowed(signature)
     }
 }
 
@@ -295,10 +297,20 @@ pub fn authenticate(
     cfg: &AuthConfig,
     now: SystemTime,
 ) -> Result<Authenticated, S3Error> {
-    let params = sigv4::query_params(req.raw_query);
+    authenticate_with_query(req, &sigv4::query_params(req.raw_query), cfg, now)
+}
+
+/// [`authenticate`] with `req.raw_query` already decoded ([`crate::router::Query::parse_lossy`]):
+/// the server decodes each query once, for this and for routing.
+pub fn authenticate_with_query(
+    req: &RequestParts<'_>,
+    params: &[sigv4::QueryParam<'_>],
+    cfg: &AuthConfig,
+    now: SystemTime,
+) -> Result<Authenticated, S3Error> {
     let has_v4_query = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
-    if !has_v4_query && sigv2::is_presigned(&params) {
-        return sigv2::authenticate_presigned(req, cfg, now, &params);
+    if !has_v4_query && sigv2::is_presigned(params) {
+        return sigv2::authenticate_presigned(req, cfg, now, params);
     }
     let authorization = req
         .headers
@@ -309,7 +321,7 @@ pub fn authenticate(
         Some(v2) if !has_v4_query && v2.starts_with("AWS ") => {
             sigv2::authenticate_header(req, cfg, now, v2)
         }
-        _ => sigv4::authenticate_parsed(req, cfg, now, &params),
+        _ => sigv4::authenticate_parsed(req, cfg, now, params),
     }
 }
 

@@ -169,17 +169,16 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
 }
 
 fn push_canonical_query(out: &mut String, raw_query: &str, presigned: bool) {
-    let mut pairs: Vec<_> = raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (canonical_component(k), canonical_component(v))
-        })
+    let mut pairs = Vec::with_capacity(parameter_count(raw_query));
+    for p in raw_query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let k = canonical_component(k);
         // Encoding is one-to-one and leaves `X-Amz-Signature` as it is, so comparing the encoded
         // key is comparing the decoded one.
-        .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
-        .collect();
+        if !(presigned && k == "X-Amz-Signature") {
+            pairs.push((k, canonical_component(v)));
+        }
+    }
     pairs.sort_unstable();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -247,13 +246,22 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Step 2, "Create a string to sign": algorithm, request time, credential scope and the hash of
 /// the canonical request, one per line (no trailing newline).
 pub fn create_string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
+    string_to_sign(amz_date, &[scope], canonical_request)
+}
+
+/// [`create_string_to_sign`] with the scope in pieces, joined as they are written: a request's
+/// check then builds no scope string of its own.
+fn string_to_sign(amz_date: &str, scope: &[&str], canonical_request: &str) -> String {
     let mut hash = [0u8; 64];
     let hashed = hex::encode_to_slice(Sha256::digest(canonical_request), &mut hash);
-    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
-    for part in [ALGORITHM, amz_date, scope] {
+    let scope_len: usize = scope.iter().map(|part| part.len()).sum();
+    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope_len + 67);
+    for part in [ALGORITHM, amz_date] {
         out.push_str(part);
         out.push('\n');
     }
+    scope.iter().for_each(|part| out.push_str(part));
+    out.push('\n');
     // Hex digits are ASCII, so the conversion cannot fail once the encoding succeeded.
     if let (Ok(()), Ok(hex)) = (hashed, std::str::from_utf8(&hash)) {
         out.push_str(hex);
@@ -276,10 +284,14 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// Step 3, "Derive a signing key": HMAC chain over date (YYYYMMDD), region, service, `aws4_request`
 /// starting from `"AWS4" + secret`.
 pub fn derive_signing_key(secret_key: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+    signing_key(secret_key, date, region, service).to_vec()
+}
+
+fn signing_key(secret_key: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
     let k_date = hmac_sha256(format!("AWS4{secret_key}").as_bytes(), date.as_bytes());
     let k_region = hmac_sha256(&k_date, region.as_bytes());
     let k_service = hmac_sha256(&k_region, service.as_bytes());
-    hmac_sha256(&k_service, TERMINATOR.as_bytes()).to_vec()
+    hmac_sha256(&k_service, TERMINATOR.as_bytes())
 }
 
 /// Step 4, "Calculate the signature": lower-case hex HMAC-SHA256 of the string to sign.
@@ -450,30 +462,19 @@ pub fn authenticate_with_body_hash(
     authenticate(req, cfg, now)
 }
 
-/// Decoded query parameters in order (lossy UTF-8: only the X-Amz-* ones are looked at).
 /// One decoded query parameter; borrowed from the raw query when it has no escapes.
 pub(crate) type QueryParam<'a> = (Cow<'a, str>, Cow<'a, str>);
 
+/// Decoded query parameters in order (lossy UTF-8: only the X-Amz-* ones are looked at), decoded
+/// as the router decodes them.
 pub(super) fn query_params(raw_query: &str) -> Vec<QueryParam<'_>> {
-    raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode_param(k), decode_param(v))
-        })
-        .collect()
+    crate::router::Query::parse_lossy(raw_query).into_pairs()
 }
 
-/// One query key or value decoded (lossy UTF-8); without escapes, borrowed as it is.
-fn decode_param(s: &str) -> Cow<'_, str> {
-    if !s.contains('%') {
-        return Cow::Borrowed(s);
-    }
-    match String::from_utf8(percent_decode(s)) {
-        Ok(decoded) => Cow::Owned(decoded),
-        Err(err) => Cow::Owned(String::from_utf8_lossy(err.as_bytes()).into_owned()),
-    }
+/// At most how many parameters `raw_query` holds, so that the vectors collecting them are sized
+/// once (a presigned URL has seven; growing from empty costs three reallocations).
+pub(crate) fn parameter_count(raw_query: &str) -> usize {
+    raw_query.bytes().filter(|&b| b == b'&').count() + 1
 }
 
 fn param<'a>(params: &'a [QueryParam<'_>], name: &str) -> Option<&'a str> {
@@ -538,8 +539,16 @@ fn parse_credential<'a>(
     cfg: &AuthConfig,
     form: Form,
 ) -> Result<Credential<'a>, S3Error> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key, date, region, service, terminator] = parts.as_slice() else {
+    let mut parts = credential.split('/');
+    // Evaluated left to right: the five parts in order, then nothing after them.
+    let (Some(access_key), Some(date), Some(region), Some(service), Some(terminator), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return Err(form.malformed(
             "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
         ));
@@ -549,14 +558,14 @@ fn parse_credential<'a>(
             "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
         ));
     }
-    if *terminator != TERMINATOR {
+    if terminator != TERMINATOR {
         return Err(form.malformed(&format!(
             "incorrect terminal \"{terminator}\". This endpoint uses \"{TERMINATOR}\"."
         )));
     }
     // Hand-built presigned URLs often carry an empty or made-up region; the signature covers it
     // anyway, so it is only enforced when the operator asks for it.
-    if cfg.strict_region && *region != cfg.region {
+    if cfg.strict_region && region != cfg.region {
         return Err(form
             .malformed(&format!(
                 "the region '{region}' is wrong; expecting '{}'",
@@ -663,19 +672,19 @@ struct Claim<'a> {
 }
 
 /// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
-fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<Vec<u8>> {
+fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<[u8; 32]> {
     let (date, region, service) = (claim.cred.date, claim.cred.region, claim.cred.service);
     grant.secrets.iter().find_map(|secret| {
         let signed_with = |key: &[u8]| signed_with(key, string_to_sign, claim.signature);
         let cached = SIGNING_KEYS.with_borrow(|keys| {
             keys.iter()
                 .find(|(scope, _)| scope.is(secret, date, region, service))
-                .map(|(_, key)| signed_with(key).then(|| key.to_vec()))
+                .map(|(_, key)| signed_with(key).then_some(*key))
         });
         match cached {
             Some(matched) => matched,
             None => {
-                let key = derive_signing_key(secret, date, region, service);
+                let key = signing_key(secret, date, region, service);
                 signed_with(&key).then(|| {
                     remember_signing_key(secret, date, region, service, &key);
                     key
@@ -708,14 +717,14 @@ thread_local! {
     /// callgrind. Only keys that matched are kept, so requests with made-up scopes cannot churn
     /// the cache. Per thread, so that workers neither wait for each other nor allocate a lookup
     /// key (a process-wide mutex was contended at 16 connections).
-    static SIGNING_KEYS: std::cell::RefCell<Vec<(KeyScope, Vec<u8>)>> =
+    static SIGNING_KEYS: std::cell::RefCell<Vec<(KeyScope, [u8; 32])>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Keys kept at most per thread; past it the cache starts over (yesterday's keys go with it).
 const SIGNING_KEYS_KEPT: usize = 32;
 
-fn remember_signing_key(secret: &str, date: &str, region: &str, service: &str, key: &[u8]) {
+fn remember_signing_key(secret: &str, date: &str, region: &str, service: &str, key: &[u8; 32]) {
     SIGNING_KEYS.with_borrow_mut(|keys| {
         if keys.len() >= SIGNING_KEYS_KEPT {
             keys.clear();
@@ -726,7 +735,7 @@ fn remember_signing_key(secret: &str, date: &str, region: &str, service: &str, k
             region: region.to_string(),
             service: service.to_string(),
         };
-        keys.push((scope, key.to_vec()));
+        keys.push((scope, *key));
     });
 }
 
@@ -737,15 +746,24 @@ fn verify_signature(
     cfg: &AuthConfig,
     grant: &Grant,
     claim: &Claim<'_>,
-) -> Result<Vec<u8>, S3Error> {
+) -> Result<[u8; 32], S3Error> {
     let creq = canonical_request_for(
         req,
         &claim.signed_headers,
         &claim.payload_hash,
         claim.presigned,
     );
-    let scope = claim.cred.scope();
-    let sts = create_string_to_sign(&claim.amz_date, &scope, &creq);
+    let cred = &claim.cred;
+    let scope = [
+        cred.date,
+        "/",
+        cred.region,
+        "/",
+        cred.service,
+        "/",
+        TERMINATOR,
+    ];
+    let sts = string_to_sign(&claim.amz_date, &scope, &creq);
     if let Some(key) = matching_key(grant, claim, &sts) {
         return Ok(key);
     }
@@ -776,7 +794,7 @@ fn verify_signature(
         if let Some(key) = matching_key(
             grant,
             claim,
-            &create_string_to_sign(&claim.amz_date, &scope, &creq),
+            &string_to_sign(&claim.amz_date, &scope, &creq),
         ) {
             tracing::info!(host, alias = %alias, access_key = claim.cred.access_key, "signature matched a --host-alias");
             return Ok(key);
@@ -809,7 +827,7 @@ fn finish(
         PayloadKind::Sha256(hash) => PayloadMode::Sha256(hash),
         PayloadKind::Chunked { signed, trailer } => PayloadMode::Chunked {
             signing: signed.then(|| ChunkSigning {
-                signing_key: key,
+                signing_key: key.to_vec(),
                 amz_date: claim.amz_date.clone(),
                 scope: claim.cred.scope(),
                 seed_signature: claim.signature.to_string(),

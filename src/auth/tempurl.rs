@@ -488,7 +488,7 @@ mod tests {
         let revoke = |signature: &str| {
             cfg.keys
                 .revoke_signature(crate::storage::access::RevokedSignature {
-                    signature: super::super::normalize_signature(signature),
+                    signature: super::super::normalize_signature(signature).into_owned(),
                     access_key: None,
                     expires: Some(EXPIRES),
                     revoked_at: EXPIRES - 100,

@@ -200,7 +200,7 @@ fn revoking_one_url_leaves_the_others_working() {
     cfg.keys
         .revoke_signature(RevokedSignature {
             // Upper-case on purpose: hex signatures match whatever their case.
-            signature: normalize_signature(&signature_in(&first).to_ascii_uppercase()),
+            signature: normalize_signature(&signature_in(&first).to_ascii_uppercase()).into_owned(),
             access_key: Some("ROOT".into()),
             expires: None,
             revoked_at: 0,
@@ -305,7 +305,7 @@ fn sigv2_urls_use_grants_and_the_week_limit() {
     assert!(get_with_query(&cfg, &q, "h").is_ok());
     cfg.keys
         .revoke_signature(RevokedSignature {
-            signature: normalize_signature(&sig),
+            signature: normalize_signature(&sig).into_owned(),
             access_key: None,
             expires: None,
             revoked_at: 0,

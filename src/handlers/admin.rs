@@ -144,7 +144,7 @@ pub async fn handle(
             let record = match (request.url, request.signature) {
                 (Some(url), None) => revocation_from_url(&url, now)?,
                 (None, Some(signature)) if !signature.trim().is_empty() => RevokedSignature {
-                    signature: normalize_signature(&signature),
+                    signature: normalize_signature(&signature).into_owned(),
                     access_key: None,
                     expires: None,
                     revoked_at: now,
@@ -322,7 +322,7 @@ fn revocation_from_url(url: &str, now: i64) -> Result<RevokedSignature, S3Error>
         return Err(s3_error!(InvalidArgument, "The URL's signature is empty."));
     }
     Ok(RevokedSignature {
-        signature: normalize_signature(signature),
+        signature: normalize_signature(signature).into_owned(),
         access_key,
         expires,
         revoked_at: now,
