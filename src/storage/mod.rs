@@ -411,13 +411,13 @@ impl Store {
 
     // ---- objects ----
 
-    /// An object's metadata, if it exists.
+    /// An object's metadata, if it exists (the bucket is looked up only when it does not, as in
+    /// [`Store::open_read`]).
     pub fn object(&self, bucket: &str, key: &str) -> StorageResult<Option<ObjectMeta>> {
-        self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         match self.inner.objects.get(tree_key)? {
             Some(v) => Ok(Some(records::decode_object(&v)?.0)),
-            None => Ok(None),
+            None => self.require_bucket(bucket).map(|()| None),
         }
     }
 
@@ -498,10 +498,11 @@ impl Store {
         bucket: &str,
         key: &str,
     ) -> StorageResult<Option<(ObjectMeta, ObjectReader)>> {
-        self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
+        // The bucket is looked up only when the object is missing (NoSuchBucket or NoSuchKey): an
+        // object found is in a bucket that exists, since only an empty bucket is ever deleted.
         let Some(mut value) = self.inner.objects.get(&tree_key)? else {
-            return Ok(None);
+            return self.require_bucket(bucket).map(|()| None);
         };
         let (mut meta, mut data) = records::decode_object(&value)?;
         if meta.segments.iter().any(Segment::stored_apart) {

@@ -524,9 +524,18 @@ fn bucket_rules() {
         store.object("nope", "k"),
         Err(StorageError::NoSuchBucket)
     ));
+    assert!(matches!(
+        store.open_read("nope", "k"),
+        Err(StorageError::NoSuchBucket)
+    ));
+    assert!(matches!(store.open_read("b", "missing"), Ok(None)));
     store.delete_object("b", "k").unwrap();
     store.delete_bucket("b").unwrap();
     assert!(store.bucket("b").unwrap().is_none());
+    assert!(matches!(
+        store.open_read("b", "k"),
+        Err(StorageError::NoSuchBucket)
+    ));
     let mut w = store.begin_write().unwrap();
     w.write(Bytes::from_static(b"x")).unwrap();
     assert!(matches!(
