@@ -169,7 +169,7 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
 }
 
 fn push_canonical_query(out: &mut String, raw_query: &str, presigned: bool) {
-    let mut pairs = Vec::with_capacity(parameter_count(raw_query));
+    let mut pairs = Vec::with_capacity(crate::router::parameter_count(raw_query));
     for p in raw_query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
         let k = canonical_component(k);
@@ -469,12 +469,6 @@ pub(crate) type QueryParam<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// as the router decodes them.
 pub(super) fn query_params(raw_query: &str) -> Vec<QueryParam<'_>> {
     crate::router::Query::parse_lossy(raw_query).into_pairs()
-}
-
-/// At most how many parameters `raw_query` holds, so that the vectors collecting them are sized
-/// once (a presigned URL has seven; growing from empty costs three reallocations).
-pub(crate) fn parameter_count(raw_query: &str) -> usize {
-    raw_query.bytes().filter(|&b| b == b'&').count() + 1
 }
 
 fn param<'a>(params: &'a [QueryParam<'_>], name: &str) -> Option<&'a str> {
