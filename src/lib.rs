@@ -10,7 +10,8 @@
 //! Only `error` (the one `S3Error`) and `xml` know the wire format of bodies. `checksum` holds the
 //! body checksums S3 offers, `timefmt` S3's time formats, `config` the command-line settings,
 //! `demo` the browser-upload demo page (`serve --demo`, `minis3 demo`), `memory` the
-//! heap trimming that keeps the resident set small.
+//! heap trimming that keeps the resident set small and the allocator that reuses sled's log
+//! buffers.
 
 pub mod access_log;
 pub mod admin;

@@ -9,6 +9,9 @@ use minis3::storage::Store;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: minis3::memory::Allocator = minis3::memory::Allocator;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()

@@ -53,7 +53,7 @@ pub use data::{INLINE_LIMIT, READ_SIZE, RECORD_DATA_LIMIT};
 /// file that its flush never fsyncs; a leaf holds up to ~17 values, so 17 inline segments of
 /// `INLINE_LIMIT` (with their object's metadata, which the request's header size limit bounds)
 /// must stay under a quarter of this for every byte to live in the fsynced log.
-const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
+pub const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 
 /// Object data is refused (`DiskFull`) while the file system has less free space than this. The
 /// rest is kept for sled's log (new log segments, deletes, metadata): sled 0.34 takes a failed log
