@@ -117,18 +117,7 @@ unsafe impl GlobalAlloc for Allocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if is_log_buffer(layout) || new_size == LOG_BUFFER.0 {
-            // The default: a new block, the bytes copied, the old block freed (through the pool).
-            let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
-                return std::ptr::null_mut();
-            };
-            let new = self.alloc(new_layout);
-            if !new.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-            return new;
-        }
+        // Every block, a kept one too, came from `System`, and what it returns may be kept later.
         System.realloc(ptr, layout, new_size)
     }
 }

@@ -46,13 +46,10 @@ impl<'a> Query<'a> {
     }
 
     pub fn require_utf8(&self) -> Result<(), S3Error> {
-        match self.not_utf8 {
-            true => Err(s3_error!(
-                InvalidArgument,
-                "The query string is not valid UTF-8."
-            )),
-            false => Ok(()),
+        if self.not_utf8 {
+            return Err(not_utf8());
         }
+        Ok(())
     }
 
     /// Every parameter, decoded, in order.
@@ -93,7 +90,11 @@ fn decode(s: &str) -> Result<Cow<'_, str>, S3Error> {
     }
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
-        .map_err(|_| s3_error!(InvalidArgument, "The query string is not valid UTF-8."))
+        .map_err(|_| not_utf8())
+}
+
+fn not_utf8() -> S3Error {
+    s3_error!(InvalidArgument, "The query string is not valid UTF-8.")
 }
 
 /// The `response-*` query parameters of GetObject that override stored headers.
