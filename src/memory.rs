@@ -45,7 +45,10 @@ fn trim() {
 fn trim() {}
 
 /// How sled 0.34 allocates each log buffer: one segment, 8 KiB-aligned.
-const LOG_BUFFER: (usize, usize) = (crate::storage::SEGMENT_SIZE, 8192);
+const LOG_BUFFER: Layout = match Layout::from_size_align(crate::storage::SEGMENT_SIZE, 8192) {
+    Ok(layout) => layout,
+    Err(_) => panic!("sled's log buffer layout is valid"),
+};
 
 /// The last log buffer sled freed, kept for its next one.
 static SPARE_LOG_BUFFER: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
@@ -59,13 +62,10 @@ fn release_idle_log_buffer(handouts_before: usize) -> usize {
     let handouts = LOG_BUFFER_HANDOUTS.load(Ordering::Acquire);
     if handouts == handouts_before {
         let spare = SPARE_LOG_BUFFER.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if let (false, Ok(layout)) = (
-            spare.is_null(),
-            Layout::from_size_align(LOG_BUFFER.0, LOG_BUFFER.1),
-        ) {
+        if !spare.is_null() {
             // SAFETY: the swap made this thread the block's only owner, and kept blocks all
             // came from `System` with this layout.
-            unsafe { System.dealloc(spare, layout) };
+            unsafe { System.dealloc(spare, LOG_BUFFER) };
         }
     }
     handouts
@@ -79,7 +79,7 @@ fn release_idle_log_buffer(handouts_before: usize) -> usize {
 pub struct Allocator;
 
 fn is_log_buffer(layout: Layout) -> bool {
-    (layout.size(), layout.align()) == LOG_BUFFER
+    layout == LOG_BUFFER
 }
 
 // SAFETY: every block comes from `System` with the layout it is freed with; a kept block has the
@@ -129,8 +129,8 @@ mod tests {
     #[test]
     fn a_freed_log_buffer_is_handed_out_again_and_only_once() {
         // The only test touching the pool (the test binary's own allocator is the system's).
-        let log = Layout::from_size_align(LOG_BUFFER.0, LOG_BUFFER.1).unwrap();
-        let other = Layout::from_size_align(LOG_BUFFER.0, 4096).unwrap();
+        let log = LOG_BUFFER;
+        let other = Layout::from_size_align(LOG_BUFFER.size(), 4096).unwrap();
         // SAFETY: each block is freed once, with the layout it was allocated with.
         unsafe {
             let first = Allocator.alloc(log);
