@@ -522,9 +522,22 @@ struct Credential<'a> {
     service: &'a str,
 }
 
-impl Credential<'_> {
+impl<'a> Credential<'a> {
+    /// `DATE/REGION/SERVICE/aws4_request` in pieces, for writing without building it first.
+    fn scope_parts(&self) -> [&'a str; 7] {
+        [
+            self.date,
+            "/",
+            self.region,
+            "/",
+            self.service,
+            "/",
+            TERMINATOR,
+        ]
+    }
+
     fn scope(&self) -> String {
-        credential_scope(self.date, self.region, self.service)
+        self.scope_parts().concat()
     }
 }
 
@@ -747,16 +760,7 @@ fn verify_signature(
         &claim.payload_hash,
         claim.presigned,
     );
-    let cred = &claim.cred;
-    let scope = [
-        cred.date,
-        "/",
-        cred.region,
-        "/",
-        cred.service,
-        "/",
-        TERMINATOR,
-    ];
+    let scope = claim.cred.scope_parts();
     let sts = string_to_sign(&claim.amz_date, &scope, &creq);
     if let Some(key) = matching_key(grant, claim, &sts) {
         return Ok(key);
