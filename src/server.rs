@@ -9,7 +9,7 @@ use crate::auth::{self, AuthConfig, Identity, PayloadMode, RequestParts};
 use crate::config::ServeConfig;
 use crate::cors;
 use crate::error::S3Error;
-use crate::handlers::{self, RequestContext};
+use crate::handlers::{self, Dispatched, RequestContext};
 use crate::router::{Endpoint, Query};
 use crate::s3_error;
 use crate::storage::{CorsRule, StorageError, Store};
@@ -17,6 +17,7 @@ use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use futures_util::future::LocalBoxFuture;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -105,7 +106,12 @@ pub async fn handle(
 ) -> HttpResponse {
     let started = Instant::now();
     let request_id = next_request_id();
-    let mut response = match serve(&req, payload, &state, &request_id).await {
+    let outcome = match serve(&req, payload, &state, &request_id) {
+        Ok(Served::Now(response)) => Ok(response),
+        Ok(Served::Later(operation)) => operation.await,
+        Err(err) => Err(err),
+    };
+    let mut response = match outcome {
         Ok(response) => response,
         Err(err) => error_response(&req, &err, &request_id),
     };
@@ -144,19 +150,26 @@ pub async fn handle(
     response
 }
 
+/// What [`serve`] gives: the answer, or the operation that will give it (one that reads a body or
+/// waits for a flush). Only the latter allocates a future, the size of its own operation's.
+enum Served<'a> {
+    Now(HttpResponse),
+    Later(LocalBoxFuture<'a, Result<HttpResponse, S3Error>>),
+}
+
 /// The pipeline: server endpoints (STS among them), addressing, signature, operation, body,
 /// handler.
-async fn serve(
-    req: &HttpRequest,
+fn serve<'a>(
+    req: &'a HttpRequest,
     payload: web::Payload,
-    state: &AppState,
-    request_id: &str,
-) -> Result<HttpResponse, S3Error> {
+    state: &'a AppState,
+    request_id: &'a str,
+) -> Result<Served<'a>, S3Error> {
     let host = request_host(req);
     let (addressed, temp_url) = resolve_request(req, host, &state.config.domain)?;
     if !addressed.virtual_hosted {
         if let Some(response) = server_endpoint(req, &state.config) {
-            return Ok(response);
+            return Ok(Served::Now(response));
         }
         let content_type = req
             .headers()
@@ -164,13 +177,17 @@ async fn serve(
             .and_then(|v| v.to_str().ok());
         let (method, path, query) = (req.method().as_str(), req.path(), req.query_string());
         if handlers::sts::is_sts_request(method, path, query, content_type) {
-            return Ok(handlers::sts::serve(req, payload, &state.auth, request_id).await);
+            return Ok(Served::Later(Box::pin(async move {
+                Ok(handlers::sts::serve(req, payload, &state.auth, request_id).await)
+            })));
         }
     }
     // `<Resource>` of an error; built only when one is answered.
     let resource = || addressed.resource();
     if req.method() == Method::OPTIONS {
-        return preflight(req, state, &addressed).map_err(|e| e.or_resource(&resource()));
+        return preflight(req, state, &addressed)
+            .map(Served::Now)
+            .map_err(|e| e.or_resource(&resource()));
     }
 
     let headers = request_headers(req);
@@ -205,15 +222,11 @@ async fn serve(
             authenticated.payload,
             decoded_length,
         );
-        let method = req.method().as_str();
-        return handlers::admin::handle(
-            method,
-            req.path(),
-            &authenticated.identity,
-            &state.auth,
-            body,
-        )
-        .await;
+        let identity = authenticated.identity;
+        return Ok(Served::Later(Box::pin(async move {
+            let method = req.method().as_str();
+            handlers::admin::handle(method, req.path(), &identity, &state.auth, body).await
+        })));
     }
 
     query.require_utf8()?;
@@ -255,19 +268,28 @@ async fn serve(
         store: &state.store,
         config: &state.config,
         auth: &state.auth,
-        scope: authenticated.scope.as_ref(),
+        scope: authenticated.scope,
     };
-    let mut response = handlers::dispatch(endpoint, &ctx, body)
-        .await
-        .map_err(|e| {
-            e.or_resource(&resource())
+    let swift_put = temp_url.is_some() && req.method() == Method::PUT;
+    let finish = move |result: Result<HttpResponse, S3Error>| {
+        let mut response = result.map_err(|e| {
+            e.or_resource(&addressed.resource())
                 .or_bucket_name(addressed.bucket.as_deref())
         })?;
-    if temp_url.is_some() && req.method() == Method::PUT && response.status() == StatusCode::OK {
-        // Swift answers an object PUT with 201 Created.
-        *response.status_mut() = StatusCode::CREATED;
+        if swift_put && response.status() == StatusCode::OK {
+            // Swift answers an object PUT with 201 Created.
+            *response.status_mut() = StatusCode::CREATED;
+        }
+        Ok(response)
+    };
+    match handlers::dispatch(endpoint, ctx, body) {
+        Dispatched::Ready(result) => finish(result).map(Served::Now),
+        Dispatched::Pending(operation) => {
+            Ok(Served::Later(Box::pin(
+                async move { finish(operation.await) },
+            )))
+        }
     }
-    Ok(response)
 }
 
 fn is_plain_object_operation(endpoint: &Endpoint) -> bool {

@@ -24,7 +24,7 @@ pub fn handle_list_buckets(
         .list_buckets()?
         .into_iter()
         .filter(|(name, _)| prefix.as_deref().is_none_or(|p| name.starts_with(p)))
-        .filter(|(name, _)| ctx.scope.is_none_or(|s| s.reaches(name)))
+        .filter(|(name, _)| ctx.scope.as_ref().is_none_or(|s| s.reaches(name)))
         .filter(|(name, _)| {
             continuation_token
                 .as_deref()

@@ -71,6 +71,7 @@ pub async fn handle_delete_objects(
             },
             _ if ctx
                 .scope
+                .as_ref()
                 .is_some_and(|s| !s.allows(Action::Delete, bucket, &object.key)) =>
             {
                 DeleteOutcome::Failed {

@@ -27,6 +27,8 @@ use crate::storage::access::Scope;
 use crate::storage::Store;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use std::future::Future;
 
 /// What every handler may use besides its parameters and the body.
 pub struct RequestContext<'a> {
@@ -36,7 +38,7 @@ pub struct RequestContext<'a> {
     /// The keys requests are signed with (PostObject checks its form's signature itself).
     pub auth: &'a AuthConfig,
     /// What the signing key may do; `None` for the root key and anonymous requests.
-    pub scope: Option<&'a Scope>,
+    pub scope: Option<Scope>,
 }
 
 impl RequestContext<'_> {
@@ -46,157 +48,224 @@ impl RequestContext<'_> {
     }
 }
 
-/// Runs the operation.
-pub async fn dispatch(
+/// An operation's answer, or the future of one.
+///
+/// As one `async fn`, dispatching made every request's future as large as the largest handler's
+/// (6 KiB, a PUT's), which actix allocates and copies for each request: a GET paid for it too,
+/// and glibc consolidates its free lists before every allocation that size.
+pub enum Dispatched<'a> {
+    Ready(Result<HttpResponse, S3Error>),
+    Pending(LocalBoxFuture<'a, Result<HttpResponse, S3Error>>),
+}
+
+fn later<'a>(
+    operation: impl Future<Output = Result<HttpResponse, S3Error>> + 'a,
+) -> Dispatched<'a> {
+    Dispatched::Pending(Box::pin(operation))
+}
+
+/// Runs the operation: a synchronous one (reads, listings, lookups) to its answer, any other into
+/// the future that will give it.
+pub fn dispatch<'a>(
     endpoint: Endpoint,
-    ctx: &RequestContext<'_>,
+    ctx: RequestContext<'a>,
     body: RequestBody,
-) -> Result<HttpResponse, S3Error> {
+) -> Dispatched<'a> {
+    use Dispatched::Ready;
+    let ctx_ = &ctx;
     match endpoint {
         Endpoint::ListBuckets {
             prefix,
             max_buckets,
             continuation_token,
-        } => bucket::handle_list_buckets(ctx, prefix, max_buckets, continuation_token),
-        Endpoint::CreateBucket { bucket } => bucket::handle_create_bucket(ctx, &bucket, body).await,
-        Endpoint::HeadBucket { bucket } => bucket::handle_head_bucket(ctx, &bucket),
-        Endpoint::DeleteBucket { bucket } => bucket::handle_delete_bucket(ctx, &bucket).await,
-        Endpoint::GetBucketLocation { bucket } => bucket::handle_get_bucket_location(ctx, &bucket),
+        } => Ready(bucket::handle_list_buckets(
+            ctx_,
+            prefix,
+            max_buckets,
+            continuation_token,
+        )),
+        Endpoint::CreateBucket { bucket } => {
+            later(async move { bucket::handle_create_bucket(&ctx, &bucket, body).await })
+        }
+        Endpoint::HeadBucket { bucket } => Ready(bucket::handle_head_bucket(ctx_, &bucket)),
+        Endpoint::DeleteBucket { bucket } => {
+            later(async move { bucket::handle_delete_bucket(&ctx, &bucket).await })
+        }
+        Endpoint::GetBucketLocation { bucket } => {
+            Ready(bucket::handle_get_bucket_location(ctx_, &bucket))
+        }
         Endpoint::GetBucketVersioning { bucket } => {
-            bucket::handle_get_bucket_versioning(ctx, &bucket)
+            Ready(bucket::handle_get_bucket_versioning(ctx_, &bucket))
         }
         Endpoint::ListObjects {
             bucket,
             params,
             marker,
-        } => list::handle_list_objects(ctx, &bucket, &params, marker),
+        } => Ready(list::handle_list_objects(ctx_, &bucket, &params, marker)),
         Endpoint::ListObjectsV2 {
             bucket,
             params,
             continuation_token,
             start_after,
             fetch_owner,
-        } => list::handle_list_objects_v2(
-            ctx,
+        } => Ready(list::handle_list_objects_v2(
+            ctx_,
             &bucket,
             &params,
             continuation_token,
             start_after,
             fetch_owner,
-        ),
+        )),
         Endpoint::ListObjectVersions {
             bucket,
             params,
             key_marker,
             version_id_marker,
-        } => {
-            list::handle_list_object_versions(ctx, &bucket, &params, key_marker, version_id_marker)
-        }
+        } => Ready(list::handle_list_object_versions(
+            ctx_,
+            &bucket,
+            &params,
+            key_marker,
+            version_id_marker,
+        )),
         Endpoint::DeleteObjects { bucket } => {
-            delete::handle_delete_objects(ctx, &bucket, body).await
+            later(async move { delete::handle_delete_objects(&ctx, &bucket, body).await })
         }
         Endpoint::PutObject { bucket, key } => {
-            put::handle_put_object(ctx, &bucket, &key, body).await
+            later(async move { put::handle_put_object(&ctx, &bucket, &key, body).await })
         }
         Endpoint::GetObject {
             bucket,
             key,
             overrides,
             part_number,
-        } => get::handle_get_object(ctx, &bucket, &key, Some(&overrides), part_number),
+        } => Ready(get::handle_get_object(
+            ctx_,
+            &bucket,
+            &key,
+            Some(&overrides),
+            part_number,
+        )),
         Endpoint::HeadObject {
             bucket,
             key,
             part_number,
-        } => get::handle_get_object(ctx, &bucket, &key, None, part_number),
+        } => Ready(get::handle_get_object(
+            ctx_,
+            &bucket,
+            &key,
+            None,
+            part_number,
+        )),
         Endpoint::DeleteObject { bucket, key } => {
-            delete::handle_delete_object(ctx, &bucket, &key).await
+            later(async move { delete::handle_delete_object(&ctx, &bucket, &key).await })
         }
         Endpoint::CopyObject {
             bucket,
             key,
             source,
-        } => copy::handle_copy_object(ctx, &bucket, &key, &source).await,
+        } => later(async move { copy::handle_copy_object(&ctx, &bucket, &key, &source).await }),
         Endpoint::PutObjectTagging { bucket, key } => {
-            tagging::handle_put_object_tagging(ctx, &bucket, &key, body).await
+            later(
+                async move { tagging::handle_put_object_tagging(&ctx, &bucket, &key, body).await },
+            )
         }
         Endpoint::GetObjectTagging { bucket, key } => {
-            tagging::handle_get_object_tagging(ctx, &bucket, &key)
+            Ready(tagging::handle_get_object_tagging(ctx_, &bucket, &key))
         }
         Endpoint::DeleteObjectTagging { bucket, key } => {
-            tagging::handle_delete_object_tagging(ctx, &bucket, &key).await
+            later(async move { tagging::handle_delete_object_tagging(&ctx, &bucket, &key).await })
         }
         Endpoint::CreateMultipartUpload { bucket, key } => {
-            multipart::handle_create_multipart_upload(ctx, &bucket, &key).await
+            later(
+                async move { multipart::handle_create_multipart_upload(&ctx, &bucket, &key).await },
+            )
         }
         Endpoint::UploadPart {
             bucket,
             key,
             upload_id,
             part_number,
-        } => multipart::handle_upload_part(ctx, &bucket, &key, &upload_id, part_number, body).await,
+        } => later(async move {
+            multipart::handle_upload_part(&ctx, &bucket, &key, &upload_id, part_number, body).await
+        }),
         Endpoint::UploadPartCopy {
             bucket,
             key,
             upload_id,
             part_number,
             source,
-        } => {
-            multipart::handle_upload_part_copy(ctx, &bucket, &key, &upload_id, part_number, &source)
-                .await
-        }
+        } => later(async move {
+            multipart::handle_upload_part_copy(
+                &ctx,
+                &bucket,
+                &key,
+                &upload_id,
+                part_number,
+                &source,
+            )
+            .await
+        }),
         Endpoint::CompleteMultipartUpload {
             bucket,
             key,
             upload_id,
-        } => {
-            multipart::handle_complete_multipart_upload(ctx, &bucket, &key, &upload_id, body).await
-        }
+        } => later(async move {
+            multipart::handle_complete_multipart_upload(&ctx, &bucket, &key, &upload_id, body).await
+        }),
         Endpoint::AbortMultipartUpload {
             bucket,
             key,
             upload_id,
-        } => multipart::handle_abort_multipart_upload(ctx, &bucket, &key, &upload_id).await,
+        } => later(async move {
+            multipart::handle_abort_multipart_upload(&ctx, &bucket, &key, &upload_id).await
+        }),
         Endpoint::ListParts {
             bucket,
             key,
             upload_id,
             max_parts,
             part_number_marker,
-        } => multipart::handle_list_parts(
-            ctx,
+        } => Ready(multipart::handle_list_parts(
+            ctx_,
             &bucket,
             &key,
             &upload_id,
             max_parts,
             part_number_marker,
-        ),
+        )),
         Endpoint::ListMultipartUploads {
             bucket,
             params,
             key_marker,
             upload_id_marker,
-        } => multipart::handle_list_multipart_uploads(
-            ctx,
+        } => Ready(multipart::handle_list_multipart_uploads(
+            ctx_,
             &bucket,
             &params,
             key_marker,
             upload_id_marker,
-        ),
-        Endpoint::GetBucketAcl { bucket } => acl::handle_get_bucket_acl(ctx, &bucket),
-        Endpoint::PutBucketAcl { bucket } => acl::handle_put_bucket_acl(ctx, &bucket, body).await,
-        Endpoint::GetObjectAcl { bucket, key } => acl::handle_get_object_acl(ctx, &bucket, &key),
-        Endpoint::PutObjectAcl { bucket, key } => {
-            acl::handle_put_object_acl(ctx, &bucket, &key, body).await
+        )),
+        Endpoint::GetBucketAcl { bucket } => Ready(acl::handle_get_bucket_acl(ctx_, &bucket)),
+        Endpoint::PutBucketAcl { bucket } => {
+            later(async move { acl::handle_put_bucket_acl(&ctx, &bucket, body).await })
         }
-        Endpoint::GetBucketCors { bucket } => cors::handle_get_bucket_cors(ctx, &bucket),
+        Endpoint::GetObjectAcl { bucket, key } => {
+            Ready(acl::handle_get_object_acl(ctx_, &bucket, &key))
+        }
+        Endpoint::PutObjectAcl { bucket, key } => {
+            later(async move { acl::handle_put_object_acl(&ctx, &bucket, &key, body).await })
+        }
+        Endpoint::GetBucketCors { bucket } => Ready(cors::handle_get_bucket_cors(ctx_, &bucket)),
         Endpoint::PutBucketCors { bucket } => {
-            cors::handle_put_bucket_cors(ctx, &bucket, body).await
+            later(async move { cors::handle_put_bucket_cors(&ctx, &bucket, body).await })
         }
         Endpoint::DeleteBucketCors { bucket } => {
-            cors::handle_delete_bucket_cors(ctx, &bucket).await
+            later(async move { cors::handle_delete_bucket_cors(&ctx, &bucket).await })
         }
-        Endpoint::PostObject { bucket } => post::handle_post_object(ctx, &bucket, body).await,
+        Endpoint::PostObject { bucket } => {
+            later(async move { post::handle_post_object(&ctx, &bucket, body).await })
+        }
     }
 }
 
