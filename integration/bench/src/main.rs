@@ -35,6 +35,24 @@ enum Command {
         #[arg(long)]
         port: u16,
     },
+    /// Only the small GET loops, against a server already listening on 127.0.0.1 (for A/B runs
+    /// and profiling under this client): stores the objects in `--bucket`, then runs the loops.
+    GetLoop {
+        #[arg(long)]
+        port: u16,
+        /// Created if missing.
+        #[arg(long, default_value = "bench-get-loop")]
+        bucket: String,
+        /// Connections of each loop, in order.
+        #[arg(long, value_delimiter = ',', default_value = "16")]
+        conns: Vec<usize>,
+        /// Time bound of each loop, seconds.
+        #[arg(long, default_value_t = 4)]
+        secs: u64,
+        /// How many times the loops are repeated.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
 }
 
 #[derive(Args)]
@@ -81,16 +99,27 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Run(args) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(r) => r,
+        Command::GetLoop {
+            port,
+            bucket,
+            conns,
+            secs,
+            rounds,
+        } => {
+            let Some(runtime) = runtime() else {
+                return ExitCode::FAILURE;
+            };
+            match runtime.block_on(get_loops(port, &bucket, &conns, secs, rounds)) {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("bench: cannot start the runtime: {e}");
-                    return ExitCode::FAILURE;
+                    eprintln!("get-loop: {e}");
+                    ExitCode::FAILURE
                 }
+            }
+        }
+        Command::Run(args) => {
+            let Some(runtime) = runtime() else {
+                return ExitCode::FAILURE;
             };
             match runtime.block_on(run(args)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -102,6 +131,59 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The client's runtime: tokio's multi-threaded one, one worker per core.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
+/// The `get-loop` command: the benchmark's small GET loops against 127.0.0.1:`port`.
+async fn get_loops(
+    port: u16,
+    bucket: &str,
+    conns: &[usize],
+    secs: u64,
+    rounds: usize,
+) -> Result<(), String> {
+    let endpoint = client::Endpoint::loopback(port);
+    measure::create_bucket(&endpoint, bucket).await?;
+    let targets = measure::store_get_objects(&endpoint, bucket).await?;
+    for _ in 0..rounds {
+        for &concurrency in conns {
+            let stats = measure::small_get_loop(
+                &endpoint,
+                &targets,
+                concurrency.max(1),
+                Duration::from_secs(secs),
+            )
+            .await;
+            println!("GET c{concurrency}: {}", measure::describe_loop(&stats));
+            let shares: Vec<String> = [0.5, 1.0, 2.0, 4.0]
+                .iter()
+                .map(|&ms| {
+                    let over = stats
+                        .latencies_us
+                        .iter()
+                        .filter(|&&us| f64::from(us) > ms * 1000.0)
+                        .count();
+                    let share = 100.0 * over as f64 / stats.latencies_us.len().max(1) as f64;
+                    format!("> {ms} ms {share:.2}%")
+                })
+                .collect();
+            println!("  {}", shares.join(", "));
+        }
+    }
+    Ok(())
 }
 
 /// Kills the servers and exits on Ctrl-C or SIGTERM (the servers would otherwise outlive us).

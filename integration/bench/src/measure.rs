@@ -6,6 +6,7 @@ use crate::client::{self, Conn, Endpoint, Expect, LoopStats, Prepared, ReqBody};
 use crate::report::Results;
 use crate::servers::{self, Kind, Programs, RssSampler, Server};
 use bytes::Bytes;
+use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
 use std::path::Path;
 use std::sync::Arc;
@@ -125,16 +126,7 @@ fn record_loop(
     concurrency: usize,
     stats: &LoopStats,
 ) {
-    eprintln!(
-        "bench: {column}: {metric}: {:.0} ops/s, p50 {} ms, p99 {} ms ({} ops in {:.2} s, {} errors, {} connections)",
-        stats.ops_per_sec(),
-        stats.percentile_ms(50).map_or("-".into(), |v| format!("{v:.3}")),
-        stats.percentile_ms(99).map_or("-".into(), |v| format!("{v:.3}")),
-        stats.ops,
-        stats.elapsed.as_secs_f64(),
-        stats.errors,
-        stats.connections,
-    );
+    eprintln!("bench: {column}: {metric}: {}", describe_loop(stats));
     if stats.errors > 0 {
         results.note(format!(
             "{column}: {metric}: {} of {} requests failed (first: {})",
@@ -206,38 +198,17 @@ pub async fn small_loops(
             &stats,
         );
     }
-    let mut get_targets = Vec::new();
-    for i in 0..GET_KEYS {
-        let key = format!("get/{i:04}");
-        until_ok(
-            endpoint,
-            &put(endpoint, bucket, &key, body.clone()),
-            Duration::from_secs(10),
-        )
-        .await?;
-        get_targets.push(endpoint.presign(&Method::GET, bucket, &key, ""));
-    }
+    let get_targets = store_get_objects(endpoint, bucket).await?;
     for concurrency in [1usize, 16] {
         if budget.exhausted() {
             results.note(format!("{column}: small GET skipped: time budget spent"));
             break;
         }
-        let requests: Vec<Prepared> = (0..SMALL_GET_MAX_OPS)
-            .map(|i| Prepared {
-                method: Method::GET,
-                target: get_targets[i % GET_KEYS].clone(),
-                body: Bytes::new(),
-            })
-            .collect();
-        let stats = client::run_loop(
+        let stats = small_get_loop(
             endpoint,
-            Arc::new(requests),
+            &get_targets,
             concurrency,
             budget.limit(settings.loop_time),
-            Expect {
-                status: StatusCode::OK,
-                body_len: Some(SMALL_SIZE),
-            },
         )
         .await;
         record_loop(
@@ -249,6 +220,71 @@ pub async fn small_loops(
         );
     }
     Ok(())
+}
+
+/// Stores the objects the small GET loops cycle through; returns a presigned GET of each.
+pub async fn store_get_objects(
+    endpoint: &Endpoint,
+    bucket: &str,
+) -> Result<Vec<PathAndQuery>, String> {
+    let body = client::pseudo_random(SMALL_SIZE, 42);
+    let mut targets = Vec::new();
+    for i in 0..GET_KEYS {
+        let key = format!("get/{i:04}");
+        until_ok(
+            endpoint,
+            &put(endpoint, bucket, &key, body.clone()),
+            Duration::from_secs(10),
+        )
+        .await?;
+        targets.push(endpoint.presign(&Method::GET, bucket, &key, ""));
+    }
+    Ok(targets)
+}
+
+/// One small GET loop: `targets` in turn over `concurrency` connections, for at most `limit`.
+pub async fn small_get_loop(
+    endpoint: &Endpoint,
+    targets: &[PathAndQuery],
+    concurrency: usize,
+    limit: Duration,
+) -> LoopStats {
+    let requests: Vec<Prepared> = (0..SMALL_GET_MAX_OPS)
+        .map(|i| Prepared {
+            method: Method::GET,
+            target: targets[i % targets.len()].clone(),
+            body: Bytes::new(),
+        })
+        .collect();
+    client::run_loop(
+        endpoint,
+        Arc::new(requests),
+        concurrency,
+        limit,
+        Expect {
+            status: StatusCode::OK,
+            body_len: Some(SMALL_SIZE),
+        },
+    )
+    .await
+}
+
+/// One line on a loop's outcome, as the benchmark prints it.
+pub fn describe_loop(stats: &LoopStats) -> String {
+    format!(
+        "{:.0} ops/s, p50 {} ms, p99 {} ms ({} ops in {:.2} s, {} errors, {} connections)",
+        stats.ops_per_sec(),
+        stats
+            .percentile_ms(50)
+            .map_or("-".into(), |v| format!("{v:.3}")),
+        stats
+            .percentile_ms(99)
+            .map_or("-".into(), |v| format!("{v:.3}")),
+        stats.ops,
+        stats.elapsed.as_secs_f64(),
+        stats.errors,
+        stats.connections,
+    )
 }
 
 /// One 256 MiB PUT and its GET, each with the server's peak RSS sampled while it runs.
