@@ -12,6 +12,7 @@ use crate::storage::Store;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use base64::Engine;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How many secrets a key may hold at once (the old and the new one during a rotation).
@@ -29,6 +30,11 @@ pub struct KeyRing {
     /// Where changes are persisted; `None` for a ring that lives in memory only (tests, tools).
     store: Option<Store>,
     state: RwLock<State>,
+    /// Whether `state.revoked` / `state.not_before` has any entry, kept by [`StateWriter`]. A
+    /// server that has revoked nothing answers every request's two revocation checks without the
+    /// read lock, whose counter the workers' cores would otherwise pass back and forth each time.
+    any_revoked: AtomicBool,
+    any_not_before: AtomicBool,
 }
 
 #[derive(Default)]
@@ -39,6 +45,37 @@ struct State {
     tempurl: HashMap<String, TempUrlKeys>,
     /// Deleted keys and when: their signatures answer "revoked", not "no such key".
     deleted: HashMap<String, i64>,
+}
+
+/// The write lock on a ring's state; on release it records whether anything is revoked (before
+/// the lock is let go, so a request that finds the flag clear cannot miss a revocation whose
+/// change has returned).
+struct StateWriter<'a> {
+    guard: RwLockWriteGuard<'a, State>,
+    ring: &'a KeyRing,
+}
+
+impl std::ops::Deref for StateWriter<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateWriter<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateWriter<'_> {
+    fn drop(&mut self) {
+        let ring = self.ring;
+        ring.any_revoked
+            .store(!self.guard.revoked.is_empty(), Ordering::Release);
+        ring.any_not_before
+            .store(!self.guard.not_before.is_empty(), Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -124,10 +161,12 @@ impl KeyRing {
             store.delete_key(key, None)?;
         }
         store.delete_revocations(&stale_revocations)?;
-        Ok(KeyRing {
+        let ring = KeyRing {
             store: Some(store),
-            state: RwLock::new(state),
-        })
+            ..KeyRing::default()
+        };
+        *ring.write() = state;
+        Ok(ring)
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -136,8 +175,11 @@ impl KeyRing {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+    fn write(&self) -> StateWriter<'_> {
+        StateWriter {
+            guard: self.state.write().unwrap_or_else(|e| e.into_inner()),
+            ring: self,
+        }
     }
 
     fn persist(
@@ -159,6 +201,9 @@ impl KeyRing {
 
     /// Signatures by `access_key` dated before this (seconds since the epoch) are revoked.
     pub fn not_before(&self, access_key: &str) -> Option<i64> {
+        if !self.any_not_before.load(Ordering::Acquire) {
+            return None;
+        }
         self.read().not_before.get(access_key).copied()
     }
 
@@ -167,8 +212,13 @@ impl KeyRing {
         self.read().deleted.get(access_key).copied()
     }
 
+    /// Whether `signature`, as a request sent it, has been revoked.
     pub fn is_revoked(&self, signature: &str) -> bool {
-        self.read().revoked.contains_key(signature)
+        if !self.any_revoked.load(Ordering::Acquire) {
+            return false;
+        }
+        let signature = super::normalize_signature(signature);
+        self.read().revoked.contains_key(signature.as_ref())
     }
 
     /// An account's temp-URL keys, first and second.
@@ -432,6 +482,29 @@ mod tests {
         assert!(ring.issued(&key.access_key).is_none());
         assert_eq!(ring.not_before(&key.access_key), None);
         assert!(ring.list_keys().is_empty());
+    }
+
+    #[test]
+    fn revocations_are_seen_as_soon_as_they_are_made_though_an_empty_ring_takes_no_lock() {
+        let ring = KeyRing::default();
+        assert!(!ring.is_revoked("sig"));
+        assert_eq!(ring.not_before("AKIAX"), None);
+        ring.revoke_signature(RevokedSignature {
+            signature: "sig".into(),
+            access_key: None,
+            expires: None,
+            revoked_at: 0,
+        })
+        .expect("revoke");
+        assert!(ring.is_revoked("sig"));
+        assert!(!ring.is_revoked("other"));
+        let key = ring.create_key(Scope::default(), 1).expect("create");
+        assert_eq!(ring.revoke_before(&key.access_key, 100).expect("nb"), 100);
+        assert_eq!(ring.not_before(&key.access_key), Some(100));
+        assert_eq!(ring.not_before("AKIAX"), None);
+        ring.delete_key(&key.access_key, 7).expect("delete");
+        assert_eq!(ring.not_before(&key.access_key), None);
+        assert!(ring.is_revoked("sig"), "other revocations stay");
     }
 
     #[test]

@@ -179,7 +179,7 @@ impl Grant {
         signed_at: SignedAt,
     ) -> Result<(), S3Error> {
         if let Some(signature) = signature {
-            if keys.is_revoked(&normalize_signature(signature)) {
+            if keys.is_revoked(signature) {
                 return Err(s3_error!(
                     AccessDenied,
                     "This presigned URL or form has been revoked."
