@@ -83,30 +83,38 @@ pub fn bind(state: AppState) -> std::io::Result<(actix_web::dev::Server, Vec<Soc
     Ok((server.run(), addrs))
 }
 
-/// Request ids: unique per process start (time-seeded) and per request (a counter).
-static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Threads that have made request ids; each counts its own requests from `index << 40`.
+static REQUEST_ID_THREADS: AtomicU64 = AtomicU64::new(0);
 
+/// Request ids: unique per process start (time-seeded), per thread and per request. One counter
+/// shared by the workers was written by both cores for every request.
 fn next_request_id() -> String {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    thread_local! {
+        static NEXT: std::cell::Cell<u64> =
+            std::cell::Cell::new(REQUEST_ID_THREADS.fetch_add(1, Ordering::Relaxed) << 40);
+    }
     let seed = *SEED.get_or_init(|| {
         SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0)
     });
-    let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let n = NEXT.with(|next| next.replace(next.get().wrapping_add(1)));
     format!("{:016X}", seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
 }
 
 /// Every request: run the pipeline, turn an error into S3's XML, stamp the request id, log a line.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+/// The state is borrowed from the app rather than extracted: extracting clones its `Arc`, a
+/// count both workers' cores would write for every request.
+pub async fn handle(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let started = Instant::now();
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        tracing::error!("the app has no state registered");
+        return HttpResponse::InternalServerError().finish();
+    };
     let request_id = next_request_id();
-    let outcome = match serve(&req, payload, &state, &request_id) {
+    let outcome = match serve(&req, payload, state, &request_id) {
         Ok(Served::Now(response)) => Ok(response),
         Ok(Served::Later(operation)) => operation.await,
         Err(err) => Err(err),
@@ -116,7 +124,7 @@ pub async fn handle(
         Err(err) => error_response(&req, &err, &request_id),
     };
     if req.method() != Method::OPTIONS {
-        add_cors_headers(&req, &state, &mut response);
+        add_cors_headers(&req, state, &mut response);
     }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -625,5 +633,15 @@ mod tests {
         let b = next_request_id();
         assert_ne!(a, b);
         assert_eq!(a.len(), 16);
+        let others: Vec<String> = (0..4)
+            .map(|_| std::thread::spawn(next_request_id))
+            .filter_map(|t| t.join().ok())
+            .collect();
+        let mut all = vec![a, b];
+        all.extend(others);
+        let count = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), count, "unique across threads too");
     }
 }
