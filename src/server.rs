@@ -14,7 +14,7 @@ use crate::router::{Endpoint, Query};
 use crate::s3_error;
 use crate::storage::{CorsRule, StorageError, Store};
 use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::future::LocalBoxFuture;
@@ -22,6 +22,11 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
+
+// Request headers looked up by name constants: a `&str` name is parsed on every lookup, and
+// allocated when it is not a standard one.
+const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
+const DECODED_CONTENT_LENGTH: HeaderName = HeaderName::from_static("x-amz-decoded-content-length");
 
 /// Shared by every worker.
 pub struct AppState {
@@ -146,7 +151,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload) -> HttpResponse {
             status: response.status().as_u16(),
             bytes_in: req
                 .headers()
-                .get("content-length")
+                .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("0"),
             bytes_out,
@@ -181,7 +186,7 @@ fn serve<'a>(
         }
         let content_type = req
             .headers()
-            .get("content-type")
+            .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         let (method, path, query) = (req.method().as_str(), req.path(), req.query_string());
         if handlers::sts::is_sts_request(method, path, query, content_type) {
@@ -240,7 +245,7 @@ fn serve<'a>(
     query.require_utf8()?;
     let copy_source = req
         .headers()
-        .get("x-amz-copy-source")
+        .get(COPY_SOURCE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let endpoint = Endpoint::parse(
         req.method().as_str(),
@@ -372,7 +377,11 @@ fn preflight(
 /// Adds the `Access-Control-*` headers to the answer (success or error) of a request whose
 /// `Origin` a CORS rule allows, so a page can read it, an error's XML included.
 fn add_cors_headers(req: &HttpRequest, state: &AppState, response: &mut HttpResponse) {
-    let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return;
     };
     let bucket = resolve_request(req, request_host(req), &state.config.domain)
@@ -395,9 +404,9 @@ fn add_cors_headers(req: &HttpRequest, state: &AppState, response: &mut HttpResp
 /// The body length the client promised: `x-amz-decoded-content-length` for aws-chunked bodies
 /// (required there, as S3 requires it), else `Content-Length`.
 fn decoded_length(req: &HttpRequest, mode: &PayloadMode) -> Result<Option<u64>, S3Error> {
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         req.headers()
-            .get(name)
+            .get(&name)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
                 v.trim()
@@ -407,11 +416,11 @@ fn decoded_length(req: &HttpRequest, mode: &PayloadMode) -> Result<Option<u64>, 
             .transpose()
     };
     match mode {
-        PayloadMode::Chunked { .. } => match header("x-amz-decoded-content-length")? {
+        PayloadMode::Chunked { .. } => match header(DECODED_CONTENT_LENGTH)? {
             Some(n) => Ok(Some(n)),
             None => Err(s3_error!(MissingContentLength)),
         },
-        _ => header("content-length"),
+        _ => header(header::CONTENT_LENGTH),
     }
 }
 
@@ -444,7 +453,7 @@ pub(crate) fn request_headers(req: &HttpRequest) -> Vec<(String, String)> {
 
 fn request_host(req: &HttpRequest) -> &str {
     req.headers()
-        .get("host")
+        .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()))
         .unwrap_or("")

@@ -8,7 +8,8 @@ use crate::s3_error;
 use crate::storage::{ObjectMeta, ObjectReader, ReadAhead, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
 use std::pin::Pin;
@@ -35,7 +36,7 @@ pub fn handle_get_object(
     };
     check_preconditions(ctx, &meta, Conditions::Read)?;
 
-    let range = match (part_number, ctx.header("range")) {
+    let range = match (part_number, ctx.header(header::RANGE)) {
         // A plain object is a single part: part 1 is all of it.
         (Some(1), _) if meta.parts_count == 0 => None,
         (Some(part), _) => Some(meta.part_range(part).ok_or_else(|| {
@@ -60,7 +61,7 @@ pub fn handle_get_object(
         response.insert_header(("x-amz-tagging-count", meta.tags.len().to_string()));
     }
     let want_checksum = ctx
-        .header("x-amz-checksum-mode")
+        .header(CHECKSUM_MODE)
         .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
     // A stored checksum covers the whole object, so a range never carries it.
     if want_checksum && range.is_none() {
@@ -90,6 +91,10 @@ pub fn handle_get_object(
         None => Ok(response.body(HeadBody(end - start))),
     }
 }
+
+/// Asks for the stored checksum with the object (a constant: a `&str` name is parsed and allocated
+/// for every lookup).
+const CHECKSUM_MODE: HeaderName = HeaderName::from_static("x-amz-checksum-mode");
 
 /// HEAD's body: the length GET would send, and no bytes (actix writes no body for HEAD anyway).
 struct HeadBody(u64);
@@ -223,20 +228,22 @@ pub(super) fn check_preconditions(
         Conditions::Read => "",
         Conditions::CopySource => "x-amz-copy-source-",
     };
-    let header = |name: &str| match conditions {
+    let header = |name: HeaderName| match conditions {
         Conditions::Read => ctx.header(name),
-        Conditions::CopySource => ctx.header(&format!("{prefix}{name}")),
+        Conditions::CopySource => ctx.header(format!("{prefix}{}", name.as_str()).as_str()),
     };
     // HTTP dates have whole seconds, so the comparison does too.
     let modified = meta.last_modified_ms.div_euclid(1000);
     let failed = |condition: &str| {
         s3_error!(PreconditionFailed).detail("Condition", format!("{prefix}{condition}"))
     };
-    if let Some(if_match) = header("if-match") {
+    if let Some(if_match) = header(header::IF_MATCH) {
         if !etag_matches(if_match, &meta.etag) {
             return Err(failed("If-Match"));
         }
-    } else if let Some(since) = header("if-unmodified-since").and_then(timefmt::parse_http_date) {
+    } else if let Some(since) =
+        header(header::IF_UNMODIFIED_SINCE).and_then(timefmt::parse_http_date)
+    {
         if modified > since {
             return Err(failed("If-Unmodified-Since"));
         }
@@ -247,11 +254,12 @@ pub(super) fn check_preconditions(
             .header("Last-Modified", timefmt::http_date(modified)),
         Conditions::CopySource => failed(condition),
     };
-    if let Some(if_none_match) = header("if-none-match") {
+    if let Some(if_none_match) = header(header::IF_NONE_MATCH) {
         if etag_matches(if_none_match, &meta.etag) {
             return Err(not_modified("If-None-Match"));
         }
-    } else if let Some(since) = header("if-modified-since").and_then(timefmt::parse_http_date) {
+    } else if let Some(since) = header(header::IF_MODIFIED_SINCE).and_then(timefmt::parse_http_date)
+    {
         if modified <= since {
             return Err(not_modified("If-Modified-Since"));
         }

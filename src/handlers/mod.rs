@@ -25,6 +25,7 @@ use crate::router::Endpoint;
 use crate::s3_error;
 use crate::storage::access::Scope;
 use crate::storage::Store;
+use actix_web::http::header::AsHeaderName;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -42,8 +43,9 @@ pub struct RequestContext<'a> {
 }
 
 impl RequestContext<'_> {
-    /// A request header as text, if present and valid.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// A request header as text, if present and valid. A `HeaderName` constant is looked up as it
+    /// is; a `&str` is parsed (and, unless standard, allocated) on every call.
+    pub fn header(&self, name: impl AsHeaderName) -> Option<&str> {
         self.req.headers().get(name).and_then(|v| v.to_str().ok())
     }
 }
