@@ -23,11 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-// Request headers looked up by name constants: a `&str` name is parsed on every lookup, and
-// allocated when it is not a standard one.
-const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
-const DECODED_CONTENT_LENGTH: HeaderName = HeaderName::from_static("x-amz-decoded-content-length");
-
 /// Shared by every worker.
 pub struct AppState {
     pub store: Store,
@@ -245,7 +240,7 @@ fn serve<'a>(
     query.require_utf8()?;
     let copy_source = req
         .headers()
-        .get(COPY_SOURCE)
+        .get(handlers::names::COPY_SOURCE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let endpoint = Endpoint::parse(
         req.method().as_str(),
@@ -416,7 +411,7 @@ fn decoded_length(req: &HttpRequest, mode: &PayloadMode) -> Result<Option<u64>, 
             .transpose()
     };
     match mode {
-        PayloadMode::Chunked { .. } => match header(DECODED_CONTENT_LENGTH)? {
+        PayloadMode::Chunked { .. } => match header(handlers::names::DECODED_CONTENT_LENGTH)? {
             Some(n) => Ok(Some(n)),
             None => Err(s3_error!(MissingContentLength)),
         },

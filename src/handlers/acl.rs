@@ -5,7 +5,7 @@
 //! ACL adds for S3's predefined groups. Grants to other accounts cannot be expressed and are refused
 //! as `NotImplemented` rather than silently dropped.
 
-use super::{owner, require_bucket, require_object, xml_response, RequestContext};
+use super::{names, owner, require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::{Endpoint, ResponseOverrides};
@@ -27,13 +27,6 @@ const EC2: xml::Owner<'static> = xml::Owner {
 const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// The `x-amz-grant-*` headers, which name grantees minis3 cannot represent.
-const GRANT_HEADERS: &[&str] = &[
-    "x-amz-grant-read",
-    "x-amz-grant-write",
-    "x-amz-grant-read-acp",
-    "x-amz-grant-write-acp",
-    "x-amz-grant-full-control",
-];
 
 /// A canned ACL by its S3 name.
 pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
@@ -57,17 +50,17 @@ pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
 /// The ACL a request asks for with `x-amz-acl` (private when absent). Any `x-amz-grant-*` header is
 /// refused: ignoring it would leave the object less open (or more) than the client believes.
 pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
-    if let Some(name) = GRANT_HEADERS
+    if let Some(name) = names::GRANTS
         .iter()
-        .find(|name| ctx.req.headers().contains_key(**name))
+        .find(|name| ctx.req.headers().contains_key(*name))
     {
         return Err(s3_error!(
             NotImplemented,
             "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
         )
-        .detail("Header", *name));
+        .detail("Header", name.as_str()));
     }
-    match ctx.header("x-amz-acl") {
+    match ctx.header(names::ACL) {
         Some(name) => parse_canned_acl(name),
         None => Ok(CannedAcl::Private),
     }
@@ -218,7 +211,7 @@ async fn acl_to_set(
 ) -> Result<CannedAcl, S3Error> {
     let document = body.read_to_end(MAX_POLICY_BYTES).await?;
     let has_body = !document.iter().all(u8::is_ascii_whitespace);
-    let has_header = ctx.header("x-amz-acl").is_some();
+    let has_header = ctx.header(names::ACL).is_some();
     match (has_header, has_body) {
         (true, true) => Err(s3_error!(UnexpectedContent)),
         (false, true) => {

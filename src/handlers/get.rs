@@ -61,7 +61,7 @@ pub fn handle_get_object(
         response.insert_header(("x-amz-tagging-count", meta.tags.len().to_string()));
     }
     let want_checksum = ctx
-        .header(CHECKSUM_MODE)
+        .header(super::names::CHECKSUM_MODE)
         .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
     // A stored checksum covers the whole object, so a range never carries it.
     if want_checksum && range.is_none() {
@@ -91,10 +91,6 @@ pub fn handle_get_object(
         None => Ok(response.body(HeadBody(end - start))),
     }
 }
-
-/// Asks for the stored checksum with the object (a constant: a `&str` name is parsed and allocated
-/// for every lookup).
-const CHECKSUM_MODE: HeaderName = HeaderName::from_static("x-amz-checksum-mode");
 
 /// HEAD's body: the length GET would send, and no bytes (actix writes no body for HEAD anyway).
 struct HeadBody(u64);

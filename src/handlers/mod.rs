@@ -9,6 +9,7 @@ mod delete;
 mod get;
 mod list;
 mod multipart;
+pub mod names;
 mod post;
 mod put;
 pub mod scope;

@@ -1,6 +1,6 @@
 //! PutObject: streams the body into storage while computing its MD5 and any requested checksum.
 
-use super::{acl, require_bucket, tagging, RequestContext};
+use super::{acl, names, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::digest::{BodyDigests, BodyHasher};
@@ -8,6 +8,7 @@ use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum};
 use crate::timefmt;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::HttpResponse;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -110,8 +111,8 @@ pub(super) async fn receive_body(
 /// Refuses, before reading a byte, a body the client already says is too large or has no length.
 pub(super) fn check_declared_size(ctx: &RequestContext<'_>) -> Result<(), S3Error> {
     let declared = ctx
-        .header("x-amz-decoded-content-length")
-        .or_else(|| ctx.header("content-length"));
+        .header(names::DECODED_CONTENT_LENGTH)
+        .or_else(|| ctx.header(header::CONTENT_LENGTH));
     match declared {
         Some(len) => {
             let len: u64 = len
@@ -125,14 +126,19 @@ pub(super) fn check_declared_size(ctx: &RequestContext<'_>) -> Result<(), S3Erro
             }
             Ok(())
         }
-        None if ctx.header("transfer-encoding").is_some() => Err(s3_error!(MissingContentLength)),
+        None if ctx.header(header::TRANSFER_ENCODING).is_some() => {
+            Err(s3_error!(MissingContentLength))
+        }
         None => Ok(()),
     }
 }
 
+/// Not among `http`'s constants.
+const CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
+
 /// The decoded `Content-MD5`, if sent; `InvalidDigest` when it is not base64 of 16 bytes.
 pub(super) fn content_md5(ctx: &RequestContext<'_>) -> Result<Option<Vec<u8>>, S3Error> {
-    let Some(value) = ctx.header("content-md5") else {
+    let Some(value) = ctx.header(CONTENT_MD5) else {
         return Ok(None);
     };
     match BASE64.decode(value.trim()) {
@@ -190,7 +196,7 @@ pub(super) fn requested_checksum(
         return Ok(found);
     }
     // Declared as a trailer (`x-amz-trailer: x-amz-checksum-crc32`) or only named by the SDK.
-    if let Some(trailer) = ctx.header("x-amz-trailer") {
+    if let Some(trailer) = ctx.header(names::TRAILER) {
         let algorithm = ChecksumAlgorithm::from_header_name(trailer.trim()).ok_or_else(|| {
             s3_error!(
                 InvalidRequest,
@@ -204,8 +210,8 @@ pub(super) fn requested_checksum(
         }));
     }
     let named = ctx
-        .header("x-amz-sdk-checksum-algorithm")
-        .or_else(|| ctx.header("x-amz-checksum-algorithm"));
+        .header(names::SDK_CHECKSUM_ALGORITHM)
+        .or_else(|| ctx.header(names::CHECKSUM_ALGORITHM));
     match named {
         None => Ok(None),
         Some(name) => {
@@ -260,14 +266,16 @@ pub(super) fn verify_checksum(
 }
 
 pub(super) fn content_headers(ctx: &RequestContext<'_>) -> ContentHeaders {
-    let get = |name: &str| ctx.header(name).map(str::to_string);
+    let get = |name: HeaderName| ctx.header(name).map(str::to_string);
     ContentHeaders {
-        content_type: get("content-type"),
-        content_disposition: get("content-disposition"),
-        content_encoding: ctx.header("content-encoding").and_then(strip_aws_chunked),
-        content_language: get("content-language"),
-        cache_control: get("cache-control"),
-        expires: get("expires"),
+        content_type: get(header::CONTENT_TYPE),
+        content_disposition: get(header::CONTENT_DISPOSITION),
+        content_encoding: ctx
+            .header(header::CONTENT_ENCODING)
+            .and_then(strip_aws_chunked),
+        content_language: get(header::CONTENT_LANGUAGE),
+        cache_control: get(header::CACHE_CONTROL),
+        expires: get(header::EXPIRES),
     }
 }
 

@@ -1,0 +1,23 @@
+//! Names of the `x-amz-*` request headers the pipeline looks up, as `HeaderName` constants: a name
+//! given as `&str` is parsed on every lookup and, not being a standard one, allocated too.
+
+use actix_web::http::header::HeaderName;
+
+pub const ACL: HeaderName = HeaderName::from_static("x-amz-acl");
+pub const CHECKSUM_ALGORITHM: HeaderName = HeaderName::from_static("x-amz-checksum-algorithm");
+pub const CHECKSUM_MODE: HeaderName = HeaderName::from_static("x-amz-checksum-mode");
+pub const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
+pub const DECODED_CONTENT_LENGTH: HeaderName =
+    HeaderName::from_static("x-amz-decoded-content-length");
+pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
+    HeaderName::from_static("x-amz-sdk-checksum-algorithm");
+pub const TRAILER: HeaderName = HeaderName::from_static("x-amz-trailer");
+
+/// The grant headers, which minis3 refuses (it implements canned ACLs only).
+pub const GRANTS: [HeaderName; 5] = [
+    HeaderName::from_static("x-amz-grant-read"),
+    HeaderName::from_static("x-amz-grant-write"),
+    HeaderName::from_static("x-amz-grant-read-acp"),
+    HeaderName::from_static("x-amz-grant-write-acp"),
+    HeaderName::from_static("x-amz-grant-full-control"),
+];
