@@ -26,8 +26,6 @@ const EC2: xml::Owner<'static> = xml::Owner {
 /// The largest AccessControlPolicy body read.
 const MAX_POLICY_BYTES: usize = 64 * 1024;
 
-/// The `x-amz-grant-*` headers, which name grantees minis3 cannot represent.
-
 /// A canned ACL by its S3 name.
 pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
     Ok(match name.trim() {

@@ -13,7 +13,8 @@ pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-sdk-checksum-algorithm");
 pub const TRAILER: HeaderName = HeaderName::from_static("x-amz-trailer");
 
-/// The grant headers, which minis3 refuses (it implements canned ACLs only).
+/// The `x-amz-grant-*` headers, which name grantees minis3 cannot represent (it implements canned
+/// ACLs only).
 pub const GRANTS: [HeaderName; 5] = [
     HeaderName::from_static("x-amz-grant-read"),
     HeaderName::from_static("x-amz-grant-write"),
