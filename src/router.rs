@@ -88,8 +88,12 @@ fn decode(s: &str) -> Result<Cow<'_, str>, S3Error> {
     if !s.contains('%') {
         return Ok(Cow::Borrowed(s));
     }
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8()
+    // Sized once: the crate's own conversion grows its buffer byte by byte (two reallocations
+    // for a presigned URL's credential).
+    let mut decoded = Vec::with_capacity(s.len());
+    decoded.extend(percent_encoding::percent_decode_str(s));
+    String::from_utf8(decoded)
+        .map(Cow::Owned)
         .map_err(|_| not_utf8())
 }
 
