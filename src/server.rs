@@ -150,7 +150,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload) -> HttpResponse {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("0"),
             bytes_out,
-            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            elapsed: started.elapsed(),
             request_id: &request_id,
         };
         log.record(&record, crate::timefmt::now_ms());
