@@ -28,7 +28,7 @@ pub async fn handle_copy_object(
     if source.bucket == bucket
         && source.key == key
         && !replace_metadata
-        && ctx.header("x-amz-storage-class").is_none()
+        && ctx.header(super::names::STORAGE_CLASS).is_none()
     {
         return Err(s3_error!(
             InvalidRequest,
@@ -46,7 +46,7 @@ pub async fn handle_copy_object(
         src.tags.clone()
     };
     // The copy keeps a checksum of the source's algorithm unless the request names another.
-    let algorithm = match ctx.header("x-amz-checksum-algorithm") {
+    let algorithm = match ctx.header(super::names::CHECKSUM_ALGORITHM) {
         Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
             s3_error!(
                 InvalidRequest,

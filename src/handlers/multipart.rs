@@ -31,7 +31,7 @@ pub async fn handle_create_multipart_upload(
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let algorithm = match ctx.header("x-amz-checksum-algorithm") {
+    let algorithm = match ctx.header(super::names::CHECKSUM_ALGORITHM) {
         None => None,
         Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
             s3_error!(
@@ -41,7 +41,7 @@ pub async fn handle_create_multipart_upload(
         })?),
     };
     // CRC64NVME only exists as a whole-object checksum; the others default to COMPOSITE.
-    let full_object = match ctx.header("x-amz-checksum-type").map(str::trim) {
+    let full_object = match ctx.header(super::names::CHECKSUM_TYPE).map(str::trim) {
         None => algorithm == Some(ChecksumAlgorithm::Crc64Nvme),
         Some(t) if t.eq_ignore_ascii_case("FULL_OBJECT") => true,
         Some(t) if t.eq_ignore_ascii_case("COMPOSITE") => false,
@@ -66,7 +66,7 @@ pub async fn handle_create_multipart_upload(
                 "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm."
             ))
         }
-        None if ctx.header("x-amz-checksum-type").is_some() => {
+        None if ctx.header(super::names::CHECKSUM_TYPE).is_some() => {
             return Err(s3_error!(
                 InvalidRequest,
                 "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
@@ -183,7 +183,7 @@ pub async fn handle_upload_part_copy(
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
     let (src, reader) = open_source(ctx, source)?;
-    let range = match ctx.header("x-amz-copy-source-range") {
+    let range = match ctx.header(super::names::COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(spec) => parse_copy_range(spec, src.size)?,
     };
@@ -324,7 +324,9 @@ pub async fn handle_complete_multipart_upload(
         },
     )?;
     ctx.store.sync().await?;
-    let host = ctx.header("host").unwrap_or("localhost");
+    let host = ctx
+        .header(actix_web::http::header::HOST)
+        .unwrap_or("localhost");
     let location = format!(
         "http://{host}/{bucket}/{}",
         crate::auth::sigv4::uri_encode(key.as_bytes(), true)

@@ -6,11 +6,15 @@ use actix_web::http::header::HeaderName;
 pub const ACL: HeaderName = HeaderName::from_static("x-amz-acl");
 pub const CHECKSUM_ALGORITHM: HeaderName = HeaderName::from_static("x-amz-checksum-algorithm");
 pub const CHECKSUM_MODE: HeaderName = HeaderName::from_static("x-amz-checksum-mode");
+pub const CHECKSUM_TYPE: HeaderName = HeaderName::from_static("x-amz-checksum-type");
 pub const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
+pub const COPY_SOURCE_RANGE: HeaderName = HeaderName::from_static("x-amz-copy-source-range");
 pub const DECODED_CONTENT_LENGTH: HeaderName =
     HeaderName::from_static("x-amz-decoded-content-length");
 pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-sdk-checksum-algorithm");
+pub const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-amz-storage-class");
+pub const TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
 pub const TRAILER: HeaderName = HeaderName::from_static("x-amz-trailer");
 
 /// The `x-amz-grant-*` headers, which name grantees minis3 cannot represent (it implements canned

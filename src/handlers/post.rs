@@ -52,7 +52,10 @@ pub async fn handle_post_object(
     body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let bucket_meta = require_bucket(ctx, bucket)?;
-    let boundary = form_boundary(ctx.header("content-type").unwrap_or(""))?;
+    let boundary = form_boundary(
+        ctx.header(actix_web::http::header::CONTENT_TYPE)
+            .unwrap_or(""),
+    )?;
 
     // The form parser needs a `Send` stream and the body is not one: the body is pumped into a
     // one-slot channel, both halves driven here, in this task.
@@ -448,7 +451,9 @@ impl Stored {
 
 /// The URL of the stored object, addressed the way the request addressed the bucket.
 fn object_url(ctx: &RequestContext<'_>, bucket: &str, key: &str) -> String {
-    let host = ctx.header("host").unwrap_or("localhost");
+    let host = ctx
+        .header(actix_web::http::header::HOST)
+        .unwrap_or("localhost");
     let key = uri_encode(key.as_bytes(), true);
     // A virtual-hosted form posts to `/`: the bucket is in the host name.
     if ctx.req.path().trim_matches('/').is_empty() {

@@ -60,7 +60,7 @@ pub async fn handle_delete_object_tagging(
 
 /// The tags of `x-amz-tagging` (URL-query form, `k1=v1&k2=v2`), validated; none when absent.
 pub fn tags_from_header(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
-    match ctx.header("x-amz-tagging") {
+    match ctx.header(super::names::TAGGING) {
         None => Ok(Vec::new()),
         Some(raw) => parse_tagging_header(raw),
     }
