@@ -27,6 +27,7 @@ use crate::s3_error;
 use crate::storage::access::Scope;
 use crate::timefmt::unix_secs;
 use keys::KeyRing;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -82,14 +83,14 @@ impl AuthConfig {
         access_key: &str,
         session_token: Option<&str>,
         now: SystemTime,
-    ) -> Result<Grant, S3Error> {
+    ) -> Result<Grant<'_>, S3Error> {
         let not_before = self.keys.not_before(access_key);
         // A session token sent with a long-term key is ignored (it is signed, so it was not added
         // in transit): a stray AWS_SESSION_TOKEN in a developer's shell should not break requests.
         if access_key == self.access_key {
             return Ok(Grant {
                 access_key: access_key.to_string(),
-                secrets: vec![self.secret_key.clone()],
+                secrets: Cow::Borrowed(std::slice::from_ref(&self.secret_key)),
                 scope: None,
                 not_before,
             });
@@ -134,7 +135,7 @@ impl AuthConfig {
             .and_then(|s| self.keys.not_before(&s.parent));
         Ok(Grant {
             access_key: access_key.to_string(),
-            secrets: record.secrets.into_iter().map(|s| s.secret).collect(),
+            secrets: Cow::Owned(record.secrets.into_iter().map(|s| s.secret).collect()),
             scope: Some(record.scope),
             not_before: not_before.max(parent_not_before),
         })
@@ -147,10 +148,11 @@ fn invalid_token() -> S3Error {
 
 /// A key's secrets and scope, for one request.
 #[derive(Debug, Clone)]
-pub struct Grant {
+pub struct Grant<'a> {
     pub access_key: String,
-    /// One or two (during a rotation); a signature by either is the key's.
-    pub secrets: Vec<String>,
+    /// One or two (during a rotation); a signature by either is the key's. Borrowed for the root
+    /// key, whose one secret the configuration holds.
+    pub secrets: Cow<'a, [String]>,
     /// `None`: everything (the root key).
     pub scope: Option<Scope>,
     /// Signatures made before this (seconds since the epoch) are revoked.
@@ -168,7 +170,7 @@ pub enum SignedAt {
     ExpiresOnly(i64),
 }
 
-impl Grant {
+impl Grant<'_> {
     /// After the signature matched: refuses revoked signatures and signatures made before the
     /// key's "not before" time. `signature` is the one a URL or form carries (not a header's:
     /// those are single-use within the clock-skew window anyway).

@@ -169,15 +169,15 @@ fn invalid_form_field(name: &str, value: &str, message: &str) -> S3Error {
 /// SigV4: hex HMAC-SHA256 of the policy's base64 text under the credential scope's signing key.
 /// A form's verified signer: the key's grant, the signature as sent, and the signing time when
 /// the form states it (SigV4's `x-amz-date`).
-type VerifiedForm<'a> = (Grant, &'a str, Option<i64>);
+type VerifiedForm<'a, 'c> = (Grant<'c>, &'a str, Option<i64>);
 
-fn verify_v4<'a>(
+fn verify_v4<'a, 'c>(
     fields: &'a FormFields,
-    cfg: &AuthConfig,
+    cfg: &'c AuthConfig,
     policy_text: &str,
     token: Option<&str>,
     now: SystemTime,
-) -> Result<VerifiedForm<'a>, S3Error> {
+) -> Result<VerifiedForm<'a, 'c>, S3Error> {
     let algorithm = required(fields, "x-amz-algorithm")?;
     let credential = required(fields, "x-amz-credential")?;
     let amz_date = required(fields, "x-amz-date")?;
@@ -222,13 +222,13 @@ fn verify_v4<'a>(
 }
 
 /// SigV2: base64 HMAC-SHA1 of the policy's base64 text under the secret key.
-fn verify_v2<'a>(
+fn verify_v2<'a, 'c>(
     fields: &'a FormFields,
-    cfg: &AuthConfig,
+    cfg: &'c AuthConfig,
     policy_text: &str,
     token: Option<&str>,
     now: SystemTime,
-) -> Result<VerifiedForm<'a>, S3Error> {
+) -> Result<VerifiedForm<'a, 'c>, S3Error> {
     let access_key = required(fields, "AWSAccessKeyId")?;
     let signature = required(fields, "signature")?;
     let grant = cfg.grant(access_key, token, now)?;

@@ -173,7 +173,7 @@ pub fn authenticate_presigned(
     Ok(authenticated(grant))
 }
 
-fn authenticated(grant: Grant) -> Authenticated {
+fn authenticated(grant: Grant<'_>) -> Authenticated {
     Authenticated {
         identity: Identity::AccessKey(grant.access_key),
         service: "s3".to_string(),
@@ -186,7 +186,7 @@ fn authenticated(grant: Grant) -> Authenticated {
 /// by others; both name the same resource, so both forms are accepted.
 fn verify(
     req: &RequestParts<'_>,
-    grant: &Grant,
+    grant: &Grant<'_>,
     provided: &str,
     date_line: &str,
 ) -> Result<(), S3Error> {

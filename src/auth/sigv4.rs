@@ -679,7 +679,7 @@ struct Claim<'a> {
 }
 
 /// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
-fn matching_key(grant: &Grant, claim: &Claim<'_>, string_to_sign: &str) -> Option<[u8; 32]> {
+fn matching_key(grant: &Grant<'_>, claim: &Claim<'_>, string_to_sign: &str) -> Option<[u8; 32]> {
     let (date, region, service) = (claim.cred.date, claim.cred.region, claim.cred.service);
     grant.secrets.iter().find_map(|secret| {
         let signed_with = |key: &[u8]| signed_with(key, string_to_sign, claim.signature);
@@ -751,7 +751,7 @@ fn remember_signing_key(secret: &str, date: &str, region: &str, service: &str, k
 fn verify_signature(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
-    grant: &Grant,
+    grant: &Grant<'_>,
     claim: &Claim<'_>,
 ) -> Result<[u8; 32], S3Error> {
     let creq = canonical_request_for(
@@ -812,7 +812,7 @@ fn finish(
     req: &RequestParts<'_>,
     cfg: &AuthConfig,
     claim: Claim<'_>,
-    grant: Grant,
+    grant: Grant<'_>,
 ) -> Result<Authenticated, S3Error> {
     let key = verify_signature(req, cfg, &grant, &claim)?;
     grant.check_revocation(

@@ -173,7 +173,7 @@ impl TempUrl {
         let scope = self.scope(method);
         let grant = Grant {
             access_key: self.account.clone(),
-            secrets: keys,
+            secrets: keys.into(),
             scope: Some(scope.clone()),
             not_before: None,
         };

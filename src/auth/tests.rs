@@ -239,7 +239,7 @@ fn not_before_compares_with_the_signing_time() {
 fn expiry_only_signatures_count_as_signed_up_to_a_week_before_expiry() {
     let grant = Grant {
         access_key: "AK".into(),
-        secrets: vec![],
+        secrets: Vec::new().into(),
         scope: None,
         not_before: Some(1_000_000),
     };
