@@ -100,11 +100,12 @@ mod tests {
         let (path, query) = rest.split_once('?').ok_or("query")?;
         let mut all = vec![("host".to_string(), "127.0.0.1:9000".to_string())];
         all.extend(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let borrowed = auth::borrow_headers(&all);
         let parts = RequestParts {
             method,
             raw_path: path,
             raw_query: query,
-            headers: &all,
+            headers: &borrowed,
             virtual_bucket: None,
         };
         let cfg = AuthConfig::root("minis3admin", "minis3admin", "us-east-1");

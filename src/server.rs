@@ -435,14 +435,13 @@ fn server_endpoint(req: &HttpRequest, config: &ServeConfig) -> Option<HttpRespon
 }
 
 /// The request's headers as the signature checks see them: lower-case names, values as sent.
-pub(crate) fn request_headers(req: &HttpRequest) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers().len());
-    headers.extend(req.headers().iter().map(|(name, value)| {
-        (
-            name.as_str().to_string(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        )
-    }));
+pub(crate) fn request_headers(req: &HttpRequest) -> Vec<auth::HeaderPair<'_>> {
+    let mut headers: Vec<auth::HeaderPair<'_>> = Vec::with_capacity(req.headers().len());
+    headers.extend(
+        req.headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes()))),
+    );
     headers
 }
 

@@ -226,6 +226,19 @@ pub fn normalize_signature(signature: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A request header as the signature sees it: the name lower-cased, the value as sent (made
+/// valid UTF-8 only if it is not). Borrowed from the request: copying every header into owned
+/// strings cost two allocations per header.
+pub type HeaderPair<'a> = (&'a str, Cow<'a, str>);
+
+/// Owned header pairs (a signer's, a test's) as [`RequestParts`] takes them.
+pub fn borrow_headers(headers: &[(String, String)]) -> Vec<HeaderPair<'_>> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), Cow::Borrowed(v.as_str())))
+        .collect()
+}
+
 /// An HTTP request as the signature sees it: nothing decoded yet.
 #[derive(Debug, Clone)]
 pub struct RequestParts<'a> {
@@ -235,7 +248,7 @@ pub struct RequestParts<'a> {
     /// The query string exactly as sent (no leading `?`), still percent-encoded.
     pub raw_query: &'a str,
     /// Header names lower-cased, values as sent, in order of appearance (repeats kept).
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [HeaderPair<'a>],
     /// The bucket named by the Host header of a virtual-hosted request (SigV2 signs it).
     pub virtual_bucket: Option<&'a str>,
 }
@@ -317,8 +330,8 @@ pub fn authenticate_with_query(
     let authorization = req
         .headers
         .iter()
-        .find(|(n, _)| n == "authorization")
-        .map(|(_, v)| v.as_str());
+        .find(|(n, _)| *n == "authorization")
+        .map(|(_, v)| v.as_ref());
     match authorization {
         Some(v2) if !has_v4_query && v2.starts_with("AWS ") => {
             sigv2::authenticate_header(req, cfg, now, v2)

@@ -260,7 +260,7 @@ fn canonicalized_amz_headers(req: &RequestParts<'_>) -> String {
     let mut names: Vec<&str> = req
         .headers
         .iter()
-        .map(|(n, _)| n.as_str())
+        .map(|(n, _)| *n)
         .filter(|n| n.starts_with("x-amz-"))
         .collect();
     names.sort_unstable();
@@ -270,7 +270,7 @@ fn canonicalized_amz_headers(req: &RequestParts<'_>) -> String {
         let values: Vec<&str> = req
             .headers
             .iter()
-            .filter(|(n, _)| n == name)
+            .filter(|(n, _)| *n == name)
             .map(|(_, v)| v.trim())
             .collect();
         out.push_str(name);
@@ -325,8 +325,8 @@ fn canonicalized_resource(req: &RequestParts<'_>) -> String {
 fn header<'a>(req: &RequestParts<'a>, name: &str) -> Option<&'a str> {
     req.headers
         .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.as_ref())
 }
 
 fn param<'a>(params: &'a [QueryParam<'_>], name: &str) -> Option<&'a str> {
@@ -360,7 +360,7 @@ mod tests {
             method,
             raw_path: path,
             raw_query: query,
-            headers,
+            headers: Box::leak(crate::auth::borrow_headers(headers).into_boxed_slice()),
             virtual_bucket,
         }
     }

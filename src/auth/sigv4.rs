@@ -7,7 +7,8 @@
 //! normalised (no dot-segment removal, `//` kept), because object keys may contain both.
 
 use super::{
-    AuthConfig, Authenticated, ChunkSigning, Grant, Identity, PayloadMode, RequestParts, SignedAt,
+    borrow_headers, AuthConfig, Authenticated, ChunkSigning, Grant, HeaderPair, Identity,
+    PayloadMode, RequestParts, SignedAt,
 };
 use crate::error::S3Error;
 use crate::s3_error;
@@ -204,22 +205,31 @@ fn push_canonical_header_value(out: &mut String, value: &str) {
 /// CanonicalHeaders: one `name:value\n` line per signed header, in the order of `signed_headers`
 /// (which the caller has lower-cased), the values of repeated headers joined with `,` in order of
 /// appearance. A signed header the request lacks yields `name:` so the signature simply fails.
-pub fn canonical_headers(headers: &[(String, String)], signed_headers: &[String]) -> String {
+pub fn canonical_headers(
+    headers: &[(impl AsRef<str>, impl AsRef<str>)],
+    signed_headers: &[String],
+) -> String {
     let mut out = String::new();
     push_canonical_headers(&mut out, headers, signed_headers);
     out
 }
 
-fn push_canonical_headers(out: &mut String, headers: &[(String, String)], signed: &[String]) {
+fn push_canonical_headers(
+    out: &mut String,
+    headers: &[(impl AsRef<str>, impl AsRef<str>)],
+    signed: &[String],
+) {
     for name in signed {
         out.push_str(name);
         out.push(':');
-        let values = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let values = headers
+            .iter()
+            .filter(|(n, _)| n.as_ref().eq_ignore_ascii_case(name));
         for (i, (_, value)) in values.enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            push_canonical_header_value(out, value);
+            push_canonical_header_value(out, value.as_ref());
         }
         out.push('\n');
     }
@@ -771,12 +781,12 @@ fn verify_signature(
         .iter()
         .filter(|a| !a.eq_ignore_ascii_case(host))
     {
-        let headers: Vec<(String, String)> = req
+        let headers: Vec<HeaderPair<'_>> = req
             .headers
             .iter()
-            .map(|(n, v)| match n.as_str() {
-                "host" => (n.clone(), alias.clone()),
-                _ => (n.clone(), v.clone()),
+            .map(|(n, v)| match *n {
+                "host" => (*n, Cow::Borrowed(alias.as_str())),
+                _ => (*n, v.clone()),
             })
             .collect();
         let aliased = RequestParts {
@@ -1129,11 +1139,12 @@ pub fn sign_request_headers(
     names.dedup();
 
     let scope = credential_scope(&day, params.region, params.service);
+    let borrowed = borrow_headers(&all);
     let req = RequestParts {
         method,
         raw_path,
         raw_query,
-        headers: &all,
+        headers: &borrowed,
         virtual_bucket: None,
     };
     let creq = canonical_request_for(&req, &names, payload_hash, false);
@@ -1203,11 +1214,12 @@ pub fn presign_query(
         add("X-Amz-Security-Token", token);
     }
 
+    let borrowed = borrow_headers(headers);
     let req = RequestParts {
         method,
         raw_path,
         raw_query: &query,
-        headers,
+        headers: &borrowed,
         virtual_bucket: None,
     };
     let creq = canonical_request_for(&req, &names, UNSIGNED_PAYLOAD, true);

@@ -59,11 +59,12 @@ fn verify(
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
+    let borrowed = auth::borrow_headers(&headers);
     let parts = RequestParts {
         method,
         raw_path: path,
         raw_query: query,
-        headers: &headers,
+        headers: &borrowed,
         virtual_bucket: None,
     };
     auth::authenticate(&parts, &auth_config(), now)
