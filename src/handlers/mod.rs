@@ -61,6 +61,7 @@ pub enum Dispatched<'a> {
     Pending(LocalBoxFuture<'a, Result<HttpResponse, S3Error>>),
 }
 
+/// An asynchronous operation, boxed: the one allocation of its own size.
 fn later<'a>(
     operation: impl Future<Output = Result<HttpResponse, S3Error>> + 'a,
 ) -> Dispatched<'a> {
