@@ -226,9 +226,9 @@ pub fn normalize_signature(signature: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A request header as the signature sees it: the name lower-cased, the value as sent (made
-/// valid UTF-8 only if it is not). Borrowed from the request: copying every header into owned
-/// strings cost two allocations per header.
+/// A request header as the signature sees it: the name lower-cased, the value as sent (copied,
+/// with replacement characters, only when it is not UTF-8). Borrowed from the request: copying
+/// every header into owned strings cost two allocations per header.
 pub type HeaderPair<'a> = (&'a str, Cow<'a, str>);
 
 /// Owned header pairs (a signer's, a test's) as [`RequestParts`] takes them.
