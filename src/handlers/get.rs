@@ -8,7 +8,7 @@ use crate::s3_error;
 use crate::storage::{ObjectMeta, ObjectReader, ReadAhead, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
@@ -196,7 +196,8 @@ fn object_headers(
         header::LAST_MODIFIED,
         timefmt::http_date(meta.last_modified_ms.div_euclid(1000)),
     ));
-    response.insert_header((header::ACCEPT_RANGES, "bytes"));
+    // A static value is not copied into a new buffer as a `&str` one is.
+    response.insert_header((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
     for (name, value) in &meta.user_metadata {
         response.append_header((format!("x-amz-meta-{name}"), value.as_str()));
     }
