@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use measure::{Budget, Settings};
 use report::Results;
 use servers::{Kind, Programs};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
@@ -40,7 +41,7 @@ enum Command {
     GetLoop {
         #[arg(long)]
         port: u16,
-        /// Created if missing.
+        /// Created unless it exists already.
         #[arg(long, default_value = "bench-get-loop")]
         bucket: String,
         /// Connections of each loop, in order.
@@ -156,7 +157,7 @@ async fn get_loops(
     rounds: usize,
 ) -> Result<(), String> {
     let endpoint = client::Endpoint::loopback(port);
-    measure::create_bucket(&endpoint, bucket).await?;
+    measure::ensure_bucket(&endpoint, bucket).await?;
     let targets = measure::store_get_objects(&endpoint, bucket).await?;
     for _ in 0..rounds {
         for &concurrency in conns {
@@ -167,7 +168,15 @@ async fn get_loops(
                 Duration::from_secs(secs),
             )
             .await;
-            println!("GET c{concurrency}: {}", measure::describe_loop(&stats));
+            let mut out = std::io::stdout().lock();
+            // A closed stdout (the output piped into `head`) ends the command, not a panic.
+            let print = |out: &mut std::io::StdoutLock<'_>, line: String| {
+                writeln!(out, "{line}").map_err(|e| format!("writing the output: {e}"))
+            };
+            print(
+                &mut out,
+                format!("GET c{concurrency}: {}", measure::describe_loop(&stats)),
+            )?;
             let shares: Vec<String> = [0.5, 1.0, 2.0, 4.0]
                 .iter()
                 .map(|&ms| {
@@ -180,7 +189,7 @@ async fn get_loops(
                     format!("> {ms} ms {share:.2}%")
                 })
                 .collect();
-            println!("  {}", shares.join(", "));
+            print(&mut out, format!("  {}", shares.join(", ")))?;
         }
     }
     Ok(())

@@ -97,6 +97,23 @@ pub async fn create_bucket(endpoint: &Endpoint, bucket: &str) -> Result<(), Stri
     until_ok(endpoint, &req, Duration::from_secs(20)).await
 }
 
+/// Creates `bucket` unless this client's key already owns it (a server already running, as
+/// `get-loop` uses, may keep one from an earlier run).
+pub async fn ensure_bucket(endpoint: &Endpoint, bucket: &str) -> Result<(), String> {
+    let req = put(endpoint, bucket, "", Bytes::new());
+    let (status, body) = Conn::new(endpoint)
+        .send(req.method, req.target, ReqBody::Bytes(Some(req.body)))
+        .await?;
+    match status {
+        StatusCode::OK => Ok(()),
+        StatusCode::CONFLICT if count(&body, b"<Code>BucketAlreadyOwnedByYou</Code>") > 0 => Ok(()),
+        _ => Err(format!(
+            "creating {bucket}: status {status}: {}",
+            client::snippet(&body)
+        )),
+    }
+}
+
 /// A few PUTs and GETs before anything is timed, so lazy setup (SeaweedFS allocates volumes on
 /// the first write) is not counted.
 pub async fn warm_up(endpoint: &Endpoint, bucket: &str) -> Result<(), String> {
