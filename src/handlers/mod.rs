@@ -76,14 +76,13 @@ pub fn dispatch<'a>(
     body: RequestBody,
 ) -> Dispatched<'a> {
     use Dispatched::Ready;
-    let ctx_ = &ctx;
     match endpoint {
         Endpoint::ListBuckets {
             prefix,
             max_buckets,
             continuation_token,
         } => Ready(bucket::handle_list_buckets(
-            ctx_,
+            &ctx,
             prefix,
             max_buckets,
             continuation_token,
@@ -91,21 +90,21 @@ pub fn dispatch<'a>(
         Endpoint::CreateBucket { bucket } => {
             later(async move { bucket::handle_create_bucket(&ctx, &bucket, body).await })
         }
-        Endpoint::HeadBucket { bucket } => Ready(bucket::handle_head_bucket(ctx_, &bucket)),
+        Endpoint::HeadBucket { bucket } => Ready(bucket::handle_head_bucket(&ctx, &bucket)),
         Endpoint::DeleteBucket { bucket } => {
             later(async move { bucket::handle_delete_bucket(&ctx, &bucket).await })
         }
         Endpoint::GetBucketLocation { bucket } => {
-            Ready(bucket::handle_get_bucket_location(ctx_, &bucket))
+            Ready(bucket::handle_get_bucket_location(&ctx, &bucket))
         }
         Endpoint::GetBucketVersioning { bucket } => {
-            Ready(bucket::handle_get_bucket_versioning(ctx_, &bucket))
+            Ready(bucket::handle_get_bucket_versioning(&ctx, &bucket))
         }
         Endpoint::ListObjects {
             bucket,
             params,
             marker,
-        } => Ready(list::handle_list_objects(ctx_, &bucket, &params, marker)),
+        } => Ready(list::handle_list_objects(&ctx, &bucket, &params, marker)),
         Endpoint::ListObjectsV2 {
             bucket,
             params,
@@ -113,7 +112,7 @@ pub fn dispatch<'a>(
             start_after,
             fetch_owner,
         } => Ready(list::handle_list_objects_v2(
-            ctx_,
+            &ctx,
             &bucket,
             &params,
             continuation_token,
@@ -126,7 +125,7 @@ pub fn dispatch<'a>(
             key_marker,
             version_id_marker,
         } => Ready(list::handle_list_object_versions(
-            ctx_,
+            &ctx,
             &bucket,
             &params,
             key_marker,
@@ -144,7 +143,7 @@ pub fn dispatch<'a>(
             overrides,
             part_number,
         } => Ready(get::handle_get_object(
-            ctx_,
+            &ctx,
             &bucket,
             &key,
             Some(&overrides),
@@ -155,7 +154,7 @@ pub fn dispatch<'a>(
             key,
             part_number,
         } => Ready(get::handle_get_object(
-            ctx_,
+            &ctx,
             &bucket,
             &key,
             None,
@@ -175,7 +174,7 @@ pub fn dispatch<'a>(
             )
         }
         Endpoint::GetObjectTagging { bucket, key } => {
-            Ready(tagging::handle_get_object_tagging(ctx_, &bucket, &key))
+            Ready(tagging::handle_get_object_tagging(&ctx, &bucket, &key))
         }
         Endpoint::DeleteObjectTagging { bucket, key } => {
             later(async move { tagging::handle_delete_object_tagging(&ctx, &bucket, &key).await })
@@ -231,7 +230,7 @@ pub fn dispatch<'a>(
             max_parts,
             part_number_marker,
         } => Ready(multipart::handle_list_parts(
-            ctx_,
+            &ctx,
             &bucket,
             &key,
             &upload_id,
@@ -244,23 +243,23 @@ pub fn dispatch<'a>(
             key_marker,
             upload_id_marker,
         } => Ready(multipart::handle_list_multipart_uploads(
-            ctx_,
+            &ctx,
             &bucket,
             &params,
             key_marker,
             upload_id_marker,
         )),
-        Endpoint::GetBucketAcl { bucket } => Ready(acl::handle_get_bucket_acl(ctx_, &bucket)),
+        Endpoint::GetBucketAcl { bucket } => Ready(acl::handle_get_bucket_acl(&ctx, &bucket)),
         Endpoint::PutBucketAcl { bucket } => {
             later(async move { acl::handle_put_bucket_acl(&ctx, &bucket, body).await })
         }
         Endpoint::GetObjectAcl { bucket, key } => {
-            Ready(acl::handle_get_object_acl(ctx_, &bucket, &key))
+            Ready(acl::handle_get_object_acl(&ctx, &bucket, &key))
         }
         Endpoint::PutObjectAcl { bucket, key } => {
             later(async move { acl::handle_put_object_acl(&ctx, &bucket, &key, body).await })
         }
-        Endpoint::GetBucketCors { bucket } => Ready(cors::handle_get_bucket_cors(ctx_, &bucket)),
+        Endpoint::GetBucketCors { bucket } => Ready(cors::handle_get_bucket_cors(&ctx, &bucket)),
         Endpoint::PutBucketCors { bucket } => {
             later(async move { cors::handle_put_bucket_cors(&ctx, &bucket, body).await })
         }
