@@ -1344,3 +1344,43 @@ fn signing_keys_are_cached_only_once_they_verified_and_still_checked_after() {
         "a scope that never verified is not kept"
     );
 }
+
+#[test]
+fn hex_signatures_match_only_the_same_64_characters() {
+    let expected: [u8; 64] = *b"5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+    assert!(hex_signatures_match(&expected, &expected));
+    // A difference in any one character, in any of the eight words, fails.
+    for i in 0..64 {
+        let mut provided = expected;
+        provided[i] = if provided[i] == b'0' { b'1' } else { b'0' };
+        assert!(!hex_signatures_match(&expected, &provided), "position {i}");
+    }
+    assert!(!hex_signatures_match(&expected, &expected[..63]));
+    assert!(!hex_signatures_match(&expected, b""));
+    let mut longer = expected.to_vec();
+    longer.push(b'0');
+    assert!(!hex_signatures_match(&expected, &longer));
+    // Upper-case hex is not the signature, as with S3.
+    let upper = expected.to_ascii_uppercase();
+    assert!(!hex_signatures_match(&expected, &upper));
+}
+
+#[test]
+fn a_kept_signing_key_verifies_as_the_key_itself_does() {
+    let key = signing_key(SK, "20150830", "us-east-1", "iam");
+    let sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\nabc";
+    let signature = calculate_signature(&key, sts);
+    let kept = SigningKey::new(key);
+    // The keyed MAC is cloned per use, so verifying twice gives the same answer.
+    assert!(kept.signed(sts, &signature) && kept.signed(sts, &signature));
+    assert!(signed_with(&key, sts, &signature));
+    assert!(!kept.signed(&format!("{sts}d"), &signature));
+}
+
+#[test]
+fn the_unreserved_table_is_rfc3986_unreserved() {
+    for b in 0..=255u8 {
+        let expected = b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+        assert_eq!(is_unreserved(b), expected, "byte {b:#04x}");
+    }
+}
