@@ -184,8 +184,8 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
 
 fn push_canonical_query(out: &mut String, raw_query: &str, presigned: bool) {
     let mut pairs = Vec::with_capacity(crate::router::parameter_count(raw_query));
-    for p in raw_query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+    for param in crate::router::RawParams::new(raw_query) {
+        let (k, v) = (param.key, param.value);
         let k = canonical_component(k);
         // Encoding is one-to-one and leaves `X-Amz-Signature` as it is, so comparing the encoded
         // key is comparing the decoded one.
