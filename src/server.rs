@@ -18,6 +18,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::future::LocalBoxFuture;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -333,18 +334,19 @@ fn cors_rules(state: &AppState, bucket: Option<&str>) -> Result<Option<Vec<CorsR
 fn preflight(
     req: &HttpRequest,
     state: &AppState,
-    addressed: &Addressed,
+    addressed: &Addressed<'_>,
 ) -> Result<HttpResponse, S3Error> {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let origin = header("origin").ok_or_else(|| {
+    let value_of = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let origin = value_of(header::ORIGIN).ok_or_else(|| {
         s3_error!(
             BadRequest,
             "Insufficient information. Origin request header needed."
         )
     })?;
-    let method = header("access-control-request-method")
+    let method = value_of(header::ACCESS_CONTROL_REQUEST_METHOD)
         .ok_or_else(|| s3_error!(BadRequest, "Invalid Access-Control-Request-Method: null"))?;
-    let requested = cors::split_header_list(header("access-control-request-headers").unwrap_or(""));
+    let requested =
+        cors::split_header_list(value_of(header::ACCESS_CONTROL_REQUEST_HEADERS).unwrap_or(""));
     let resource_type = if addressed.key.is_some() {
         "OBJECT"
     } else {
@@ -455,14 +457,15 @@ fn request_host(req: &HttpRequest) -> &str {
 
 /// The bucket and key a request addresses, decoded.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Addressed {
-    pub bucket: Option<String>,
-    pub key: Option<String>,
+pub struct Addressed<'a> {
+    /// Borrowed from the path when it has no escapes (most requests): no copy per request.
+    pub bucket: Option<Cow<'a, str>>,
+    pub key: Option<Cow<'a, str>>,
     /// The bucket came from the Host header.
     pub virtual_hosted: bool,
 }
 
-impl Addressed {
+impl Addressed<'_> {
     /// `/bucket/key` for `<Resource>` in errors.
     fn resource(&self) -> String {
         match (&self.bucket, &self.key) {
@@ -475,11 +478,11 @@ impl Addressed {
 
 /// The request's bucket and key, and its temp URL when it is a Swift one
 /// (`/v1/<account>/<bucket>/<key>?temp_url_sig=..`, naming the same object as `/<bucket>/<key>`).
-fn resolve_request(
-    req: &HttpRequest,
+fn resolve_request<'a>(
+    req: &'a HttpRequest,
     host: &str,
     domain: &str,
-) -> Result<(Addressed, Option<TempUrl>), S3Error> {
+) -> Result<(Addressed<'a>, Option<TempUrl>), S3Error> {
     let addressed = resolve_addressing(host, req.path(), domain)?;
     if addressed.virtual_hosted {
         return Ok((addressed, None));
@@ -487,8 +490,8 @@ fn resolve_request(
     match TempUrl::from_request(req.path(), req.query_string())? {
         Some(t) => Ok((
             Addressed {
-                bucket: Some(t.bucket.clone()),
-                key: Some(t.key.clone()),
+                bucket: Some(Cow::Owned(t.bucket.clone())),
+                key: Some(Cow::Owned(t.key.clone())),
                 virtual_hosted: false,
             },
             Some(t),
@@ -500,7 +503,11 @@ fn resolve_request(
 /// Virtual-hosted (`bucket.<domain>[:port]`) when the host is a subdomain of `domain`, else
 /// path-style (`/bucket/key`). The key is everything after the bucket's slash, byte for byte once
 /// percent-decoded: `a//b` and a trailing `/` are part of it.
-pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Addressed, S3Error> {
+pub fn resolve_addressing<'a>(
+    host: &str,
+    raw_path: &'a str,
+    domain: &str,
+) -> Result<Addressed<'a>, S3Error> {
     let hostname = strip_port(host);
     // `<bucket>.<domain>`, compared without case and without copying the host (every request).
     let virtual_bucket = hostname
@@ -513,7 +520,7 @@ pub fn resolve_addressing(host: &str, raw_path: &str, domain: &str) -> Result<Ad
                 && hostname[cut..].eq_ignore_ascii_case(domain)
                 && hostname.as_bytes()[cut - 1] == b'.'
         })
-        .map(|cut| hostname[..cut - 1].to_ascii_lowercase());
+        .map(|cut| Cow::Owned(hostname[..cut - 1].to_ascii_lowercase()));
     let path = raw_path.strip_prefix('/').unwrap_or(raw_path);
     let virtual_hosted = virtual_bucket.is_some();
     let (bucket, raw_key) = match virtual_bucket {
@@ -550,10 +557,9 @@ fn strip_port(host: &str) -> &str {
     host.rsplit_once(':').map_or(host, |(h, _)| h)
 }
 
-fn percent_decode(s: &str) -> Result<String, S3Error> {
+fn percent_decode(s: &str) -> Result<Cow<'_, str>, S3Error> {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
-        .map(|c| c.into_owned())
         .map_err(|_| s3_error!(InvalidURI))
 }
 
@@ -581,7 +587,7 @@ mod tests {
 
     fn addr(host: &str, path: &str) -> (Option<String>, Option<String>) {
         let a = resolve_addressing(host, path, "localhost").expect("resolves");
-        (a.bucket, a.key)
+        (a.bucket.map(Cow::into_owned), a.key.map(Cow::into_owned))
     }
 
     fn some(b: &str, k: Option<&str>) -> (Option<String>, Option<String>) {
