@@ -102,7 +102,16 @@ fn next_request_id() -> String {
             .unwrap_or(0)
     });
     let n = NEXT.with(|next| next.replace(next.get().wrapping_add(1)));
-    format!("{:016X}", seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
+    upper_hex_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
+}
+
+/// `format!("{:016X}", n)` without going through the formatting machinery (every request).
+fn upper_hex_u64(n: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    (0..16)
+        .rev()
+        .map(|nibble| char::from(DIGITS[(n >> (nibble * 4)) as usize & 0xF]))
+        .collect()
 }
 
 /// Every request: run the pipeline, turn an error into S3's XML, stamp the request id, log a line.
@@ -634,6 +643,13 @@ mod tests {
     fn invalid_utf8_in_the_path_is_invalid_uri() {
         let err = resolve_addressing("localhost", "/b/%FF", "localhost").unwrap_err();
         assert_eq!(err.code.as_str(), "InvalidURI");
+    }
+
+    #[test]
+    fn request_ids_are_sixteen_upper_case_hex_digits() {
+        for n in [0, 1, 0xABCD, u64::MAX, 0x0123_4567_89AB_CDEF] {
+            assert_eq!(upper_hex_u64(n), format!("{n:016X}"));
+        }
     }
 
     #[test]
