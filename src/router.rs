@@ -1044,6 +1044,35 @@ mod tests {
     }
 
     #[test]
+    fn raw_params_agree_with_splitting_by_str_on_any_query() {
+        // Queries of up to 24 characters drawn from the ones that matter and a multi-byte one,
+        // from a fixed-seed generator: the same parts, in order, as `split` / `split_once` give.
+        let alphabet = ['&', '=', '%', 'a', 'Z', '2', '\u{e9}'];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..5000 {
+            let mut query = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for i in 0..(state % 25) {
+                query.push(alphabet[((state >> (i * 2 + 5)) % 7) as usize]);
+            }
+            let expected: Vec<(&str, &str, bool)> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k, v, p.contains('%'))
+                })
+                .collect();
+            let got: Vec<_> = RawParams::new(&query)
+                .map(|p| (p.key, p.value, p.escaped))
+                .collect();
+            assert_eq!(got, expected, "query {query:?}");
+        }
+    }
+
+    #[test]
     fn a_query_that_is_not_utf8_is_kept_lossy_and_refused_only_when_required() {
         let q = Query::parse_lossy("X-Amz-Algorithm=A&k=%FFx&%41=%2Fy");
         assert!(q.require_utf8().is_err());
