@@ -32,9 +32,46 @@ pub fn system_time(secs: i64) -> SystemTime {
     }
 }
 
-/// `Wed, 12 Oct 2009 17:50:00 GMT`, as in `Last-Modified`.
+/// `Wed, 12 Oct 2009 17:50:00 GMT`, as in `Last-Modified`. Written digit by digit: every GET and
+/// HEAD answers one, and the `httpdate` crate's `Display` went through the formatting machinery
+/// (about a thousand instructions a date). Years past 9999 keep their extra digits.
 pub fn http_date(secs: i64) -> String {
-    httpdate::fmt_http_date(system_time(secs))
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let mut out = String::with_capacity(29);
+    // 1970-01-01 was a Thursday.
+    out.push_str(WEEKDAYS[days.rem_euclid(7) as usize]);
+    out.push_str(", ");
+    push_two_digits(&mut out, i64::from(day));
+    out.push(' ');
+    out.push_str(MONTHS[(month as usize).saturating_sub(1) % 12]);
+    out.push(' ');
+    if (0..10_000).contains(&year) {
+        push_two_digits(&mut out, year / 100);
+        push_two_digits(&mut out, year % 100);
+    } else {
+        out.push_str(&year.to_string());
+    }
+    out.push(' ');
+    push_two_digits(&mut out, of_day / 3600);
+    out.push(':');
+    push_two_digits(&mut out, of_day % 3600 / 60);
+    out.push(':');
+    push_two_digits(&mut out, of_day % 60);
+    out.push_str(" GMT");
+    out
+}
+
+/// `n` (0-99) as two decimal digits.
+fn push_two_digits(out: &mut String, n: i64) {
+    let n = n.rem_euclid(100) as u8;
+    out.push(char::from(b'0' + n / 10));
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// Parses an HTTP date (`If-Modified-Since` etc.); `None` when malformed.
@@ -108,6 +145,32 @@ mod tests {
         }
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(unix_secs(system_time(-5)), -5);
+    }
+
+    #[test]
+    fn http_dates_are_the_ones_httpdate_writes() {
+        // Every weekday, month and leap-day shape, the epoch, Y2K and the last second of 9999.
+        let mut secs = 0_i64;
+        while secs < 253_402_300_799 {
+            assert_eq!(
+                http_date(secs),
+                httpdate::fmt_http_date(system_time(secs)),
+                "at {secs}"
+            );
+            secs += 7_919_993; // about 92 days and an odd number of seconds
+        }
+        for secs in [
+            0,
+            59,
+            951_782_400,
+            951_868_799,
+            1_255_369_830,
+            253_402_300_799,
+        ] {
+            assert_eq!(http_date(secs), httpdate::fmt_http_date(system_time(secs)));
+        }
+        assert_eq!(http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+        assert_eq!(http_date(253_402_300_800), "Sat, 01 Jan 10000 00:00:00 GMT");
     }
 
     #[test]

@@ -296,8 +296,9 @@ pub struct ChunkSigning {
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub identity: Identity,
-    /// The service named in the credential scope (`s3`), empty when anonymous.
-    pub service: String,
+    /// The service named in the credential scope (`s3`), empty when anonymous; the usual ones
+    /// are not copied per request.
+    pub service: std::borrow::Cow<'static, str>,
     pub payload: PayloadMode,
     /// What the key may do; `None` for the root key (everything) and anonymous requests (decided
     /// by ACLs instead).

@@ -176,7 +176,7 @@ pub fn authenticate_presigned(
 fn authenticated(grant: Grant<'_>) -> Authenticated {
     Authenticated {
         identity: Identity::AccessKey(grant.access_key),
-        service: "s3".to_string(),
+        service: "s3".into(),
         payload: PayloadMode::Unsigned,
         scope: grant.scope,
     }

@@ -511,7 +511,7 @@ pub(super) fn authenticate_parsed(
     }
     Ok(Authenticated {
         identity: Identity::Anonymous,
-        service: String::new(),
+        service: Cow::Borrowed(""),
         payload: PayloadMode::Unsigned,
         scope: None,
     })
@@ -915,7 +915,11 @@ fn finish(
     };
     Ok(Authenticated {
         identity: Identity::AccessKey(claim.cred.access_key.to_string()),
-        service: claim.cred.service.to_string(),
+        service: match claim.cred.service {
+            "s3" => Cow::Borrowed("s3"),
+            "sts" => Cow::Borrowed("sts"),
+            other => Cow::Owned(other.to_string()),
+        },
         payload,
         scope: grant.scope,
     })

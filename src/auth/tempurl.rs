@@ -183,7 +183,7 @@ impl TempUrl {
         }
         Ok(Authenticated {
             identity: Identity::AccessKey(format!("tempurl:{}", self.account)),
-            service: "s3".to_string(),
+            service: "s3".into(),
             payload: PayloadMode::Unsigned,
             scope: Some(scope),
         })

@@ -1,6 +1,6 @@
 //! GetObject and HeadObject: conditional requests, byte ranges, header overrides, streamed bodies.
 
-use super::RequestContext;
+use super::{quoted_etag, RequestContext};
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
@@ -191,7 +191,7 @@ fn object_headers(
             response.insert_header((name, value));
         }
     }
-    response.insert_header((header::ETAG, format!("\"{}\"", meta.etag)));
+    response.insert_header((header::ETAG, quoted_etag(&meta.etag)));
     response.insert_header((
         header::LAST_MODIFIED,
         timefmt::http_date(meta.last_modified_ms.div_euclid(1000)),
@@ -247,7 +247,7 @@ pub(super) fn check_preconditions(
     }
     let not_modified = |condition: &str| match conditions {
         Conditions::Read => s3_error!(NotModified)
-            .header("ETag", format!("\"{}\"", meta.etag))
+            .header("ETag", quoted_etag(&meta.etag))
             .header("Last-Modified", timefmt::http_date(modified)),
         Conditions::CopySource => failed(condition),
     };

@@ -307,3 +307,12 @@ fn require_object(
         .object(bucket, key)?
         .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", key))
 }
+
+/// `"<etag>"`, the form ETag headers take (without `format!`: every GET, HEAD and PUT).
+pub(crate) fn quoted_etag(etag: &str) -> String {
+    let mut quoted = String::with_capacity(etag.len() + 2);
+    quoted.push('"');
+    quoted.push_str(etag);
+    quoted.push('"');
+    quoted
+}

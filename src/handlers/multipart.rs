@@ -166,7 +166,10 @@ pub async fn handle_upload_part(
     )?;
     ctx.store.sync().await?;
     let mut response = HttpResponse::Ok();
-    response.insert_header(("ETag", format!("\"{}\"", part.etag)));
+    response.insert_header((
+        actix_web::http::header::ETAG,
+        super::quoted_etag(&part.etag),
+    ));
     if let Some(c) = &received.checksum {
         super::get::checksum_headers(&mut response, c);
     }

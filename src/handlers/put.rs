@@ -50,7 +50,7 @@ pub async fn handle_put_object(
         .await?;
 
     let mut response = HttpResponse::Ok();
-    response.insert_header(("ETag", format!("\"{}\"", meta.etag)));
+    response.insert_header((header::ETAG, super::quoted_etag(&meta.etag)));
     if let Some(c) = &stored_checksum {
         super::get::checksum_headers(&mut response, c);
     }
