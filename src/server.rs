@@ -89,7 +89,7 @@ static REQUEST_ID_THREADS: AtomicU64 = AtomicU64::new(0);
 
 /// Request ids: unique per process start (time-seeded), per thread and per request. One counter
 /// shared by the workers was written by both cores for every request.
-fn next_request_id() -> String {
+fn next_request_id() -> RequestId {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     thread_local! {
         static NEXT: std::cell::Cell<u64> =
@@ -102,16 +102,28 @@ fn next_request_id() -> String {
             .unwrap_or(0)
     });
     let n = NEXT.with(|next| next.replace(next.get().wrapping_add(1)));
-    upper_hex_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
+    RequestId::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n)
 }
 
-/// `format!("{:016X}", n)` without going through the formatting machinery (every request).
-fn upper_hex_u64(n: u64) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    (0..16)
-        .rev()
-        .map(|nibble| char::from(DIGITS[(n >> (nibble * 4)) as usize & 0xF]))
-        .collect()
+/// A request id: sixteen upper-case hex digits, kept inline (every request has one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct RequestId([u8; 16]);
+
+impl RequestId {
+    /// `format!("{:016X}", n)` without an allocation or the formatting machinery.
+    fn new(n: u64) -> RequestId {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut id = [0u8; 16];
+        for (i, digit) in id.iter_mut().enumerate() {
+            *digit = DIGITS[(n >> ((15 - i) * 4)) as usize & 0xF];
+        }
+        RequestId(id)
+    }
+
+    fn as_str(&self) -> &str {
+        // Hex digits only, so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// Every request: run the pipeline, turn an error into S3's XML, stamp the request id, log a line.
@@ -124,20 +136,21 @@ pub async fn handle(req: HttpRequest, payload: web::Payload) -> HttpResponse {
         return HttpResponse::InternalServerError().finish();
     };
     let request_id = next_request_id();
-    let outcome = match serve(&req, payload, state, &request_id) {
+    let request_id = request_id.as_str();
+    let outcome = match serve(&req, payload, state, request_id) {
         Ok(Served::Now(response)) => Ok(response),
         Ok(Served::Later(operation)) => operation.await,
         Err(err) => Err(err),
     };
     let mut response = match outcome {
         Ok(response) => response,
-        Err(err) => error_response(&req, &err, &request_id),
+        Err(err) => error_response(&req, &err, request_id),
     };
     if req.method() != Method::OPTIONS {
         add_cors_headers(&req, state, &mut response);
     }
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert(HeaderName::from_static("x-amz-request-id"), value.clone());
         headers.insert(HeaderName::from_static("x-amz-id-2"), value);
     }
@@ -161,7 +174,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload) -> HttpResponse {
                 .unwrap_or("0"),
             bytes_out,
             elapsed: started.elapsed(),
-            request_id: &request_id,
+            request_id,
         };
         log.record(&record, crate::timefmt::now_ms());
     }
@@ -648,7 +661,7 @@ mod tests {
     #[test]
     fn request_ids_are_sixteen_upper_case_hex_digits() {
         for n in [0, 1, 0xABCD, u64::MAX, 0x0123_4567_89AB_CDEF] {
-            assert_eq!(upper_hex_u64(n), format!("{n:016X}"));
+            assert_eq!(RequestId::new(n).as_str(), format!("{n:016X}"));
         }
     }
 
@@ -657,8 +670,8 @@ mod tests {
         let a = next_request_id();
         let b = next_request_id();
         assert_ne!(a, b);
-        assert_eq!(a.len(), 16);
-        let others: Vec<String> = (0..4)
+        assert_eq!(a.as_str().len(), 16);
+        let others: Vec<RequestId> = (0..4)
             .map(|_| std::thread::spawn(next_request_id))
             .filter_map(|t| t.join().ok())
             .collect();
