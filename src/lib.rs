@@ -15,6 +15,7 @@
 
 pub mod access_log;
 pub mod admin;
+pub mod ascii;
 pub mod auth;
 pub mod checksum;
 pub mod config;

@@ -548,13 +548,15 @@ pub fn resolve_addressing<'a>(
     let (bucket, raw_key) = match virtual_bucket {
         Some(bucket) => (Some(bucket), Some(path)),
         None => {
-            let mut split = path.splitn(2, '/');
-            let bucket = split
-                .next()
+            let (bucket, raw_key) = match crate::ascii::split_once_byte(path, b'/') {
+                Some((bucket, key)) => (bucket, Some(key)),
+                None => (path, None),
+            };
+            let bucket = Some(bucket)
                 .filter(|b| !b.is_empty())
                 .map(percent_decode)
                 .transpose()?;
-            (bucket, split.next())
+            (bucket, raw_key)
         }
     };
     let key = match raw_key.filter(|k| !k.is_empty()) {

@@ -623,7 +623,7 @@ fn parse_credential<'a>(
     cfg: &AuthConfig,
     form: Form,
 ) -> Result<Credential<'a>, S3Error> {
-    let mut parts = credential.split('/');
+    let mut parts = crate::ascii::split_byte(credential, b'/');
     // Evaluated left to right: the five parts in order, then nothing after them.
     let (Some(access_key), Some(date), Some(region), Some(service), Some(terminator), None) = (
         parts.next(),
@@ -679,8 +679,7 @@ fn check_scope_date(cred: &Credential<'_>, amz_date: &str, form: Form) -> Result
 
 /// Signed header names lower-cased, in the order given (the signer's canonical request used it).
 fn parse_signed_headers(list: &str) -> Option<Vec<String>> {
-    let names: Vec<String> = list
-        .split(';')
+    let names: Vec<String> = crate::ascii::split_byte(list, b';')
         .map(|n| n.trim().to_ascii_lowercase())
         .collect();
     if names.iter().any(|n| n.is_empty()) {
