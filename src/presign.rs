@@ -105,6 +105,7 @@ mod tests {
             method,
             raw_path: path,
             raw_query: query,
+            raw_params: None,
             headers: &borrowed,
             virtual_bucket: None,
         };

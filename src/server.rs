@@ -222,17 +222,18 @@ fn serve<'a>(
     }
 
     let headers = request_headers(req);
+    let query = Query::parse_lossy(req.query_string());
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.path(),
         raw_query: req.query_string(),
+        raw_params: Some(query.raw_params()),
         headers: &headers,
         virtual_bucket: addressed
             .bucket
             .as_deref()
             .filter(|_| addressed.virtual_hosted),
     };
-    let query = Query::parse_lossy(req.query_string());
     let authenticated = match &temp_url {
         Some(t) => t.authenticate(parts.method, &state.auth, state.auth.now()),
         None => auth::authenticate_with_query(&parts, query.pairs(), &state.auth, state.auth.now()),

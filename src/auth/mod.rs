@@ -247,6 +247,9 @@ pub struct RequestParts<'a> {
     pub raw_path: &'a str,
     /// The query string exactly as sent (no leading `?`), still percent-encoded.
     pub raw_query: &'a str,
+    /// `raw_query` split into parameters, when the caller has split it already (the server does,
+    /// for the router); `None` has the signature split it itself.
+    pub raw_params: Option<&'a [crate::router::RawParam<'a>]>,
     /// Header names lower-cased, values as sent, in order of appearance (repeats kept).
     pub headers: &'a [HeaderPair<'a>],
     /// The bucket named by the Host header of a virtual-hosted request (SigV2 signs it).

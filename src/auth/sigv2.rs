@@ -360,6 +360,7 @@ mod tests {
             method,
             raw_path: path,
             raw_query: query,
+            raw_params: None,
             headers: Box::leak(crate::auth::borrow_headers(headers).into_boxed_slice()),
             virtual_bucket,
         }

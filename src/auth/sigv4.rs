@@ -183,8 +183,23 @@ pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
 }
 
 fn push_canonical_query(out: &mut String, raw_query: &str, presigned: bool) {
-    let mut pairs = Vec::with_capacity(crate::router::parameter_count(raw_query));
-    for param in crate::router::RawParams::new(raw_query) {
+    push_canonical_params(
+        out,
+        crate::router::RawParams::new(raw_query),
+        crate::router::parameter_count(raw_query),
+        presigned,
+    );
+}
+
+/// [`push_canonical_query`] of parameters already split (at most `count` of them).
+fn push_canonical_params<'a>(
+    out: &mut String,
+    params: impl Iterator<Item = crate::router::RawParam<'a>>,
+    count: usize,
+    presigned: bool,
+) {
+    let mut pairs = Vec::with_capacity(count);
+    for param in params {
         let (k, v) = (param.key, param.value);
         let k = canonical_component(k);
         // Encoding is one-to-one and leaves `X-Amz-Signature` as it is, so comparing the encoded
@@ -406,7 +421,12 @@ pub(crate) fn canonical_request_for(
     out.push('\n');
     push_canonical_uri(&mut out, req.raw_path);
     out.push('\n');
-    push_canonical_query(&mut out, req.raw_query, presigned);
+    match req.raw_params {
+        Some(params) => {
+            push_canonical_params(&mut out, params.iter().copied(), params.len(), presigned)
+        }
+        None => push_canonical_query(&mut out, req.raw_query, presigned),
+    }
     out.push('\n');
     push_canonical_headers(&mut out, req.headers, signed_headers);
     out.push('\n');
@@ -1217,6 +1237,7 @@ pub fn sign_request_headers(
         method,
         raw_path,
         raw_query,
+        raw_params: None,
         headers: &borrowed,
         virtual_bucket: None,
     };
@@ -1292,6 +1313,7 @@ pub fn presign_query(
         method,
         raw_path,
         raw_query: &query,
+        raw_params: None,
         headers: &borrowed,
         virtual_bucket: None,
     };

@@ -114,6 +114,7 @@ pub fn parts<'a>(
         method,
         raw_path: path,
         raw_query: query,
+        raw_params: None,
         // Leaked: a test's few bytes, so that tests can keep passing owned pairs.
         headers: Box::leak(super::borrow_headers(headers).into_boxed_slice()),
         virtual_bucket: None,

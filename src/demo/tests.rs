@@ -64,6 +64,7 @@ fn verify(
         method,
         raw_path: path,
         raw_query: query,
+        raw_params: None,
         headers: &borrowed,
         virtual_bucket: None,
     };

@@ -100,6 +100,7 @@ async fn run(
         method: req.method().as_str(),
         raw_path: req.path(),
         raw_query: req.query_string(),
+        raw_params: None,
         headers: &headers,
         virtual_bucket: None,
     };

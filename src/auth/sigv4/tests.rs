@@ -1384,3 +1384,28 @@ fn the_unreserved_table_is_rfc3986_unreserved() {
         assert_eq!(is_unreserved(b), expected, "byte {b:#04x}");
     }
 }
+
+#[test]
+fn the_canonical_query_is_the_same_from_parameters_split_by_the_caller() {
+    let headers = hdrs(&[("host", "h")]);
+    for query in [
+        "",
+        "b=2&a=1&X-Amz-Signature=x&c=%2f&&d",
+        "X-Amz-Credential=AK%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&a=%E2%82%AC&a=%zz",
+    ] {
+        let parsed = crate::router::Query::parse_lossy(query);
+        let own = parts("GET", "/b/k", query, &headers);
+        let given = RequestParts {
+            raw_params: Some(parsed.raw_params()),
+            ..own.clone()
+        };
+        let signed = ["host".to_string()];
+        for presigned in [false, true] {
+            assert_eq!(
+                canonical_request_for(&given, &signed, UNSIGNED_PAYLOAD, presigned),
+                canonical_request_for(&own, &signed, UNSIGNED_PAYLOAD, presigned),
+                "{query:?}"
+            );
+        }
+    }
+}
