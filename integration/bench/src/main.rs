@@ -79,6 +79,10 @@ struct RunArgs {
     /// Time bound of each small PUT/GET loop, seconds.
     #[arg(long, default_value_t = 5)]
     loop_secs: u64,
+    /// Rounds of minis3's small loops, each loop alternating with the ceiling's; the median
+    /// round of each is reported.
+    #[arg(long, default_value_t = 3)]
+    small_rounds: usize,
     /// Time bound of the whole run, seconds; steps past it are skipped and reported as null.
     #[arg(long, default_value_t = 480)]
     budget_secs: u64,
@@ -218,6 +222,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
     let budget = Budget::new(Duration::from_secs(args.budget_secs));
     let settings = Settings {
         loop_time: Duration::from_secs(args.loop_secs),
+        small_rounds: args.small_rounds.max(1),
     };
     let programs = Programs {
         minis3: absolute(&args.minis3)?,
@@ -263,8 +268,13 @@ async fn run(args: RunArgs) -> Result<(), String> {
         Ok(Err(e)) => results.note(format!("ceiling: loopback copy failed: {e}")),
         Err(e) => results.note(format!("ceiling: loopback copy failed: {e}")),
     }
-    if let Err(e) = bench_ceiling_server(&programs, &work, &settings, &budget, &mut results).await {
-        results.note(format!("ceiling: actix server: {e}"));
+    // With minis3 measured, the ceiling's small loops alternate with minis3's (`bench_s3`).
+    if !kinds.contains(&Kind::Minis3) {
+        if let Err(e) =
+            bench_ceiling_server(&programs, &work, &settings, &budget, &mut results).await
+        {
+            results.note(format!("ceiling: actix server: {e}"));
+        }
     }
 
     // Cold starts before the long benches: measured after them, minis3's came out 2-4x slower
@@ -353,6 +363,40 @@ async fn bench_ceiling_server(
     outcome
 }
 
+/// minis3's small loops and the ceiling's, alternating loop by loop over `small_rounds` rounds
+/// (the ceiling in its own process, started for this and stopped after).
+async fn paired_with_ceiling(
+    minis3: &client::Endpoint,
+    minis3_pid: u32,
+    programs: &Programs,
+    work: &Path,
+    settings: &Settings,
+    budget: &Budget,
+    results: &mut Results,
+) -> Result<(), String> {
+    let dir = work.join("ceiling");
+    let (mut ceiling, started) = servers::spawn(Kind::Ceiling, programs, &dir)?;
+    servers::wait_ready(&mut ceiling, started, Duration::from_secs(30))
+        .await
+        .map_err(|e| format!("ceiling: {e}"))?;
+    let outcome = measure::small_loops_of(
+        &[
+            (minis3, Kind::Minis3.name()),
+            (&ceiling.endpoint, report::CEILING),
+        ],
+        &[minis3_pid, ceiling.pid()],
+        "bench",
+        settings.small_rounds,
+        settings,
+        budget,
+        results,
+    )
+    .await;
+    drop(ceiling);
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
 /// Everything but the cold start against one S3 server, started fresh.
 async fn bench_s3(
     kind: Kind,
@@ -375,7 +419,13 @@ async fn bench_s3(
     let outcome = async {
         measure::create_bucket(&endpoint, "bench").await?;
         measure::warm_up(&endpoint, "bench").await?;
-        measure::small_loops(&endpoint, "bench", kind.name(), settings, budget, results).await?;
+        if kind == Kind::Minis3 {
+            let pid = server.pid();
+            paired_with_ceiling(&endpoint, pid, programs, work, settings, budget, results).await?;
+        } else {
+            measure::small_loops(&endpoint, "bench", kind.name(), settings, budget, results)
+                .await?;
+        }
         // Each figure on a server that has finished the previous loop's work (sled's log
         // flushes after 100k small PUTs, say), as the listing pages are.
         let settled = servers::wait_until_idle(server.pid(), measure::SETTLE_BOUND).await;

@@ -53,6 +53,8 @@ impl Budget {
 /// Settings of a run that measurements need.
 pub struct Settings {
     pub loop_time: Duration,
+    /// Rounds of the small loops where servers alternate ([`small_loops_of`]).
+    pub small_rounds: usize,
 }
 
 fn put(endpoint: &Endpoint, bucket: &str, key: &str, body: Bytes) -> Prepared {
@@ -180,63 +182,127 @@ pub async fn small_loops(
     budget: &Budget,
     results: &mut Results,
 ) -> Result<(), String> {
+    small_loops_of(
+        &[(endpoint, column)],
+        &[],
+        bucket,
+        1,
+        settings,
+        budget,
+        results,
+    )
+    .await
+}
+
+/// The small loops against several servers in turn: each loop (PUT then GET, 1 then 16
+/// connections) runs against every server before the next, `rounds` times over, and each figure
+/// is the round with the median ops/s (its latencies with it). minis3 and the actix ceiling are
+/// measured this way, so that their ratio compares loops seconds apart rather than minutes: this
+/// machine's speed drifts by a fifth between minutes, and a single run's ratio with it. Before
+/// each loop every process in `settle` is waited for until idle, so that one server's leftover
+/// work (sled writing its log after a PUT loop) is not timed against the other.
+pub async fn small_loops_of(
+    servers: &[(&Endpoint, &str)],
+    settle: &[u32],
+    bucket: &str,
+    rounds: usize,
+    settings: &Settings,
+    budget: &Budget,
+    results: &mut Results,
+) -> Result<(), String> {
     let body = client::pseudo_random(SMALL_SIZE, 42);
     for concurrency in [1usize, 16] {
-        if budget.exhausted() {
-            results.note(format!("{column}: small PUT skipped: time budget spent"));
-            break;
-        }
-        let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS)
-            .map(|i| {
-                put(
+        let metric = format!("small_put_c{concurrency}");
+        let mut runs: Vec<Vec<LoopStats>> = servers.iter().map(|_| Vec::new()).collect();
+        'rounds: for round in 0..rounds {
+            for ((endpoint, column), runs) in servers.iter().zip(runs.iter_mut()) {
+                if budget.exhausted() {
+                    results.note(format!("{column}: small PUT skipped: time budget spent"));
+                    break 'rounds;
+                }
+                settle_all(settle).await;
+                let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS)
+                    .map(|i| {
+                        let key = format!("small/c{concurrency}/r{round}/{i:08}");
+                        put(endpoint, bucket, &key, body.clone())
+                    })
+                    .collect();
+                let stats = client::run_loop(
                     endpoint,
-                    bucket,
-                    &format!("small/c{concurrency}/{i:08}"),
-                    body.clone(),
+                    Arc::new(requests),
+                    concurrency,
+                    budget.limit(settings.loop_time),
+                    Expect {
+                        status: StatusCode::OK,
+                        body_len: None,
+                    },
                 )
-            })
-            .collect();
-        let stats = client::run_loop(
-            endpoint,
-            Arc::new(requests),
-            concurrency,
-            budget.limit(settings.loop_time),
-            Expect {
-                status: StatusCode::OK,
-                body_len: None,
-            },
-        )
-        .await;
-        record_loop(
-            results,
-            column,
-            &format!("small_put_c{concurrency}"),
-            concurrency,
-            &stats,
-        );
-    }
-    let get_targets = store_get_objects(endpoint, bucket).await?;
-    for concurrency in [1usize, 16] {
-        if budget.exhausted() {
-            results.note(format!("{column}: small GET skipped: time budget spent"));
-            break;
+                .await;
+                note_round(column, &metric, round, rounds, &stats);
+                runs.push(stats);
+            }
         }
-        let stats = small_get_loop(
-            endpoint,
-            &get_targets,
-            concurrency,
-            budget.limit(settings.loop_time),
-        )
-        .await;
-        record_loop(
-            results,
-            column,
-            &format!("small_get_c{concurrency}"),
-            concurrency,
-            &stats,
-        );
+        record_medians(servers, &metric, concurrency, runs, results);
+    }
+    let mut get_targets = Vec::new();
+    for (endpoint, _) in servers {
+        get_targets.push(store_get_objects(endpoint, bucket).await?);
+    }
+    for concurrency in [1usize, 16] {
+        let metric = format!("small_get_c{concurrency}");
+        let mut runs: Vec<Vec<LoopStats>> = servers.iter().map(|_| Vec::new()).collect();
+        'rounds: for round in 0..rounds {
+            for (((endpoint, column), targets), runs) in
+                servers.iter().zip(&get_targets).zip(runs.iter_mut())
+            {
+                if budget.exhausted() {
+                    results.note(format!("{column}: small GET skipped: time budget spent"));
+                    break 'rounds;
+                }
+                settle_all(settle).await;
+                let limit = budget.limit(settings.loop_time);
+                let stats = small_get_loop(endpoint, targets, concurrency, limit).await;
+                note_round(column, &metric, round, rounds, &stats);
+                runs.push(stats);
+            }
+        }
+        record_medians(servers, &metric, concurrency, runs, results);
     }
     Ok(())
+}
+
+/// Waits (each at most [`SETTLE_BOUND`]) until every process tree in `pids` is idle.
+async fn settle_all(pids: &[u32]) {
+    for &pid in pids {
+        servers::wait_until_idle(pid, SETTLE_BOUND).await;
+    }
+}
+
+/// Prints one round of several (a single round is printed by [`record_loop`]).
+fn note_round(column: &str, metric: &str, round: usize, rounds: usize, stats: &LoopStats) {
+    if rounds > 1 {
+        eprintln!(
+            "bench: {column}: {metric}: round {} of {rounds}: {}",
+            round + 1,
+            describe_loop(stats)
+        );
+    }
+}
+
+/// Records each server's round with the median ops/s.
+fn record_medians(
+    servers: &[(&Endpoint, &str)],
+    metric: &str,
+    concurrency: usize,
+    runs: Vec<Vec<LoopStats>>,
+    results: &mut Results,
+) {
+    for ((_, column), mut runs) in servers.iter().zip(runs) {
+        runs.sort_by(|a, b| a.ops_per_sec().total_cmp(&b.ops_per_sec()));
+        if let Some(median) = runs.get(runs.len() / 2) {
+            record_loop(results, column, metric, concurrency, median);
+        }
+    }
 }
 
 /// Stores the objects the small GET loops cycle through; returns a presigned GET of each.
