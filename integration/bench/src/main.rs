@@ -170,6 +170,7 @@ async fn get_loops(
                 &targets,
                 concurrency.max(1),
                 Duration::from_secs(secs),
+                measure::SMALL_GET_MAX_OPS,
             )
             .await;
             let mut out = std::io::stdout().lock();

@@ -16,7 +16,7 @@ pub const SMALL_SIZE: usize = 4096;
 pub const LARGE_SIZE: u64 = 256 << 20;
 /// Op-count bounds of the small loops (each is also bounded in time).
 const SMALL_PUT_MAX_OPS: usize = 100_000;
-const SMALL_GET_MAX_OPS: usize = 200_000;
+pub const SMALL_GET_MAX_OPS: usize = 200_000;
 /// Objects the small GET loops cycle through.
 const GET_KEYS: usize = 16;
 /// ListObjectsV2 pages timed per bucket, and how often each is fetched.
@@ -196,7 +196,9 @@ pub async fn small_loops(
 
 /// The small loops against several servers in turn: each loop (PUT then GET, 1 then 16
 /// connections) runs against every server before the next, `rounds` times over, and each figure
-/// is the round with the median ops/s (its latencies with it). minis3 and the actix ceiling are
+/// is the round with the median ops/s (its latencies with it). The rounds share one loop's time
+/// and op bounds, so a figure costs the same time and (for PUTs) leaves the same number of
+/// objects behind for the measurements after it however many rounds. minis3 and the actix ceiling are
 /// measured this way, so that their ratio compares loops seconds apart rather than minutes: this
 /// machine's speed drifts by a fifth between minutes, and a single run's ratio with it. Before
 /// each loop every process in `settle` is waited for until idle, so that one server's leftover
@@ -211,6 +213,8 @@ pub async fn small_loops_of(
     results: &mut Results,
 ) -> Result<(), String> {
     let body = client::pseudo_random(SMALL_SIZE, 42);
+    let rounds = rounds.max(1);
+    let loop_time = settings.loop_time / u32::try_from(rounds).unwrap_or(u32::MAX);
     for concurrency in [1usize, 16] {
         let metric = format!("small_put_c{concurrency}");
         let mut runs: Vec<Vec<LoopStats>> = servers.iter().map(|_| Vec::new()).collect();
@@ -221,7 +225,7 @@ pub async fn small_loops_of(
                     break 'rounds;
                 }
                 settle_all(settle).await;
-                let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS)
+                let requests: Vec<Prepared> = (0..SMALL_PUT_MAX_OPS / rounds)
                     .map(|i| {
                         let key = format!("small/c{concurrency}/r{round}/{i:08}");
                         put(endpoint, bucket, &key, body.clone())
@@ -231,7 +235,7 @@ pub async fn small_loops_of(
                     endpoint,
                     Arc::new(requests),
                     concurrency,
-                    budget.limit(settings.loop_time),
+                    budget.limit(loop_time),
                     Expect {
                         status: StatusCode::OK,
                         body_len: None,
@@ -260,8 +264,9 @@ pub async fn small_loops_of(
                     break 'rounds;
                 }
                 settle_all(settle).await;
-                let limit = budget.limit(settings.loop_time);
-                let stats = small_get_loop(endpoint, targets, concurrency, limit).await;
+                let limit = budget.limit(loop_time);
+                let max_ops = SMALL_GET_MAX_OPS / rounds;
+                let stats = small_get_loop(endpoint, targets, concurrency, limit, max_ops).await;
                 note_round(column, &metric, round, rounds, &stats);
                 runs.push(stats);
             }
@@ -325,14 +330,16 @@ pub async fn store_get_objects(
     Ok(targets)
 }
 
-/// One small GET loop: `targets` in turn over `concurrency` connections, for at most `limit`.
+/// One small GET loop: `targets` in turn over `concurrency` connections, for at most `limit` and
+/// `max_ops` requests.
 pub async fn small_get_loop(
     endpoint: &Endpoint,
     targets: &[PathAndQuery],
     concurrency: usize,
     limit: Duration,
+    max_ops: usize,
 ) -> LoopStats {
-    let requests: Vec<Prepared> = (0..SMALL_GET_MAX_OPS)
+    let requests: Vec<Prepared> = (0..max_ops)
         .map(|i| Prepared {
             method: Method::GET,
             target: targets[i % targets.len()].clone(),
