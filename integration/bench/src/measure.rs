@@ -196,9 +196,10 @@ pub async fn small_loops(
 
 /// The small loops against several servers in turn: each loop (PUT then GET, 1 then 16
 /// connections) runs against every server before the next, `rounds` times over, and each figure
-/// is the round with the median ops/s (its latencies with it). The rounds share one loop's time
-/// and op bounds, so a figure costs the same time and (for PUTs) leaves the same number of
-/// objects behind for the measurements after it however many rounds. minis3 and the actix ceiling are
+/// is the round with the median ops/s (its latencies with it). The PUT rounds share one loop's
+/// time and op bounds, so that the measurements after them find as many objects stored however
+/// many rounds; GET rounds leave nothing behind and each get the full bounds (loops of a second
+/// moved by a third between rounds). minis3 and the actix ceiling are
 /// measured this way, so that their ratio compares loops seconds apart rather than minutes: this
 /// machine's speed drifts by a fifth between minutes, and a single run's ratio with it. Before
 /// each loop every process in `settle` is waited for until idle, so that one server's leftover
@@ -214,7 +215,7 @@ pub async fn small_loops_of(
 ) -> Result<(), String> {
     let body = client::pseudo_random(SMALL_SIZE, 42);
     let rounds = rounds.max(1);
-    let loop_time = settings.loop_time / u32::try_from(rounds).unwrap_or(u32::MAX);
+    let put_loop_time = settings.loop_time / u32::try_from(rounds).unwrap_or(u32::MAX);
     for concurrency in [1usize, 16] {
         let metric = format!("small_put_c{concurrency}");
         let mut runs: Vec<Vec<LoopStats>> = servers.iter().map(|_| Vec::new()).collect();
@@ -235,7 +236,7 @@ pub async fn small_loops_of(
                     endpoint,
                     Arc::new(requests),
                     concurrency,
-                    budget.limit(loop_time),
+                    budget.limit(put_loop_time),
                     Expect {
                         status: StatusCode::OK,
                         body_len: None,
@@ -264,9 +265,9 @@ pub async fn small_loops_of(
                     break 'rounds;
                 }
                 settle_all(settle).await;
-                let limit = budget.limit(loop_time);
-                let max_ops = SMALL_GET_MAX_OPS / rounds;
-                let stats = small_get_loop(endpoint, targets, concurrency, limit, max_ops).await;
+                let limit = budget.limit(settings.loop_time);
+                let stats =
+                    small_get_loop(endpoint, targets, concurrency, limit, SMALL_GET_MAX_OPS).await;
                 note_round(column, &metric, round, rounds, &stats);
                 runs.push(stats);
             }
