@@ -166,23 +166,49 @@ fn write_when_woken(shared: Weak<Shared>) {
 /// The line in the format tracing-subscriber's default printed it in (time, to the millisecond
 /// here, level, target, fields).
 fn format_line(line: &mut String, r: &AccessRecord<'_>, now_ms: i64) {
-    use std::fmt::Write as _;
     push_timestamp(line, now_ms);
+    // Pieces and numbers pushed directly: `writeln!` with eight arguments went through the
+    // formatting machinery, 2% of a small GET's instructions.
+    line.push_str("  INFO minis3::access: method=");
+    line.push_str(r.method);
+    line.push_str(" path=");
+    line.push_str(r.path);
+    line.push_str(" status=");
+    push_decimal(line, u64::from(r.status));
+    line.push_str(" bytes_in=");
+    line.push_str(r.bytes_in);
+    line.push_str(" bytes_out=");
+    push_decimal(line, r.bytes_out);
     // Milliseconds to three places, rounded, from whole microseconds: formatting an f64 with a
     // precision was a tenth of the line's cost (its exact algorithm falls back to bignums).
-    let micros = (r.elapsed.as_nanos() + 500) / 1000;
-    let _ = writeln!(
-        line,
-        "  INFO minis3::access: method={} path={} status={} bytes_in={} bytes_out={} ms={}.{:03} request_id={}",
-        r.method,
-        r.path,
-        r.status,
-        r.bytes_in,
-        r.bytes_out,
-        micros / 1000,
-        micros % 1000,
-        r.request_id
-    );
+    let micros = u64::try_from((r.elapsed.as_nanos() + 500) / 1000).unwrap_or(u64::MAX);
+    line.push_str(" ms=");
+    push_decimal(line, micros / 1000);
+    line.push('.');
+    let fraction = micros % 1000;
+    for digit in [fraction / 100, fraction / 10 % 10, fraction % 10] {
+        line.push(char::from(b'0' + digit as u8));
+    }
+    line.push_str(" request_id=");
+    line.push_str(r.request_id);
+    line.push('\n');
+}
+
+/// `n` in decimal.
+fn push_decimal(line: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        line.push(char::from(digit));
+    }
 }
 
 /// `timefmt::iso8601_ms(now_ms)`, with the date and time up to the second formatted once a
@@ -251,6 +277,15 @@ mod tests {
             "2023-11-14T22:13:20.123Z  INFO minis3::access: method=GET path=/bucket/a key \
              status=404 bytes_in=0 bytes_out=312 ms=0.123 request_id=ABC\n"
         );
+    }
+
+    #[test]
+    fn decimals_are_what_display_writes() {
+        for n in [0, 7, 10, 404, 4096, 1_000_000, u64::MAX] {
+            let mut line = String::new();
+            push_decimal(&mut line, n);
+            assert_eq!(line, n.to_string());
+        }
     }
 
     #[test]
