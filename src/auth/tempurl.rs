@@ -88,6 +88,11 @@ impl TempUrl {
     /// a temp-URL request and nothing else (no S3 bucket can be called `v1`, too short), so without
     /// `temp_url_sig` and `temp_url_expires` it will be refused.
     pub fn from_request(raw_path: &str, raw_query: &str) -> Result<Option<TempUrl>, S3Error> {
+        // Every request asks: without escapes the path is its own decoding, so one prefix
+        // check answers most of them without a decoding pass.
+        if !raw_path.starts_with("/v1/") && !raw_path.contains('%') {
+            return Ok(None);
+        }
         // Swift splits the decoded path, so `%2F` in a container name separates segments too.
         let path = percent_encoding::percent_decode_str(raw_path)
             .decode_utf8()
