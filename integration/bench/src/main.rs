@@ -272,7 +272,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
     // With minis3 measured, the ceiling's small loops alternate with minis3's (`bench_s3`).
     if !kinds.contains(&Kind::Minis3) {
         if let Err(e) =
-            bench_ceiling_server(&programs, &work, &settings, &budget, &mut results).await
+            bench_ceiling_server(None, &programs, &work, &settings, &budget, &mut results).await
         {
             results.note(format!("ceiling: actix server: {e}"));
         }
@@ -339,8 +339,11 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
     std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The HTTP ceiling: the same small loops against a bare actix-web server in its own process.
+/// The HTTP ceiling: the same small loops against a bare actix-web server in its own process,
+/// on their own, or alternating loop by loop with minis3's (`minis3`: its endpoint and pid) over
+/// `small_rounds` rounds.
 async fn bench_ceiling_server(
+    minis3: Option<(&client::Endpoint, u32)>,
     programs: &Programs,
     work: &Path,
     settings: &Settings,
@@ -350,50 +353,28 @@ async fn bench_ceiling_server(
     let dir = work.join("ceiling");
     let (mut server, started) = servers::spawn(Kind::Ceiling, programs, &dir)?;
     servers::wait_ready(&mut server, started, Duration::from_secs(30)).await?;
-    let outcome = measure::small_loops(
-        &server.endpoint,
-        "bench",
-        report::CEILING,
-        settings,
-        budget,
-        results,
-    )
-    .await;
+    let outcome = match minis3 {
+        Some((endpoint, pid)) => {
+            measure::small_loops_of(
+                &[
+                    (endpoint, Kind::Minis3.name()),
+                    (&server.endpoint, report::CEILING),
+                ],
+                &[pid, server.pid()],
+                "bench",
+                settings.small_rounds,
+                settings,
+                budget,
+                results,
+            )
+            .await
+        }
+        None => {
+            let ceiling = &server.endpoint;
+            measure::small_loops(ceiling, "bench", report::CEILING, settings, budget, results).await
+        }
+    };
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
-}
-
-/// minis3's small loops and the ceiling's, alternating loop by loop over `small_rounds` rounds
-/// (the ceiling in its own process, started for this and stopped after).
-async fn paired_with_ceiling(
-    minis3: &client::Endpoint,
-    minis3_pid: u32,
-    programs: &Programs,
-    work: &Path,
-    settings: &Settings,
-    budget: &Budget,
-    results: &mut Results,
-) -> Result<(), String> {
-    let dir = work.join("ceiling");
-    let (mut ceiling, started) = servers::spawn(Kind::Ceiling, programs, &dir)?;
-    servers::wait_ready(&mut ceiling, started, Duration::from_secs(30))
-        .await
-        .map_err(|e| format!("ceiling: {e}"))?;
-    let outcome = measure::small_loops_of(
-        &[
-            (minis3, Kind::Minis3.name()),
-            (&ceiling.endpoint, report::CEILING),
-        ],
-        &[minis3_pid, ceiling.pid()],
-        "bench",
-        settings.small_rounds,
-        settings,
-        budget,
-        results,
-    )
-    .await;
-    drop(ceiling);
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
@@ -421,8 +402,10 @@ async fn bench_s3(
         measure::create_bucket(&endpoint, "bench").await?;
         measure::warm_up(&endpoint, "bench").await?;
         if kind == Kind::Minis3 {
-            let pid = server.pid();
-            paired_with_ceiling(&endpoint, pid, programs, work, settings, budget, results).await?;
+            let minis3 = Some((&endpoint, server.pid()));
+            bench_ceiling_server(minis3, programs, work, settings, budget, results)
+                .await
+                .map_err(|e| format!("with the ceiling: {e}"))?;
         } else {
             measure::small_loops(&endpoint, "bench", kind.name(), settings, budget, results)
                 .await?;
