@@ -185,10 +185,7 @@ fn format_line(line: &mut String, r: &AccessRecord<'_>, now_ms: i64) {
     line.push_str(" ms=");
     push_decimal(line, micros / 1000);
     line.push('.');
-    let fraction = micros % 1000;
-    for digit in [fraction / 100, fraction / 10 % 10, fraction % 10] {
-        line.push(char::from(b'0' + digit as u8));
-    }
+    push_three_digits(line, micros % 1000);
     line.push_str(" request_id=");
     line.push_str(r.request_id);
     line.push('\n');
@@ -227,12 +224,16 @@ fn push_timestamp(line: &mut String, now_ms: i64) {
         }
         line.push_str(text);
     });
-    let ms = now_ms.rem_euclid(1000);
     line.push('.');
-    for digit in [ms / 100, ms / 10 % 10, ms % 10] {
+    push_three_digits(line, now_ms.rem_euclid(1000).unsigned_abs());
+    line.push('Z');
+}
+
+/// `n` (0-999) as three decimal digits, zero-padded: milliseconds after a decimal point.
+fn push_three_digits(line: &mut String, n: u64) {
+    for digit in [n / 100 % 10, n / 10 % 10, n % 10] {
         line.push(char::from(b'0' + digit as u8));
     }
-    line.push('Z');
 }
 
 #[cfg(test)]

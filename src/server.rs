@@ -553,10 +553,10 @@ pub fn resolve_addressing<'a>(
                 Some((bucket, key)) => (bucket, Some(key)),
                 None => (path, None),
             };
-            let bucket = Some(bucket)
-                .filter(|b| !b.is_empty())
-                .map(percent_decode)
-                .transpose()?;
+            let bucket = match bucket {
+                "" => None,
+                bucket => Some(percent_decode(bucket)?),
+            };
             (bucket, raw_key)
         }
     };

@@ -419,7 +419,7 @@ impl Stored {
     /// `success_action_redirect` -> 303 to it; else `success_action_status` 200, 201 (with a
     /// `PostResponse`) or, by default, 204. Every answer names the object's ETag and URL.
     fn response(&self, ctx: &RequestContext<'_>, bucket: &str) -> HttpResponse {
-        let etag = format!("\"{}\"", self.etag);
+        let etag = super::quoted_etag(&self.etag);
         let location = object_url(ctx, bucket, &self.key);
         if let Some(url) = &self.redirect {
             let target = redirect_target(url, bucket, &self.key, &etag);
