@@ -114,9 +114,9 @@ pub struct RawParam<'a> {
 }
 
 /// The parameters of a raw query string in order: split on `&`, each on its first `=`, empty parts
-/// skipped. One vectorised search for the three bytes that matter (the query is split for the
-/// signature and again for the router on every request; `str::split` and a search for `%` per
-/// part took three passes, each search set up per part).
+/// skipped. One vectorised search for the three bytes that matter (`str::split` and a search for
+/// `%` per part took three passes, each search set up per part); the server splits each query
+/// once, for the router and the signature both ([`Query::raw_params`]).
 pub struct RawParams<'a> {
     rest: &'a str,
 }
