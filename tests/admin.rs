@@ -180,6 +180,29 @@ async fn bad_requests_get_clear_errors() {
 }
 
 #[actix_web::test]
+async fn a_presigned_url_fails_once_its_key_is_deleted() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    call(app, Req::new("PUT", "/bkt/k").body("v").signed()).await;
+    let key = json(&call(app, admin("POST", "keys", "{}").signed()).await);
+    let url = as_key(Req::new("GET", "/bkt/k"), &key)
+        .presigned(600)
+        .to_request();
+    let target = url.uri().to_string();
+    // Twice: the second is the repeat a worker answers from the signatures it has verified.
+    for _ in 0..2 {
+        let ok = call(app, Req::new("GET", &target).anonymous()).await;
+        assert_eq!((ok.status, ok.text().as_str()), (200, "v"));
+    }
+    let id = key["AccessKeyId"].as_str().expect("id");
+    let deleted = call(app, admin("DELETE", &format!("keys/{id}"), "").signed()).await;
+    assert_eq!(deleted.status, 200);
+    let again = call(app, Req::new("GET", &target).anonymous()).await;
+    assert_eq!(again.status, 403, "{}", again.text());
+}
+
+#[actix_web::test]
 async fn a_revoked_url_fails_on_the_next_request() {
     let s = start().await;
     let app = &s.service;

@@ -20,6 +20,8 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 use subtle::ConstantTimeEq;
 
+mod verified;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// The only algorithm S3 accepts for SigV4.
@@ -774,8 +776,12 @@ struct Claim<'a> {
     signed_at: i64,
 }
 
-/// The signing key of the first of the grant's secrets that signed `string_to_sign` as claimed.
-fn matching_key(grant: &Grant<'_>, claim: &Claim<'_>, string_to_sign: &str) -> Option<[u8; 32]> {
+/// The first of the grant's secrets that signed `string_to_sign` as claimed, and its signing key.
+fn matching_key<'g>(
+    grant: &'g Grant<'_>,
+    claim: &Claim<'_>,
+    string_to_sign: &str,
+) -> Option<(&'g str, [u8; 32])> {
     let (date, region, service) = (claim.cred.date, claim.cred.region, claim.cred.service);
     grant.secrets.iter().find_map(|secret| {
         let cached = SIGNING_KEYS.with_borrow(|keys| {
@@ -786,7 +792,7 @@ fn matching_key(grant: &Grant<'_>, claim: &Claim<'_>, string_to_sign: &str) -> O
                         .then_some(key.key)
                 })
         });
-        match cached {
+        let key = match cached {
             Some(matched) => matched,
             None => {
                 let key = SigningKey::new(signing_key(secret, date, region, service));
@@ -796,7 +802,8 @@ fn matching_key(grant: &Grant<'_>, claim: &Claim<'_>, string_to_sign: &str) -> O
                     bytes
                 })
             }
-        }
+        };
+        key.map(|key| (secret.as_str(), key))
     })
 }
 
@@ -853,6 +860,11 @@ fn verify_signature(
     grant: &Grant<'_>,
     claim: &Claim<'_>,
 ) -> Result<[u8; 32], S3Error> {
+    if claim.presigned {
+        if let Some(key) = verified::lookup(req, claim, grant) {
+            return Ok(key);
+        }
+    }
     let creq = canonical_request_for(
         req,
         &claim.signed_headers,
@@ -861,7 +873,10 @@ fn verify_signature(
     );
     let scope = claim.cred.scope_parts();
     let sts = string_to_sign(&claim.amz_date, &scope, &creq);
-    if let Some(key) = matching_key(grant, claim, &sts) {
+    if let Some((secret, key)) = matching_key(grant, claim, &sts) {
+        if claim.presigned {
+            verified::remember(req, claim, secret, key);
+        }
         return Ok(key);
     }
     let host = header(req, "host").unwrap_or_default();
@@ -888,12 +903,16 @@ fn verify_signature(
             &claim.payload_hash,
             claim.presigned,
         );
-        if let Some(key) = matching_key(
+        if let Some((secret, key)) = matching_key(
             grant,
             claim,
             &string_to_sign(&claim.amz_date, &scope, &creq),
         ) {
             tracing::info!(host, alias = %alias, access_key = claim.cred.access_key, "signature matched a --host-alias");
+            if claim.presigned {
+                // Keyed by the request as sent (its own Host), which is what a repeat will send.
+                verified::remember(req, claim, secret, key);
+            }
             return Ok(key);
         }
     }
@@ -1348,5 +1367,6 @@ pub fn presign_url(
 
 #[cfg(test)]
 mod canonical_tests;
+
 #[cfg(test)]
 mod tests;

@@ -1268,6 +1268,75 @@ fn presigned_signed_headers_come_from_the_request() {
     );
 }
 
+fn memo_hits() -> u32 {
+    verified::HITS.with(std::cell::Cell::get)
+}
+
+#[test]
+fn a_repeated_presigned_request_is_answered_from_the_memo() {
+    let q = presigned("us-east-1", 3600, "");
+    let before = memo_hits();
+    assert!(presigned_auth(&q, NOW).is_ok());
+    assert_eq!(memo_hits(), before, "the first request is verified in full");
+    let auth = presigned_auth(&q, NOW).expect("the same URL again");
+    assert_eq!(auth.identity, Identity::AccessKey(AK.into()));
+    assert_eq!(memo_hits(), before + 1);
+    // Expiry is checked outside the memo.
+    assert_eq!(
+        presigned_auth(&q, "20240102T040406Z").unwrap_err().message,
+        "Request has expired"
+    );
+}
+
+#[test]
+fn the_memo_answers_only_the_same_request_and_secret() {
+    let signed = hdrs(&[("host", "h"), ("content-type", "text/plain")]);
+    let q = presign_query(&params("us-east-1", NOW), "PUT", "/b/k", "", &signed, 600);
+    assert!(auth_at("PUT", "/b/k", &q, &signed, NOW).is_ok());
+    let before = memo_hits();
+    let refused = |method: &str, path: &str, query: &str, headers: &[(String, String)]| {
+        let err = auth_at(method, path, query, headers, NOW).unwrap_err();
+        assert_eq!(
+            err.code,
+            ErrorCode::SignatureDoesNotMatch,
+            "{method} {path}"
+        );
+    };
+    refused(
+        "PUT",
+        "/b/k",
+        &q,
+        &hdrs(&[("host", "h"), ("content-type", "image/png")]),
+    );
+    refused(
+        "PUT",
+        "/b/k",
+        &q,
+        &hdrs(&[("host", "evil"), ("content-type", "text/plain")]),
+    );
+    refused("PUT", "/b/k", &q, &hdrs(&[("host", "h")]));
+    refused("GET", "/b/k", &q, &signed);
+    refused("PUT", "/b/k2", &q, &signed);
+    refused("PUT", "/b/k", &format!("{q}&x-id=PutObject"), &signed);
+    // A body hash the signature did not cover changes the payload line.
+    let mut hashed = signed.clone();
+    hashed.push(("x-amz-content-sha256".into(), sha256_hex(b"body")));
+    refused("PUT", "/b/k", &q, &hashed);
+    // A header the signature does not cover changes nothing.
+    let mut extra = signed.clone();
+    extra.push(("x-amz-meta-note".into(), "hello".into()));
+    assert!(auth_at("PUT", "/b/k", &q, &extra, NOW).is_ok());
+    assert_eq!(memo_hits(), before + 1);
+    // The same URL once the key's secret has changed: verified again, and refused.
+    let rotated = authenticate(
+        &parts("PUT", "/b/k", &q, &signed),
+        &cfg(AK, "another-secret"),
+        time(NOW),
+    );
+    assert_eq!(rotated.unwrap_err().code, ErrorCode::SignatureDoesNotMatch);
+    assert_eq!(memo_hits(), before + 1);
+}
+
 #[test]
 fn presigned_payload_hash_from_header() {
     // A presigned URL whose signer put a body hash in the payload line (x-amz-content-sha256 sent).

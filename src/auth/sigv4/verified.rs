@@ -1,0 +1,139 @@
+//! Presigned requests this thread has already verified, so that the same URL fetched again (a
+//! video's range requests, a page's images, a retry) skips the canonical request and its hashes.
+//!
+//! An entry records everything the canonical request and the string to sign are built from (the
+//! signature, method, raw path, raw query, and the headers the signature covers) and the secret
+//! that signed them. A request matches only if all of that is byte for byte the same, and its
+//! secret is still one of the access key's: a rotated or deleted key is never answered from here.
+//! Everything that is not part of the signature (expiry, clock skew, revocation, the key's scope)
+//! is checked for every request as before, outside this memo.
+
+use super::{Claim, RequestParts};
+use crate::auth::Grant;
+use std::cell::RefCell;
+use std::hash::BuildHasher;
+
+/// Entries kept per worker thread. Only verified signatures get in, so a client cannot fill it
+/// with made-up ones; when full, the oldest entry makes room.
+const SLOTS: usize = 32;
+/// Requests whose inputs are longer than this are verified every time (each entry costs memory
+/// for as long as it stays).
+const MAX_INPUTS: usize = 4096;
+
+struct Entry {
+    /// The signature hashed with this thread's random key. Compared first, so that the byte-wise
+    /// comparison below only ever runs once the signature is already known to match: timing
+    /// then says nothing about how much of a guessed signature is right.
+    signature_hash: u64,
+    inputs: String,
+    secret: String,
+    key: [u8; 32],
+}
+
+#[derive(Default)]
+struct Memo {
+    hasher: std::hash::RandomState,
+    entries: Vec<Entry>,
+    /// Where the next entry goes once `entries` is full.
+    next: usize,
+    /// The current request's inputs, built here to avoid an allocation per lookup.
+    scratch: String,
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Lookups answered from the memo, for the tests.
+    pub(super) static HITS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The signing key of a matching entry whose secret `grant` still holds.
+pub(super) fn lookup(
+    req: &RequestParts<'_>,
+    claim: &Claim<'_>,
+    grant: &Grant<'_>,
+) -> Option<[u8; 32]> {
+    MEMO.with_borrow_mut(|memo| {
+        let signature_hash = memo.hasher.hash_one(claim.signature);
+        write_inputs(&mut memo.scratch, req, claim);
+        let entry = memo
+            .entries
+            .iter()
+            .find(|e| e.signature_hash == signature_hash && e.inputs == memo.scratch)?;
+        if !grant.secrets.contains(&entry.secret) {
+            return None;
+        }
+        #[cfg(test)]
+        HITS.with(|h| h.set(h.get() + 1));
+        Some(entry.key)
+    })
+}
+
+/// Records that `secret` (deriving `key`) signed this request.
+pub(super) fn remember(req: &RequestParts<'_>, claim: &Claim<'_>, secret: &str, key: [u8; 32]) {
+    MEMO.with_borrow_mut(|memo| {
+        let signature_hash = memo.hasher.hash_one(claim.signature);
+        write_inputs(&mut memo.scratch, req, claim);
+        if memo.scratch.len() > MAX_INPUTS {
+            return;
+        }
+        if let Some(entry) = memo
+            .entries
+            .iter_mut()
+            .find(|e| e.signature_hash == signature_hash && e.inputs == memo.scratch)
+        {
+            // The same request signed by another of the key's secrets (a rotation).
+            entry.secret = secret.to_string();
+            entry.key = key;
+            return;
+        }
+        let entry = Entry {
+            signature_hash,
+            inputs: memo.scratch.clone(),
+            secret: secret.to_string(),
+            key,
+        };
+        if memo.entries.len() < SLOTS {
+            memo.entries.push(entry);
+        } else if let Some(slot) = memo.entries.get_mut(memo.next) {
+            *slot = entry;
+            memo.next = (memo.next + 1) % SLOTS;
+        }
+    })
+}
+
+/// Each input length-prefixed, so that no two different requests write the same string. The
+/// headers are those the canonical request reads: the signed ones (matched as
+/// `push_canonical_headers` matches them, every repeat) and `x-amz-content-sha256`, which may
+/// give the payload line.
+fn write_inputs(out: &mut String, req: &RequestParts<'_>, claim: &Claim<'_>) {
+    out.clear();
+    for field in [claim.signature, req.method, req.raw_path, req.raw_query] {
+        push_field(out, field);
+    }
+    for (name, value) in req.headers {
+        let read = name.eq_ignore_ascii_case("x-amz-content-sha256")
+            || claim
+                .signed_headers
+                .iter()
+                .any(|signed| name.eq_ignore_ascii_case(signed));
+        if read {
+            push_field(out, name);
+            push_field(out, value);
+        }
+    }
+}
+
+fn push_field(out: &mut String, field: &str) {
+    // Sixteen hex digits, fixed width: no separator needed, and cheaper than formatting.
+    let len = field.len() as u64;
+    for shift in (0..16).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[(len >> (shift * 4)) as usize & 0xF],
+        ));
+    }
+    out.push_str(field);
+}
