@@ -25,7 +25,7 @@ struct Entry {
     /// comparison below only ever runs once the signature is already known to match: timing
     /// then says nothing about how much of a guessed signature is right.
     signature_hash: u64,
-    inputs: String,
+    inputs: Vec<u8>,
     secret: String,
     key: [u8; 32],
 }
@@ -37,7 +37,7 @@ struct Memo {
     /// Where the next entry goes once `entries` is full.
     next: usize,
     /// The current request's inputs, built here to avoid an allocation per lookup.
-    scratch: String,
+    scratch: Vec<u8>,
 }
 
 thread_local! {
@@ -105,11 +105,11 @@ pub(super) fn remember(req: &RequestParts<'_>, claim: &Claim<'_>, secret: &str, 
     })
 }
 
-/// Each input length-prefixed, so that no two different requests write the same string. The
+/// Each input length-prefixed, so that no two different requests write the same bytes. The
 /// headers are those the canonical request reads: the signed ones (matched as
 /// `push_canonical_headers` matches them, every repeat) and `x-amz-content-sha256`, which may
 /// give the payload line.
-fn write_inputs(out: &mut String, req: &RequestParts<'_>, claim: &Claim<'_>) {
+fn write_inputs(out: &mut Vec<u8>, req: &RequestParts<'_>, claim: &Claim<'_>) {
     out.clear();
     for field in [claim.signature, req.method, req.raw_path, req.raw_query] {
         push_field(out, field);
@@ -127,13 +127,7 @@ fn write_inputs(out: &mut String, req: &RequestParts<'_>, claim: &Claim<'_>) {
     }
 }
 
-fn push_field(out: &mut String, field: &str) {
-    // Sixteen hex digits, fixed width: no separator needed, and cheaper than formatting.
-    let len = field.len() as u64;
-    for shift in (0..16).rev() {
-        out.push(char::from(
-            b"0123456789abcdef"[(len >> (shift * 4)) as usize & 0xF],
-        ));
-    }
-    out.push_str(field);
+fn push_field(out: &mut Vec<u8>, field: &str) {
+    out.extend_from_slice(&(field.len() as u64).to_le_bytes());
+    out.extend_from_slice(field.as_bytes());
 }
