@@ -144,6 +144,11 @@ async fn objects_keep_their_headers_and_metadata() {
     assert_eq!(overridden.header("content-type"), Some("image/png"));
     assert_eq!(overridden.header("cache-control"), Some("no-store"));
 
+    // Stored without a Content-Type: S3 answers with its default.
+    call(app, Req::new("PUT", "/bkt/untyped").body("x").signed()).await;
+    let untyped = call(app, Req::new("GET", "/bkt/untyped").signed()).await;
+    assert_eq!(untyped.header("content-type"), Some("binary/octet-stream"));
+
     let missing = call(app, Req::new("GET", "/bkt/nope").signed()).await;
     assert_eq!(
         (missing.status, missing.error_code().as_str()),

@@ -160,13 +160,15 @@ fn object_headers(
     let empty = ResponseOverrides::default();
     let o = overrides.unwrap_or(&empty);
     let h = &meta.headers;
-    let content_type = o
-        .content_type
-        .as_deref()
-        .or(h.content_type.as_deref())
-        .unwrap_or("binary/octet-stream");
     // Header names as constants: a name given as text is parsed and checked on every insert.
-    response.insert_header((header::CONTENT_TYPE, content_type));
+    match o.content_type.as_deref().or(h.content_type.as_deref()) {
+        Some(content_type) => response.insert_header((header::CONTENT_TYPE, content_type)),
+        // S3's default for an object stored without one; static, so not copied per request.
+        None => response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("binary/octet-stream"),
+        )),
+    };
     let optional = [
         (
             header::CONTENT_DISPOSITION,
