@@ -860,7 +860,8 @@ fn verify_signature(
     grant: &Grant<'_>,
     claim: &Claim<'_>,
 ) -> Result<[u8; 32], S3Error> {
-    if claim.presigned {
+    let memo = verified::applies(req, claim);
+    if memo {
         if let Some(key) = verified::lookup(req, claim, grant) {
             return Ok(key);
         }
@@ -874,7 +875,7 @@ fn verify_signature(
     let scope = claim.cred.scope_parts();
     let sts = string_to_sign(&claim.amz_date, &scope, &creq);
     if let Some((secret, key)) = matching_key(grant, claim, &sts) {
-        if claim.presigned {
+        if memo {
             verified::remember(req, claim, secret, key);
         }
         return Ok(key);
@@ -909,7 +910,7 @@ fn verify_signature(
             &string_to_sign(&claim.amz_date, &scope, &creq),
         ) {
             tracing::info!(host, alias = %alias, access_key = claim.cred.access_key, "signature matched a --host-alias");
-            if claim.presigned {
+            if memo {
                 // Keyed by the request as sent (its own Host), which is what a repeat will send.
                 verified::remember(req, claim, secret, key);
             }

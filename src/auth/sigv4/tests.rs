@@ -1291,8 +1291,8 @@ fn a_repeated_presigned_request_is_answered_from_the_memo() {
 #[test]
 fn the_memo_answers_only_the_same_request_and_secret() {
     let signed = hdrs(&[("host", "h"), ("content-type", "text/plain")]);
-    let q = presign_query(&params("us-east-1", NOW), "PUT", "/b/k", "", &signed, 600);
-    assert!(auth_at("PUT", "/b/k", &q, &signed, NOW).is_ok());
+    let q = presign_query(&params("us-east-1", NOW), "GET", "/b/k", "", &signed, 600);
+    assert!(auth_at("GET", "/b/k", &q, &signed, NOW).is_ok());
     let before = memo_hits();
     let refused = |method: &str, path: &str, query: &str, headers: &[(String, String)]| {
         let err = auth_at(method, path, query, headers, NOW).unwrap_err();
@@ -1303,38 +1303,49 @@ fn the_memo_answers_only_the_same_request_and_secret() {
         );
     };
     refused(
-        "PUT",
+        "GET",
         "/b/k",
         &q,
         &hdrs(&[("host", "h"), ("content-type", "image/png")]),
     );
     refused(
-        "PUT",
+        "GET",
         "/b/k",
         &q,
         &hdrs(&[("host", "evil"), ("content-type", "text/plain")]),
     );
-    refused("PUT", "/b/k", &q, &hdrs(&[("host", "h")]));
-    refused("GET", "/b/k", &q, &signed);
-    refused("PUT", "/b/k2", &q, &signed);
-    refused("PUT", "/b/k", &format!("{q}&x-id=PutObject"), &signed);
+    refused("GET", "/b/k", &q, &hdrs(&[("host", "h")]));
+    refused("HEAD", "/b/k", &q, &signed);
+    refused("GET", "/b/k2", &q, &signed);
+    refused("GET", "/b/k", &format!("{q}&x-id=GetObject"), &signed);
     // A body hash the signature did not cover changes the payload line.
     let mut hashed = signed.clone();
     hashed.push(("x-amz-content-sha256".into(), sha256_hex(b"body")));
-    refused("PUT", "/b/k", &q, &hashed);
+    refused("GET", "/b/k", &q, &hashed);
     // A header the signature does not cover changes nothing.
     let mut extra = signed.clone();
     extra.push(("x-amz-meta-note".into(), "hello".into()));
-    assert!(auth_at("PUT", "/b/k", &q, &extra, NOW).is_ok());
+    assert!(auth_at("GET", "/b/k", &q, &extra, NOW).is_ok());
     assert_eq!(memo_hits(), before + 1);
     // The same URL once the key's secret has changed: verified again, and refused.
     let rotated = authenticate(
-        &parts("PUT", "/b/k", &q, &signed),
+        &parts("GET", "/b/k", &q, &signed),
         &cfg(AK, "another-secret"),
         time(NOW),
     );
     assert_eq!(rotated.unwrap_err().code, ErrorCode::SignatureDoesNotMatch);
     assert_eq!(memo_hits(), before + 1);
+}
+
+#[test]
+fn presigned_uploads_are_not_memoised() {
+    let signed = hdrs(&[("host", "h")]);
+    let q = presign_query(&params("us-east-1", NOW), "PUT", "/b/k", "", &signed, 600);
+    let before = memo_hits();
+    for _ in 0..3 {
+        assert!(auth_at("PUT", "/b/k", &q, &signed, NOW).is_ok());
+    }
+    assert_eq!(memo_hits(), before);
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Presigned requests this thread has already verified, so that the same URL fetched again (a
+//! Presigned reads this thread has already verified, so that the same URL fetched again (a
 //! video's range requests, a page's images, a retry) skips the canonical request and its hashes.
 //!
 //! An entry records everything the canonical request and the string to sign are built from (the
@@ -48,6 +48,13 @@ thread_local! {
 thread_local! {
     /// Lookups answered from the memo, for the tests.
     pub(super) static HITS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the memo is used for this request: presigned reads only. A GET or HEAD link is what
+/// gets fetched again and again; uploads through presigned PUT or POST links are each a new URL
+/// and would only push the reads out.
+pub(super) fn applies(req: &RequestParts<'_>, claim: &Claim<'_>) -> bool {
+    claim.presigned && matches!(req.method, "GET" | "HEAD")
 }
 
 /// The signing key of a matching entry whose secret `grant` still holds.
