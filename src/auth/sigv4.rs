@@ -237,7 +237,7 @@ fn push_canonical_header_value(out: &mut String, value: &str) {
 /// appearance. A signed header the request lacks yields `name:` so the signature simply fails.
 pub fn canonical_headers(
     headers: &[(impl AsRef<str>, impl AsRef<str>)],
-    signed_headers: &[String],
+    signed_headers: &[impl AsRef<str>],
 ) -> String {
     let mut out = String::new();
     push_canonical_headers(&mut out, headers, signed_headers);
@@ -247,9 +247,10 @@ pub fn canonical_headers(
 fn push_canonical_headers(
     out: &mut String,
     headers: &[(impl AsRef<str>, impl AsRef<str>)],
-    signed: &[String],
+    signed: &[impl AsRef<str>],
 ) {
     for name in signed {
+        let name = name.as_ref();
         out.push_str(name);
         out.push(':');
         let values = headers
@@ -412,7 +413,7 @@ fn hex_signatures_match(expected: &[u8; 64], provided: &[u8]) -> bool {
 /// one buffer (the steps' own functions above each return a `String`; this runs per request).
 pub(crate) fn canonical_request_for(
     req: &RequestParts<'_>,
-    signed_headers: &[String],
+    signed_headers: &[impl AsRef<str>],
     payload_hash: &str,
     presigned: bool,
 ) -> String {
@@ -436,7 +437,7 @@ pub(crate) fn canonical_request_for(
         if i > 0 {
             out.push(';');
         }
-        out.push_str(name);
+        out.push_str(name.as_ref());
     }
     out.push('\n');
     out.push_str(payload_hash);
@@ -700,9 +701,17 @@ fn check_scope_date(cred: &Credential<'_>, amz_date: &str, form: Form) -> Result
 }
 
 /// Signed header names lower-cased, in the order given (the signer's canonical request used it).
-fn parse_signed_headers(list: &str) -> Option<Vec<String>> {
-    let names: Vec<String> = crate::ascii::split_byte(list, b';')
-        .map(|n| n.trim().to_ascii_lowercase())
+fn parse_signed_headers(list: &str) -> Option<Vec<Cow<'_, str>>> {
+    // Signers send them lower-case already: borrowed unless they did not.
+    let names: Vec<Cow<'_, str>> = crate::ascii::split_byte(list, b';')
+        .map(|n| {
+            let n = n.trim();
+            if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(n.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(n)
+            }
+        })
         .collect();
     if names.iter().any(|n| n.is_empty()) {
         return None;
@@ -765,11 +774,11 @@ fn spaced_hex(s: &str) -> String {
 /// Everything both forms have once parsed.
 struct Claim<'a> {
     cred: Credential<'a>,
-    amz_date: String,
-    signed_headers: Vec<String>,
+    amz_date: Cow<'a, str>,
+    signed_headers: Vec<Cow<'a, str>>,
     signature: &'a str,
     /// The payload-hash line of the canonical request.
-    payload_hash: String,
+    payload_hash: &'a str,
     payload: PayloadKind,
     presigned: bool,
     /// The request time (`X-Amz-Date` or `Date`), seconds since the epoch.
@@ -869,7 +878,7 @@ fn verify_signature(
     let creq = canonical_request_for(
         req,
         &claim.signed_headers,
-        &claim.payload_hash,
+        claim.payload_hash,
         claim.presigned,
     );
     let scope = claim.cred.scope_parts();
@@ -901,7 +910,7 @@ fn verify_signature(
         let creq = canonical_request_for(
             &aliased,
             &claim.signed_headers,
-            &claim.payload_hash,
+            claim.payload_hash,
             claim.presigned,
         );
         if let Some((secret, key)) = matching_key(
@@ -945,7 +954,7 @@ fn finish(
         PayloadKind::Chunked { signed, trailer } => PayloadMode::Chunked {
             signing: signed.then(|| ChunkSigning {
                 signing_key: key.to_vec(),
-                amz_date: claim.amz_date.clone(),
+                amz_date: claim.amz_date.to_string(),
                 scope: claim.cred.scope(),
                 seed_signature: claim.signature.to_string(),
             }),
@@ -1035,17 +1044,19 @@ fn authenticate_header(
     // The request time: x-amz-date, else the Date header (RFC 1123), converted for the string to
     // sign to the ISO 8601 basic form the signer used.
     let (raw_time, secs, amz_date) = if let Some(v) = header(req, "x-amz-date") {
-        (v, parse_amz_date_secs(v), v.to_string())
+        (v, parse_amz_date_secs(v), Cow::Borrowed(v))
     } else if let Some(v) = header(req, "date") {
         let secs = httpdate::parse_http_date(v).ok().map(unix_secs);
         (
             v,
             secs,
-            secs.map(|s| format_amz_date(system_time(s)))
-                .unwrap_or_default(),
+            Cow::Owned(
+                secs.map(|s| format_amz_date(system_time(s)))
+                    .unwrap_or_default(),
+            ),
         )
     } else {
-        ("", None, String::new())
+        ("", None, Cow::Borrowed(""))
     };
     let Some(request_secs) = secs else {
         return Err(s3_error!(
@@ -1077,7 +1088,7 @@ fn authenticate_header(
         amz_date,
         signed_headers,
         signature: parsed.signature,
-        payload_hash: content_sha.to_string(),
+        payload_hash: content_sha,
         payload,
         presigned: false,
         signed_at: request_secs,
@@ -1157,12 +1168,11 @@ fn authenticate_presigned(
     // Presigned URLs normally leave the body unsigned; a signer may still have signed a hash.
     let payload_hash = header(req, "x-amz-content-sha256")
         .or_else(|| param(params, "X-Amz-Content-Sha256"))
-        .unwrap_or(UNSIGNED_PAYLOAD)
-        .to_string();
-    let payload = payload_kind(&payload_hash)?;
+        .unwrap_or(UNSIGNED_PAYLOAD);
+    let payload = payload_kind(payload_hash)?;
     let claim = Claim {
         cred,
-        amz_date: date.to_string(),
+        amz_date: Cow::Borrowed(date),
         signed_headers,
         signature,
         payload_hash,

@@ -1489,3 +1489,14 @@ fn the_canonical_query_is_the_same_from_parameters_split_by_the_caller() {
         }
     }
 }
+
+#[test]
+fn signed_header_names_are_trimmed_and_lower_cased() {
+    let names = parse_signed_headers("host;x-amz-date").expect("valid");
+    assert_eq!(names, ["host", "x-amz-date"]);
+    assert!(names.iter().all(|n| matches!(n, Cow::Borrowed(_))));
+    let names = parse_signed_headers("Host; X-Amz-Date ").expect("valid");
+    assert_eq!(names, ["host", "x-amz-date"]);
+    assert!(parse_signed_headers("host;;x-amz-date").is_none());
+    assert!(parse_signed_headers("").is_none());
+}
