@@ -1059,17 +1059,29 @@ mod tests {
 
     #[test]
     fn raw_params_agree_with_splitting_by_str_on_any_query() {
-        // Queries of up to 24 characters drawn from the ones that matter and a multi-byte one,
-        // from a fixed-seed generator: the same parts, in order, as `split` / `split_once` give.
+        // Queries of up to 96 characters (long enough for the vectorised search) drawn from the
+        // ones that matter and a multi-byte one, from a fixed-seed generator: the same parts, in
+        // order, as `split` / `split_once` give.
         let alphabet = ['&', '=', '%', 'a', 'Z', '2', '\u{e9}'];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..5000 {
-            let mut query = String::new();
+        let mut next = || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            for i in 0..(state % 25) {
-                query.push(alphabet[((state >> (i * 2 + 5)) % 7) as usize]);
+            state
+        };
+        for round in 0..5000 {
+            let mut query = String::new();
+            // Mostly letters in every other round, so that parts are long too.
+            let len = next() % 97;
+            for _ in 0..len {
+                let pick = next();
+                let c = if round % 2 == 0 && pick % 8 != 0 {
+                    'a'
+                } else {
+                    alphabet[(pick % 7) as usize]
+                };
+                query.push(c);
             }
             let expected: Vec<(&str, &str, bool)> = query
                 .split('&')
