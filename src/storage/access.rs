@@ -380,7 +380,7 @@ mod tests {
                 .expect("tempurl");
             store.delete_key("AK2", Some(9)).expect("delete");
         }
-        let store = Store::open(dir.path(), 1 << 20).expect("reopen");
+        let store = crate::storage::tests::reopen(dir.path(), 1 << 20);
         let loaded = store.load_access().expect("load");
         assert_eq!(loaded.keys, vec![key("AK1")]);
         assert_eq!(

@@ -21,6 +21,26 @@ fn open_temp() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Opens the store in `dir` again after an earlier `Store` on it was dropped. sled 0.34 hands the
+/// writes of its last log buffers to its own thread pool and does not wait for them when the
+/// last handle goes, so the data directory's lock can outlive the drop by a moment; a restart in
+/// a new process never sees that. Waits up to 5 s for the lock, fails on anything else.
+pub(super) fn reopen(dir: &Path, cache_bytes: u64) -> Store {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Store::open(dir, cache_bytes) {
+            Ok(store) => return store,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("reopening {}: {e}", dir.display()),
+        }
+    }
+}
+
 fn put(store: &Store, key: &str, body: &[u8]) -> ObjectMeta {
     let mut w = store.begin_write().expect("begin");
     w.write(Bytes::copy_from_slice(body)).expect("write");
@@ -374,6 +394,19 @@ fn a_reader_keeps_the_old_data_until_it_is_done() {
 }
 
 #[test]
+fn a_data_directory_in_use_is_refused_and_opens_once_released() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Store::open(dir.path(), 1 << 20).expect("open");
+    let err = Store::open(dir.path(), 1 << 20)
+        .err()
+        .expect("a second store on the same directory");
+    // What `reopen` waits out.
+    assert!(err.to_string().contains("could not acquire lock"), "{err}");
+    drop(first);
+    reopen(dir.path(), 1 << 20);
+}
+
+#[test]
 fn recovery_frees_interrupted_writes() {
     let dir = tempfile::tempdir().unwrap();
     {
@@ -400,7 +433,7 @@ fn recovery_frees_interrupted_writes() {
         w.crash();
         store.flush_blocking().unwrap();
     }
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let store = reopen(dir.path(), 8 << 20);
     assert_eq!(store.chunk_count(), 0);
     assert_eq!(store.inner.incomplete.len(), 0);
 }
@@ -423,7 +456,7 @@ fn data_survives_reopen() {
         put(&store, "k", &data);
         store.flush_blocking().unwrap();
     }
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let store = reopen(dir.path(), 8 << 20);
     assert_eq!(read_all(&store, "k"), data);
 }
 
@@ -462,7 +495,7 @@ fn small_puts_sled_lost_come_back_from_the_log_and_nothing_it_had_flushed() {
         block_on(store.sync()).expect("sync");
     }
     {
-        let store = Store::open(dir.path(), 8 << 20).expect("reopen");
+        let store = reopen(dir.path(), 8 << 20);
         // What sled has durably once the store has started (its start-up ends with a flush): the
         // bucket and "big", "gone" deleted after its entry. A crash image: nothing is written now.
         copy_dir(dir.path(), sled_then.path());
@@ -481,7 +514,7 @@ fn small_puts_sled_lost_come_back_from_the_log_and_nothing_it_had_flushed() {
     // A crash that lost sled's unflushed state but not the log: the log brings the PUTs back.
     std::fs::copy(dir.path().join("wal"), sled_then.path().join("wal")).expect("copy log");
     for path in [sled_then.path(), dir.path()] {
-        let store = Store::open(path, 8 << 20).expect("open after the crash");
+        let store = reopen(path, 8 << 20);
         assert_eq!(read_all(&store, "a"), b"second");
         assert_eq!(read_all(&store, "c"), body(RECORD_DATA_LIMIT));
         assert_eq!(read_all(&store, "big"), big);
