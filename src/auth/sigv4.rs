@@ -871,7 +871,7 @@ fn verify_signature(
 ) -> Result<[u8; 32], S3Error> {
     let memo = verified::applies(req, claim);
     if memo {
-        if let Some(key) = verified::lookup(req, claim, grant) {
+        if let Some(key) = verified::lookup(req, cfg, claim, grant) {
             return Ok(key);
         }
     }
@@ -885,7 +885,7 @@ fn verify_signature(
     let sts = string_to_sign(&claim.amz_date, &scope, &creq);
     if let Some((secret, key)) = matching_key(grant, claim, &sts) {
         if memo {
-            verified::remember(req, claim, secret, key);
+            verified::remember(req, cfg, claim, secret, key);
         }
         return Ok(key);
     }
@@ -921,7 +921,7 @@ fn verify_signature(
             tracing::info!(host, alias = %alias, access_key = claim.cred.access_key, "signature matched a --host-alias");
             if memo {
                 // Keyed by the request as sent (its own Host), which is what a repeat will send.
-                verified::remember(req, claim, secret, key);
+                verified::remember(req, cfg, claim, secret, key);
             }
             return Ok(key);
         }

@@ -1338,6 +1338,54 @@ fn the_memo_answers_only_the_same_request_and_secret() {
 }
 
 #[test]
+fn the_memo_reads_headers_as_the_canonical_request_does() {
+    let signed = hdrs(&[("host", "h"), ("x-test", "x-test")]);
+    let q = presign_query(&params("us-east-1", NOW), "GET", "/b/k", "", &signed, 600);
+    assert!(auth_at("GET", "/b/k", &q, &signed, NOW).is_ok());
+    let before = memo_hits();
+    // The same headers in another order are the same request.
+    let reordered = hdrs(&[("x-test", "x-test"), ("host", "h")]);
+    assert!(auth_at("GET", "/b/k", &q, &reordered, NOW).is_ok());
+    assert_eq!(memo_hits(), before + 1);
+    // Host sent twice and x-test not at all lists the same strings in the same order, but is
+    // another canonical request ("host:h,x-test" and an empty "x-test:").
+    let shifted = hdrs(&[("host", "h"), ("host", "x-test")]);
+    assert_eq!(
+        auth_at("GET", "/b/k", &q, &shifted, NOW).unwrap_err().code,
+        ErrorCode::SignatureDoesNotMatch
+    );
+    assert_eq!(memo_hits(), before + 1);
+}
+
+#[test]
+fn a_request_verified_through_a_host_alias_needs_the_alias_again() {
+    let q = presign_query(
+        &params("us-east-1", NOW),
+        "GET",
+        "/b/k",
+        "",
+        &hdrs(&[("host", "public.example:9000")]),
+        600,
+    );
+    let local = hdrs(&[("host", "127.0.0.1:9000")]);
+    let aliased = AuthConfig {
+        host_aliases: vec!["public.example:9000".into()],
+        ..cfg(AK, SK)
+    };
+    let request = parts("GET", "/b/k", &q, &local);
+    assert!(authenticate(&request, &aliased, time(NOW)).is_ok());
+    let before = memo_hits();
+    assert!(authenticate(&request, &aliased, time(NOW)).is_ok());
+    assert_eq!(memo_hits(), before + 1);
+    assert_eq!(
+        authenticate(&request, &cfg(AK, SK), time(NOW))
+            .unwrap_err()
+            .code,
+        ErrorCode::SignatureDoesNotMatch
+    );
+}
+
+#[test]
 fn presigned_uploads_are_not_memoised() {
     let signed = hdrs(&[("host", "h")]);
     let q = presign_query(&params("us-east-1", NOW), "PUT", "/b/k", "", &signed, 600);

@@ -9,7 +9,7 @@
 //! is checked for every request as before, outside this memo.
 
 use super::{Claim, RequestParts};
-use crate::auth::Grant;
+use crate::auth::{AuthConfig, Grant};
 use std::cell::RefCell;
 use std::hash::BuildHasher;
 
@@ -60,12 +60,13 @@ pub(super) fn applies(req: &RequestParts<'_>, claim: &Claim<'_>) -> bool {
 /// The signing key of a matching entry whose secret `grant` still holds.
 pub(super) fn lookup(
     req: &RequestParts<'_>,
+    cfg: &AuthConfig,
     claim: &Claim<'_>,
     grant: &Grant<'_>,
 ) -> Option<[u8; 32]> {
     MEMO.with_borrow_mut(|memo| {
         let signature_hash = memo.hasher.hash_one(claim.signature);
-        write_inputs(&mut memo.scratch, req, claim);
+        write_inputs(&mut memo.scratch, req, cfg, claim);
         let entry = memo
             .entries
             .iter()
@@ -80,10 +81,16 @@ pub(super) fn lookup(
 }
 
 /// Records that `secret` (deriving `key`) signed this request.
-pub(super) fn remember(req: &RequestParts<'_>, claim: &Claim<'_>, secret: &str, key: [u8; 32]) {
+pub(super) fn remember(
+    req: &RequestParts<'_>,
+    cfg: &AuthConfig,
+    claim: &Claim<'_>,
+    secret: &str,
+    key: [u8; 32],
+) {
     MEMO.with_borrow_mut(|memo| {
         let signature_hash = memo.hasher.hash_one(claim.signature);
-        write_inputs(&mut memo.scratch, req, claim);
+        write_inputs(&mut memo.scratch, req, cfg, claim);
         if memo.scratch.len() > MAX_INPUTS {
             return;
         }
@@ -113,28 +120,42 @@ pub(super) fn remember(req: &RequestParts<'_>, claim: &Claim<'_>, secret: &str, 
 }
 
 /// Each input length-prefixed, so that no two different requests write the same bytes. The
-/// headers are those the canonical request reads: the signed ones (matched as
-/// `push_canonical_headers` matches them, every repeat) and `x-amz-content-sha256`, which may
-/// give the payload line.
-fn write_inputs(out: &mut Vec<u8>, req: &RequestParts<'_>, claim: &Claim<'_>) {
+/// headers are those the canonical request reads, in the order it reads them (by signed name, then
+/// every repeat in order of appearance, as `push_canonical_headers` does; the request's own
+/// header order can differ between identical requests), then `x-amz-content-sha256`, which may
+/// give the payload line. The `--host-alias` list goes in too: a request verified through an
+/// alias must not be answered for a configuration without it (one process has one, but a test
+/// thread can run several).
+fn write_inputs(out: &mut Vec<u8>, req: &RequestParts<'_>, cfg: &AuthConfig, claim: &Claim<'_>) {
     out.clear();
     for field in [claim.signature, req.method, req.raw_path, req.raw_query] {
         push_field(out, field);
     }
-    for (name, value) in req.headers {
-        let read = name.eq_ignore_ascii_case("x-amz-content-sha256")
-            || claim
-                .signed_headers
+    let signed = claim.signed_headers.iter().map(|name| name.as_ref());
+    for name in signed.chain(std::iter::once("x-amz-content-sha256")) {
+        let values = || {
+            req.headers
                 .iter()
-                .any(|signed| name.eq_ignore_ascii_case(signed));
-        if read {
-            push_field(out, name);
+                .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        // Counted, so that a value can never be read as the next name.
+        push_count(out, values().count());
+        push_field(out, name);
+        for (_, value) in values() {
             push_field(out, value);
         }
     }
+    push_count(out, cfg.host_aliases.len());
+    for alias in &cfg.host_aliases {
+        push_field(out, alias);
+    }
+}
+
+fn push_count(out: &mut Vec<u8>, count: usize) {
+    out.extend_from_slice(&(count as u64).to_le_bytes());
 }
 
 fn push_field(out: &mut Vec<u8>, field: &str) {
-    out.extend_from_slice(&(field.len() as u64).to_le_bytes());
+    push_count(out, field.len());
     out.extend_from_slice(field.as_bytes());
 }
