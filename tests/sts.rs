@@ -9,7 +9,6 @@ use actix_web::{test, web, App};
 use common::{call, default_config, element, Reply, ACCESS_KEY, HOST, SECRET_KEY};
 use minis3::auth::sigv4::{self, SigningParams};
 use minis3::server::{configure, AppState};
-use minis3::storage::Store;
 use std::time::SystemTime;
 
 /// Form parameters of an STS call.
@@ -177,7 +176,8 @@ macro_rules! app_on {
     ($dir:expr, $offset:expr) => {{
         let mut config = default_config($dir);
         config.clock_offset_secs = $offset;
-        let store = Store::open($dir, 16 << 20).expect("store opens");
+        // Opened twice on one directory by the expiry test.
+        let store = common::open_store($dir);
         let state = web::Data::new(AppState::new(store, config).expect("app state"));
         test::init_service(App::new().configure(configure(state))).await
     }};

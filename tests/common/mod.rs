@@ -84,6 +84,25 @@ pub async fn start(
     start_with(|_| {}).await
 }
 
+/// Opens the store in `dir`, waiting up to 5 s for the directory's lock when an earlier store on
+/// it was just dropped: sled 0.34 does not wait for its thread pool's last log writes when the
+/// last handle goes, so in one process the lock can outlive the drop by a moment.
+pub fn open_store(dir: &std::path::Path) -> Store {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Store::open(dir, 16 << 20) {
+            Ok(store) => return store,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("store opens: {e}"),
+        }
+    }
+}
+
 /// An in-process server whose settings `adjust` changes first.
 pub async fn start_with(
     adjust: impl FnOnce(&mut ServeConfig),
