@@ -1386,6 +1386,16 @@ fn a_request_verified_through_a_host_alias_needs_the_alias_again() {
 }
 
 #[test]
+fn a_request_too_long_for_the_memo_is_verified_every_time() {
+    let q = presigned("us-east-1", 3600, &format!("x-long={}", "a".repeat(5000)));
+    let (hits, kept) = (memo_hits(), verified::entries());
+    for _ in 0..3 {
+        assert!(presigned_auth(&q, NOW).is_ok());
+    }
+    assert_eq!((memo_hits(), verified::entries()), (hits, kept));
+}
+
+#[test]
 fn presigned_uploads_are_not_memoised() {
     let signed = hdrs(&[("host", "h")]);
     let q = presign_query(&params("us-east-1", NOW), "PUT", "/b/k", "", &signed, 600);

@@ -50,6 +50,12 @@ thread_local! {
     pub(super) static HITS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// How many requests this thread's memo holds, for the tests.
+#[cfg(test)]
+pub(super) fn entries() -> usize {
+    MEMO.with_borrow(|memo| memo.entries.len())
+}
+
 /// Whether the memo is used for this request: presigned reads only. A GET or HEAD link is what
 /// gets fetched again and again; uploads through presigned PUT or POST links are each a new URL
 /// and would only push the reads out.
@@ -67,6 +73,11 @@ pub(super) fn lookup(
     MEMO.with_borrow_mut(|memo| {
         let signature_hash = memo.hasher.hash_one(claim.signature);
         write_inputs(&mut memo.scratch, req, cfg, claim);
+        if memo.scratch.len() > MAX_INPUTS {
+            // Never kept, so never found; and the buffer does not stay this large.
+            memo.scratch = Vec::new();
+            return None;
+        }
         let entry = memo
             .entries
             .iter()
@@ -92,6 +103,7 @@ pub(super) fn remember(
         let signature_hash = memo.hasher.hash_one(claim.signature);
         write_inputs(&mut memo.scratch, req, cfg, claim);
         if memo.scratch.len() > MAX_INPUTS {
+            memo.scratch = Vec::new();
             return;
         }
         if let Some(entry) = memo
