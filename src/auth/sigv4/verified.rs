@@ -2,8 +2,8 @@
 //! video's range requests, a page's images, a retry) skips the canonical request and its hashes.
 //!
 //! An entry records everything the canonical request and the string to sign are built from (the
-//! signature, method, raw path, raw query, and the headers the signature covers) and the secret
-//! that signed them. A request matches only if all of that is byte for byte the same, and its
+//! signature, method, raw path, raw query, the headers the signature covers, and the
+//! `--host-alias` list it may have matched through) and the secret that signed them. A request matches only if all of that is byte for byte the same, and its
 //! secret is still one of the access key's: a rotated or deleted key is never answered from here.
 //! Everything that is not part of the signature (expiry, clock skew, revocation, the key's scope)
 //! is checked for every request as before, outside this memo.
@@ -40,6 +40,32 @@ struct Memo {
     scratch: Vec<u8>,
 }
 
+impl Memo {
+    /// Writes this request's inputs to `scratch` and returns its signature's hash; `None` (the
+    /// buffer let go rather than kept this large) when they are too long to be kept.
+    fn prepare(
+        &mut self,
+        req: &RequestParts<'_>,
+        cfg: &AuthConfig,
+        claim: &Claim<'_>,
+    ) -> Option<u64> {
+        let signature_hash = self.hasher.hash_one(claim.signature);
+        write_inputs(&mut self.scratch, req, cfg, claim);
+        if self.scratch.len() > MAX_INPUTS {
+            self.scratch = Vec::new();
+            return None;
+        }
+        Some(signature_hash)
+    }
+
+    /// The entry of the request [`Memo::prepare`] wrote.
+    fn find(&self, signature_hash: u64) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| e.signature_hash == signature_hash && e.inputs == self.scratch)
+    }
+}
+
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
@@ -71,17 +97,8 @@ pub(super) fn lookup(
     grant: &Grant<'_>,
 ) -> Option<[u8; 32]> {
     MEMO.with_borrow_mut(|memo| {
-        let signature_hash = memo.hasher.hash_one(claim.signature);
-        write_inputs(&mut memo.scratch, req, cfg, claim);
-        if memo.scratch.len() > MAX_INPUTS {
-            // Never kept, so never found; and the buffer does not stay this large.
-            memo.scratch = Vec::new();
-            return None;
-        }
-        let entry = memo
-            .entries
-            .iter()
-            .find(|e| e.signature_hash == signature_hash && e.inputs == memo.scratch)?;
+        let signature_hash = memo.prepare(req, cfg, claim)?;
+        let entry = memo.entries.get(memo.find(signature_hash)?)?;
         if !grant.secrets.contains(&entry.secret) {
             return None;
         }
@@ -100,16 +117,12 @@ pub(super) fn remember(
     key: [u8; 32],
 ) {
     MEMO.with_borrow_mut(|memo| {
-        let signature_hash = memo.hasher.hash_one(claim.signature);
-        write_inputs(&mut memo.scratch, req, cfg, claim);
-        if memo.scratch.len() > MAX_INPUTS {
-            memo.scratch = Vec::new();
+        let Some(signature_hash) = memo.prepare(req, cfg, claim) else {
             return;
-        }
+        };
         if let Some(entry) = memo
-            .entries
-            .iter_mut()
-            .find(|e| e.signature_hash == signature_hash && e.inputs == memo.scratch)
+            .find(signature_hash)
+            .and_then(|i| memo.entries.get_mut(i))
         {
             // The same request signed by another of the key's secrets (a rotation).
             entry.secret = secret.to_string();
