@@ -3,8 +3,9 @@
 //!
 //! An entry records everything the canonical request and the string to sign are built from (the
 //! signature, method, raw path, raw query, the headers the signature covers, and the
-//! `--host-alias` list it may have matched through) and the secret that signed them. A request matches only if all of that is byte for byte the same, and its
-//! secret is still one of the access key's: a rotated or deleted key is never answered from here.
+//! `--host-alias` list it may have matched through) and the secret that signed them. A request
+//! matches only if all of that is byte for byte the same, and its secret is still one of the
+//! access key's: a rotated or deleted key is never answered from here.
 //! Everything that is not part of the signature (expiry, clock skew, revocation, the key's scope)
 //! is checked for every request as before, outside this memo.
 
