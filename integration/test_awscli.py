@@ -236,3 +236,14 @@ def test_s3api_calls(cli, bucket, tmp_path):
     missing = cli.run("s3api", "head-object", "--bucket", bucket, "--key", "api/missing", check=False)
     assert missing.returncode != 0
     assert "404" in missing.stderr_text
+
+
+def test_s3api_put_object_if_none_match(cli, s3, bucket, tmp_path):
+    body = tmp_path / "lock.txt"
+    body.write_bytes(b"held")
+    args = ("s3api", "put-object", "--bucket", bucket, "--key", "lock", "--body", str(body), "--if-none-match", "*")
+    cli.run(*args)
+    again = cli.run(*args, check=False)
+    assert again.returncode != 0
+    assert "PreconditionFailed" in again.stderr_text
+    assert s3.get_object(Bucket=bucket, Key="lock")["Body"].read() == b"held"

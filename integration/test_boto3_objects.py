@@ -1,6 +1,6 @@
 """Object operations through boto3: PUT/GET/HEAD with stored headers, odd keys, empty bodies,
-ranges, conditional requests, response-* overrides, deletes, versioning views, digests and
-checksums."""
+ranges, conditional requests and writes, response-* overrides, deletes, versioning views, digests
+and checksums."""
 
 import datetime
 import gzip
@@ -254,6 +254,53 @@ def test_if_unmodified_since(s3, dated_object):
     expect_client_error(s3.head_object, "412", 412, Bucket=bucket, Key=key, IfUnmodifiedSince=earlier)
     got = s3.get_object(Bucket=bucket, Key=key, IfUnmodifiedSince=last_modified)
     assert got["Body"].read() == b"conditional body"
+
+
+# -- conditional writes --------------------------------------------------------------------------
+
+
+def test_put_if_none_match_creates_only_once(s3, bucket):
+    first = s3.put_object(Bucket=bucket, Key="lock", Body=b"first writer", IfNoneMatch="*")
+    err = expect_client_error(
+        s3.put_object, "PreconditionFailed", 412, Bucket=bucket, Key="lock", Body=b"second", IfNoneMatch="*"
+    )
+    assert err["Error"]["Condition"] == "If-None-Match"
+    got = s3.get_object(Bucket=bucket, Key="lock")
+    assert (got["Body"].read(), got["ETag"]) == (b"first writer", first["ETag"])
+
+
+def test_put_if_match_replaces_only_the_named_version(s3, bucket):
+    old = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["ETag"]
+    new = s3.put_object(Bucket=bucket, Key="doc", Body=b"v2", IfMatch=old)["ETag"]
+    # A writer still holding the old ETag loses, and changes nothing.
+    err = expect_client_error(s3.put_object, "PreconditionFailed", 412, Bucket=bucket, Key="doc", Body=b"v3", IfMatch=old)
+    assert err["Error"]["Condition"] == "If-Match"
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v2"
+    expect_client_error(s3.put_object, "NoSuchKey", 404, Bucket=bucket, Key="absent", Body=b"x", IfMatch=new)
+    expect_client_error(s3.head_object, "404", 404, Bucket=bucket, Key="absent")
+
+
+def test_copy_and_multipart_completion_honour_write_conditions(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    s3.put_object(Bucket=bucket, Key="dst", Body=b"taken")
+    expect_client_error(
+        s3.copy_object, "PreconditionFailed", 412,
+        Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, IfNoneMatch="*",
+    )
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"taken"
+
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1, Body=b"multipart")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    expect_client_error(
+        s3.complete_multipart_upload, "PreconditionFailed", 412,
+        Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload=parts, IfNoneMatch="*",
+    )
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"taken"
+    # The refused completion left the upload in place: it can still complete, here by ETag.
+    taken = s3.head_object(Bucket=bucket, Key="dst")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload=parts, IfMatch=taken)
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"multipart"
 
 
 # -- response-* overrides ------------------------------------------------------------------------

@@ -232,6 +232,13 @@ impl From<crate::storage::StorageError> for S3Error {
             E::InvalidPart(n) => {
                 S3Error::new(ErrorCode::InvalidPart).detail("PartNumber", n.to_string())
             }
+            E::ConditionFailed(which) => {
+                let header = match which {
+                    crate::storage::FailedCondition::Match => "If-Match",
+                    crate::storage::FailedCondition::Absent => "If-None-Match",
+                };
+                S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", header)
+            }
             E::DiskFull => {
                 tracing::error!("disk full");
                 S3Error::new(ErrorCode::InsufficientStorage)

@@ -759,3 +759,110 @@ async fn unsupported_operations_say_so() {
         (405, "MethodNotAllowed")
     );
 }
+
+/// S3's conditional writes: `If-None-Match: *` creates only, `If-Match` replaces only the object
+/// it names; a refused write is a 412 naming the condition and leaves the object as it was.
+#[actix_web::test]
+async fn conditional_writes_refuse_without_changing_anything() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let put = |key: &str, body: &str, condition: (&str, &str)| {
+        Req::new("PUT", &format!("/bkt/{key}"))
+            .header(condition.0, condition.1)
+            .body(body.to_string())
+            .signed()
+    };
+    let read = |key: &str| Req::new("GET", &format!("/bkt/{key}")).signed();
+    let precondition = |r: &common::Reply, header: &str| {
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (412, "PreconditionFailed"),
+            "{}",
+            r.text()
+        );
+        assert_eq!(element(&r.text(), "Condition").as_deref(), Some(header));
+    };
+
+    let created = call(app, put("k", "first", ("if-none-match", "*"))).await;
+    assert_eq!(created.status, 200);
+    let first_etag = created.header("etag").expect("etag").to_string();
+    let again = call(app, put("k", "second", ("if-none-match", "*"))).await;
+    precondition(&again, "If-None-Match");
+    let wrong = call(app, put("k", "second", ("if-match", "\"0000\""))).await;
+    precondition(&wrong, "If-Match");
+    assert_eq!(call(app, read("k")).await.text(), "first");
+
+    let missing = call(app, put("nothere", "x", ("if-match", &first_etag))).await;
+    assert_eq!(
+        (missing.status, missing.error_code().as_str()),
+        (404, "NoSuchKey")
+    );
+    assert_eq!(call(app, read("nothere")).await.status, 404);
+    let not_star = call(app, put("k", "x", ("if-none-match", &first_etag))).await;
+    assert_eq!(
+        (not_star.status, not_star.error_code().as_str()),
+        (501, "NotImplemented")
+    );
+
+    let replaced = call(app, put("k", "second", ("if-match", &first_etag))).await;
+    assert_eq!(replaced.status, 200);
+    let any = call(app, put("k", "third", ("if-match", "*"))).await;
+    assert_eq!(any.status, 200);
+    assert_eq!(call(app, read("k")).await.text(), "third");
+
+    // CopyObject: the conditions apply to the destination.
+    let copy = |condition: (&str, &str)| {
+        Req::new("PUT", "/bkt/k")
+            .header("x-amz-copy-source", "/bkt/src")
+            .header(condition.0, condition.1)
+            .signed()
+    };
+    call(app, Req::new("PUT", "/bkt/src").body("source").signed()).await;
+    precondition(
+        &call(app, copy(("if-none-match", "*"))).await,
+        "If-None-Match",
+    );
+    precondition(&call(app, copy(("if-match", "\"0000\""))).await, "If-Match");
+    assert_eq!(call(app, read("k")).await.text(), "third");
+    let third_etag = call(app, read("k"))
+        .await
+        .header("etag")
+        .map(str::to_string);
+    let copied = call(
+        app,
+        copy(("if-match", third_etag.as_deref().expect("etag"))),
+    )
+    .await;
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    assert_eq!(call(app, read("k")).await.text(), "source");
+
+    // CompleteMultipartUpload: a refused completion leaves the upload to be completed later.
+    let initiated = call(app, Req::new("POST", "/bkt/k?uploads").signed()).await;
+    let upload_id = element(&initiated.text(), "UploadId").expect("upload id");
+    let part = call(
+        app,
+        Req::new("PUT", &format!("/bkt/k?partNumber=1&uploadId={upload_id}"))
+            .body("part one")
+            .signed(),
+    )
+    .await;
+    let part_etag = part.header("etag").expect("part etag").to_string();
+    let complete = |condition: (&str, &str)| {
+        Req::new("POST", &format!("/bkt/k?uploadId={upload_id}"))
+            .header(condition.0, condition.1)
+            .body(format!(
+                "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>\
+                 <ETag>{part_etag}</ETag></Part></CompleteMultipartUpload>"
+            ))
+            .signed()
+    };
+    precondition(
+        &call(app, complete(("if-none-match", "*"))).await,
+        "If-None-Match",
+    );
+    assert_eq!(call(app, read("k")).await.text(), "source");
+    let done = call(app, complete(("if-match", "*"))).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(call(app, read("k")).await.text(), "part one");
+}

@@ -58,7 +58,9 @@ pub async fn handle_copy_object(
             .as_ref()
             .and_then(|c| ChecksumAlgorithm::from_name(&c.algorithm)),
     };
-    let writer = ctx.store.begin_write()?;
+    let condition = super::put::write_condition(ctx)?;
+    let mut writer = ctx.store.begin_write()?;
+    writer.require(condition);
     let copied = copy_data(reader, writer, (0, src.size), algorithm).await?;
     let checksum = copied.checksum.clone();
     let object = NewObject {

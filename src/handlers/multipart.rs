@@ -255,6 +255,7 @@ pub async fn handle_complete_multipart_upload(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
+    let condition = super::put::write_condition(ctx)?;
     let document = body.read_to_end(MAX_COMPLETE_BODY).await?;
     let request: xml::CompleteMultipartUpload = xml::parse(&document)?;
     if request.parts.is_empty() {
@@ -324,6 +325,7 @@ pub async fn handle_complete_multipart_upload(
             etag,
             checksum,
             last_modified_ms: timefmt::now_ms(),
+            condition,
         },
     )?;
     ctx.store.sync().await?;

@@ -6,7 +6,7 @@ use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::digest::{BodyDigests, BodyHasher};
 use crate::error::S3Error;
 use crate::s3_error;
-use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum};
+use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum, WriteCondition};
 use crate::timefmt;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::HttpResponse;
@@ -32,8 +32,10 @@ pub async fn handle_put_object(
     let user_metadata = user_metadata(ctx)?;
     let tags = tagging::tags_from_header(ctx)?;
     let acl = acl::requested_acl(ctx)?;
+    let condition = write_condition(ctx)?;
 
     let mut writer = ctx.store.begin_write()?;
+    writer.require(condition);
     let received = receive_body(&mut body, &mut writer, content_md5, checksum).await?;
     let stored_checksum = received.checksum;
 
@@ -55,6 +57,31 @@ pub async fn handle_put_object(
         super::get::checksum_headers(&mut response, c);
     }
     Ok(response.finish())
+}
+
+/// The conditional-write headers of a PutObject, CopyObject (for its destination) or
+/// CompleteMultipartUpload: `If-None-Match: *` (no object may exist; S3 takes no other value) and
+/// `If-Match` (an object with one of the listed ETags, or any object for `*`, must exist).
+pub(super) fn write_condition(ctx: &RequestContext<'_>) -> Result<WriteCondition, S3Error> {
+    let mut condition = WriteCondition::default();
+    if let Some(value) = ctx.header(header::IF_NONE_MATCH) {
+        if value.trim() != "*" {
+            return Err(s3_error!(NotImplemented).detail("Header", "If-None-Match"));
+        }
+        condition.absent = true;
+    }
+    if let Some(list) = ctx.header(header::IF_MATCH) {
+        let candidates: Vec<&str> = list.split(',').map(str::trim).collect();
+        condition.existing = Some(if candidates.contains(&"*") {
+            Vec::new()
+        } else {
+            candidates
+                .iter()
+                .map(|c| c.trim_start_matches("W/").trim_matches('"').to_string())
+                .collect()
+        });
+    }
+    Ok(condition)
 }
 
 /// What streaming a request body into storage established about it.

@@ -8,6 +8,7 @@
 //! 256 MiB written, 270 MiB resident with a 1 MiB cache). Segment files keep the resident set
 //! independent of object size and give each byte exactly one write and one fsync.
 
+use super::condition::WriteCondition;
 use super::error::{StorageError, StorageResult};
 use super::records::{chunk_key, NewObject, NewPart, ObjectMeta, PartMeta, Segment};
 use super::Store;
@@ -251,6 +252,8 @@ pub struct ObjectWriter {
     file_synced: bool,
     len: u64,
     committed: bool,
+    /// What the object this one replaces must be (conditional writes); nothing by default.
+    condition: WriteCondition,
 }
 
 impl ObjectWriter {
@@ -265,6 +268,7 @@ impl ObjectWriter {
             file_synced: false,
             len: 0,
             committed: false,
+            condition: WriteCondition::default(),
         })
     }
 
@@ -357,6 +361,13 @@ impl ObjectWriter {
         })
     }
 
+    /// Makes the commit go ahead only if the object it would replace meets `condition`, checked in
+    /// the same atomic step that installs the new one; otherwise the commit fails with
+    /// `ConditionFailed` (or `NoSuchKey`) and the written bytes are freed.
+    pub fn require(&mut self, condition: WriteCondition) {
+        self.condition = condition;
+    }
+
     /// Makes the written bytes the object `bucket/key`, replacing any previous one atomically,
     /// without waiting for it to be durable (tests; requests use [`Self::commit_durably`]).
     #[cfg(test)]
@@ -416,9 +427,14 @@ impl ObjectWriter {
         } else {
             (&[][..], self.inline_chunk())
         };
-        let durability =
-            self.store
-                .install_object(bucket, key, &meta, self.id, record_data, chunk)?;
+        let durability = self.store.install_object(
+            bucket,
+            key,
+            &meta,
+            self.id,
+            (record_data, chunk),
+            &self.condition,
+        )?;
         self.committed = true;
         Ok((meta, durability))
     }

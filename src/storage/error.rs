@@ -11,6 +11,8 @@ pub enum StorageError {
     NoSuchUpload,
     /// A part named in a completion is missing or has another ETag.
     InvalidPart(u32),
+    /// A conditional write's condition did not hold; nothing was written.
+    ConditionFailed(super::condition::FailedCondition),
     /// sled reported a failure (I/O, corruption, ...).
     Db(sled::Error),
     /// A stored record could not be decoded.
@@ -67,6 +69,7 @@ impl fmt::Display for StorageError {
             StorageError::NoSuchKey => write!(f, "no such key"),
             StorageError::NoSuchUpload => write!(f, "no such upload"),
             StorageError::InvalidPart(n) => write!(f, "part {n} is missing or changed"),
+            StorageError::ConditionFailed(which) => write!(f, "write condition failed: {which:?}"),
             StorageError::Db(e) => write!(f, "database error: {e}"),
             StorageError::Corrupt(what) => write!(f, "corrupt record: {what}"),
             StorageError::DiskFull => write!(f, "disk full"),

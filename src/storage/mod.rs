@@ -22,6 +22,7 @@
 
 pub mod access;
 mod commit;
+mod condition;
 mod data;
 pub mod error;
 mod list;
@@ -29,6 +30,7 @@ mod multipart;
 pub mod records;
 mod wal;
 
+pub use condition::{FailedCondition, WriteCondition};
 pub use data::{ObjectReader, ObjectWriter, ReadAhead};
 pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};
@@ -606,16 +608,16 @@ impl Store {
 
     /// Makes `meta` the object at `bucket/key`, with its new bytes either in the record
     /// (`record_data`) or as an inline `chunk`: the segments stop being incomplete, and whatever
-    /// object was there before becomes garbage, all in one atomic step. Returns what the caller
-    /// must wait for before acknowledging.
+    /// object was there before becomes garbage, all in one atomic step, taken only if that object
+    /// meets `condition`. Returns what the caller must wait for before acknowledging.
     fn install_object(
         &self,
         bucket: &str,
         key: &str,
         meta: &ObjectMeta,
         written: u64,
-        record_data: &[u8],
-        chunk: Option<data::InlineChunk<'_>>,
+        (record_data, chunk): (&[u8], Option<data::InlineChunk<'_>>),
+        condition: &WriteCondition,
     ) -> StorageResult<Durability> {
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let value = records::encode_object(meta, record_data)?;
@@ -628,14 +630,18 @@ impl Store {
             self.require_bucket(bucket)?;
             // Held across the swap and the log append, so the log's order is sled's order.
             let mut pending = inner.wal.lock_pending()?;
-            // Most PUTs make a new key: try that first, which also fetches the record if not.
-            let mut current: Option<sled::IVec> = None;
+            // Most PUTs make a new key: try that first, which also fetches the record if not. A
+            // write that must replace an existing object reads it first instead.
+            let mut current: Option<sled::IVec> = match condition.existing {
+                Some(_) => inner.objects.get(&tree_key)?,
+                None => None,
+            };
             loop {
-                if let Some(old) = &current {
-                    let (old, _) = records::decode_object(old)?;
-                    if old.segments.iter().any(Segment::stored_apart) {
-                        break;
-                    }
+                // Checked against what the swap below expects to replace: if that is not what
+                // is there, the swap fails and the loop checks again against what is.
+                let old = checked_current(condition, current.as_deref())?;
+                if old.is_some_and(|old| old.segments.iter().any(Segment::stored_apart)) {
+                    break;
                 }
                 match inner
                     .objects
@@ -668,6 +674,11 @@ impl Store {
                     chunks.insert(&chunk.key[..], chunk.bytes)?;
                 }
                 incomplete.remove(&written.to_be_bytes())?;
+                if !condition.is_unconditional() {
+                    let current = objects.get(tree_key.as_slice())?;
+                    checked_current(condition, current.as_deref())
+                        .map_err(ConflictableTransactionError::Abort)?;
+                }
                 let old = objects.insert(tree_key.as_slice(), value.as_slice())?;
                 if let Some(old) = &old {
                     mark_garbage(garbage, old)?;
@@ -713,6 +724,20 @@ impl Store {
 /// frees, and the server held 13 of them (massif) and up to 150 MiB resident under small PUTs.
 pub(super) fn release_sled_garbage() {
     sled::crossbeam_pin().flush();
+}
+
+/// Decodes the object record `current` (`None`: no object at the key) and checks `condition`
+/// against it; the decoded object when it holds.
+pub(super) fn checked_current(
+    condition: &WriteCondition,
+    current: Option<&[u8]>,
+) -> StorageResult<Option<ObjectMeta>> {
+    let old = current
+        .map(records::decode_object)
+        .transpose()?
+        .map(|(old, _)| old);
+    condition.check(old.as_ref().map(|old| old.etag.as_str()))?;
+    Ok(old)
 }
 
 /// Inside a transaction: records the segments of a replaced or deleted object as garbage.

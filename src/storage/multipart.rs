@@ -40,6 +40,8 @@ pub struct Completion<'a> {
     pub etag: String,
     pub checksum: Option<records::StoredChecksum>,
     pub last_modified_ms: i64,
+    /// What the object the upload replaces must be (conditional writes).
+    pub condition: super::WriteCondition,
 }
 
 impl Store {
@@ -223,6 +225,11 @@ impl Store {
                     acl: upload.acl,
                 };
                 let value = records::encode(&meta).map_err(abort)?;
+                if !completion.condition.is_unconditional() {
+                    let current = objects.get(object_key.as_slice())?;
+                    super::checked_current(&completion.condition, current.as_deref())
+                        .map_err(abort)?;
+                }
                 let mut unused: Vec<_> = taken.into_values().map(|p| p.segment).collect();
                 if let Some(old) = objects.insert(object_key.as_slice(), value)? {
                     mark_garbage(garbage, &old)?;

@@ -156,6 +156,118 @@ fn small_objects_stay_inline_and_large_ones_get_a_file() {
     );
 }
 
+/// `put` under a write condition: the commit's result, and the writer's bytes were `body`.
+fn put_if(
+    store: &Store,
+    key: &str,
+    body: &[u8],
+    condition: WriteCondition,
+) -> StorageResult<ObjectMeta> {
+    let mut w = store.begin_write().expect("begin");
+    w.require(condition);
+    w.write(Bytes::copy_from_slice(body)).expect("write");
+    let object = NewObject {
+        etag: format!("etag-{}", body.len()),
+        ..Default::default()
+    };
+    w.commit("b", key, object, 1)
+}
+
+fn if_absent() -> WriteCondition {
+    WriteCondition {
+        absent: true,
+        ..Default::default()
+    }
+}
+
+fn if_etag(etag: &str) -> WriteCondition {
+    WriteCondition {
+        existing: Some(vec![etag.to_string()]),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn conditional_writes_change_nothing_when_their_condition_fails() {
+    // Sizes for each way an object is stored: in its record, as an inline chunk, in a file.
+    for (size, replacement) in [
+        (RECORD_DATA_LIMIT, RECORD_DATA_LIMIT - 1),
+        (RECORD_DATA_LIMIT + 1, RECORD_DATA_LIMIT + 2),
+        (INLINE_LIMIT + 1, INLINE_LIMIT + 2),
+    ] {
+        let (_dir, store) = open_temp();
+        let original = body(size);
+        put_if(&store, "k", &original, if_absent()).expect("created: nothing was there");
+        let chunks = store.chunk_count();
+        let other = vec![7u8; replacement];
+        let outcomes = [
+            put_if(&store, "k", &other, if_absent()),
+            put_if(&store, "k", &other, if_etag("etag-0")),
+        ];
+        assert!(
+            matches!(
+                outcomes[0],
+                Err(StorageError::ConditionFailed(FailedCondition::Absent))
+            ),
+            "size {size}: {:?}",
+            outcomes[0]
+        );
+        assert!(
+            matches!(
+                outcomes[1],
+                Err(StorageError::ConditionFailed(FailedCondition::Match))
+            ),
+            "size {size}: {:?}",
+            outcomes[1]
+        );
+        assert_eq!(read_all(&store, "k"), original, "size {size}");
+        assert_eq!(
+            store.chunk_count(),
+            chunks,
+            "size {size}: refused bytes freed"
+        );
+        assert!(matches!(
+            put_if(&store, "missing", &other, if_etag(&format!("etag-{size}"))),
+            Err(StorageError::NoSuchKey)
+        ));
+        assert!(store.object("b", "missing").unwrap().is_none());
+
+        let replaced = put_if(&store, "k", &other, if_etag(&format!("etag-{size}")))
+            .expect("the ETag matches");
+        assert_eq!(replaced.size, replacement as u64);
+        assert_eq!(read_all(&store, "k"), other, "size {size}");
+        assert_eq!(store.inner.garbage.len(), 0);
+    }
+}
+
+#[test]
+fn racing_creates_under_if_absent_leave_exactly_one_winner() {
+    let (_dir, store) = open_temp();
+    let winners: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let store = store.clone();
+                scope.spawn(move || {
+                    let size = if i % 2 == 0 {
+                        100 + i
+                    } else {
+                        INLINE_LIMIT + i
+                    };
+                    put_if(&store, "lock", &body(size), if_absent()).is_ok() as usize
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).sum()
+    });
+    assert_eq!(winners, 1);
+    let (meta, _) = store.open_read("b", "lock").unwrap().unwrap();
+    assert_eq!(read_all(&store, "lock"), body(meta.size as usize));
+    assert_eq!(
+        store.chunk_count(),
+        usize::from(meta.size > INLINE_LIMIT as u64)
+    );
+}
+
 #[test]
 fn small_objects_replace_each_other_and_large_ones_in_one_step() {
     let (_dir, store) = open_temp();
@@ -735,6 +847,7 @@ fn multipart_completion_stitches_parts_without_copying() {
                 etag: "x-2".into(),
                 checksum: None,
                 last_modified_ms: 0,
+                condition: WriteCondition::default(),
             },
         )
         .unwrap();
@@ -756,6 +869,45 @@ fn multipart_completion_stitches_parts_without_copying() {
     assert_eq!(store.inner.garbage.len(), 0);
     let stored = store.object("b", "mp").unwrap().unwrap();
     assert_eq!(stored.part_range(2), meta.part_range(2));
+}
+
+#[test]
+fn a_completion_whose_condition_fails_keeps_the_upload_and_the_object() {
+    let (_dir, store) = open_temp();
+    put(&store, "mp", b"existing");
+    let id = store.create_upload("b", "mp", &upload_meta()).unwrap();
+    put_part(&store, &id, 1, &body(CHUNK_SIZE + 5));
+    let chunks = store.chunk_count();
+    let parts = vec![(1, "etag1".to_string())];
+    let complete = |condition: WriteCondition| {
+        store.complete_upload(
+            "b",
+            "mp",
+            &id,
+            Completion {
+                parts: &parts,
+                etag: "x-1".into(),
+                checksum: None,
+                last_modified_ms: 0,
+                condition,
+            },
+        )
+    };
+    assert!(matches!(
+        complete(if_absent()),
+        Err(StorageError::ConditionFailed(FailedCondition::Absent))
+    ));
+    assert!(matches!(
+        complete(if_etag("etag-9")),
+        Err(StorageError::ConditionFailed(FailedCondition::Match))
+    ));
+    assert_eq!(read_all(&store, "mp"), b"existing");
+    assert!(store.upload("b", "mp", &id).unwrap().is_some());
+    assert_eq!(store.all_parts(&id).unwrap().len(), 1);
+    assert_eq!(store.chunk_count(), chunks);
+    let meta = complete(if_etag("etag-8")).expect("the ETag matches");
+    assert_eq!(meta.etag, "x-1");
+    assert_eq!(read_all(&store, "mp"), body(CHUNK_SIZE + 5));
 }
 
 #[test]
