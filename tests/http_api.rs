@@ -798,6 +798,7 @@ async fn conditional_writes_refuse_without_changing_anything() {
         (missing.status, missing.error_code().as_str()),
         (404, "NoSuchKey")
     );
+    assert_eq!(element(&missing.text(), "Key").as_deref(), Some("nothere"));
     assert_eq!(call(app, read("nothere")).await.status, 404);
     let not_star = call(app, put("k", "x", ("if-none-match", &first_etag))).await;
     assert_eq!(
@@ -805,13 +806,46 @@ async fn conditional_writes_refuse_without_changing_anything() {
         (501, "NotImplemented")
     );
 
-    let replaced = call(app, put("k", "second", ("if-match", &first_etag))).await;
+    // The header as HTTP has it: every line counts, a weak tag never matches (strong
+    // comparison), and a value that is not text refuses rather than being ignored.
+    let weak = format!("W/{first_etag}");
+    precondition(
+        &call(app, put("k", "x", ("if-match", &weak))).await,
+        "If-Match",
+    );
+    let not_text = Req::new("PUT", "/bkt/k").body("x").signed().append_header((
+        "if-match",
+        actix_web::http::header::HeaderValue::from_bytes(b"\"caf\xc3\xa9\"").expect("value"),
+    ));
+    precondition(&call(app, not_text).await, "If-Match");
+    let empty = call(app, put("k", "x", ("if-none-match", ""))).await;
+    assert_eq!(empty.status, 501);
+    assert_eq!(call(app, read("k")).await.text(), "first");
+    let two_lines = Req::new("PUT", "/bkt/k")
+        .header("if-match", "\"0000\"")
+        .header("if-match", &first_etag)
+        .body("second")
+        .signed();
+    assert_eq!(call(app, two_lines).await.status, 200);
+    assert_eq!(call(app, read("k")).await.text(), "second");
+    let second_etag = call(app, read("k"))
+        .await
+        .header("etag")
+        .map(str::to_string);
+    let second_etag = second_etag.expect("etag");
+
+    let replaced = call(app, put("k", "second", ("if-match", &second_etag))).await;
     assert_eq!(replaced.status, 200);
     let any = call(app, put("k", "third", ("if-match", "*"))).await;
     assert_eq!(any.status, 200);
     assert_eq!(call(app, read("k")).await.text(), "third");
 
-    // CopyObject: the conditions apply to the destination.
+    // CopyObject: the conditions apply to the destination, and are read before the source.
+    let bad_condition = Req::new("PUT", "/bkt/k")
+        .header("x-amz-copy-source", "/bkt/no-such-source")
+        .header("if-none-match", "\"abc\"")
+        .signed();
+    assert_eq!(call(app, bad_condition).await.status, 501);
     let copy = |condition: (&str, &str)| {
         Req::new("PUT", "/bkt/k")
             .header("x-amz-copy-source", "/bkt/src")

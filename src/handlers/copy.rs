@@ -20,6 +20,7 @@ pub async fn handle_copy_object(
     source: &CopySource,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
+    let condition = super::put::write_condition(ctx)?;
     let (src, reader) = open_source(ctx, source)?;
     let replace_metadata = directive(ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(ctx, "x-amz-tagging-directive")?;
@@ -58,7 +59,6 @@ pub async fn handle_copy_object(
             .as_ref()
             .and_then(|c| ChecksumAlgorithm::from_name(&c.algorithm)),
     };
-    let condition = super::put::write_condition(ctx)?;
     let mut writer = ctx.store.begin_write()?;
     writer.require(condition);
     let copied = copy_data(reader, writer, (0, src.size), algorithm).await?;
@@ -74,7 +74,8 @@ pub async fn handle_copy_object(
     let meta = copied
         .writer
         .commit_durably(bucket, key, object, timefmt::now_ms())
-        .await?;
+        .await
+        .map_err(super::put::commit_error(key))?;
     let checksum = checksum
         .as_ref()
         .map(|c| (c.algorithm.as_str(), c.value.as_str()));

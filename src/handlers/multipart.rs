@@ -316,18 +316,21 @@ pub async fn handle_complete_multipart_upload(
     let checksum = checksum.transpose()?;
     verify_whole_object_checksum(ctx, checksum.as_ref())?;
 
-    let meta = ctx.store.complete_upload(
-        bucket,
-        key,
-        upload_id,
-        Completion {
-            parts: &chosen,
-            etag,
-            checksum,
-            last_modified_ms: timefmt::now_ms(),
-            condition,
-        },
-    )?;
+    let meta = ctx
+        .store
+        .complete_upload(
+            bucket,
+            key,
+            upload_id,
+            Completion {
+                parts: &chosen,
+                etag,
+                checksum,
+                last_modified_ms: timefmt::now_ms(),
+                condition,
+            },
+        )
+        .map_err(super::put::commit_error(key))?;
     ctx.store.sync().await?;
     let host = ctx
         .header(actix_web::http::header::HOST)

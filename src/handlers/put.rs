@@ -6,7 +6,9 @@ use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::digest::{BodyDigests, BodyHasher};
 use crate::error::S3Error;
 use crate::s3_error;
-use crate::storage::{ContentHeaders, NewObject, ObjectWriter, StoredChecksum, WriteCondition};
+use crate::storage::{
+    ContentHeaders, Existing, NewObject, ObjectWriter, StorageError, StoredChecksum, WriteCondition,
+};
 use crate::timefmt;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::HttpResponse;
@@ -49,7 +51,8 @@ pub async fn handle_put_object(
     };
     let meta = writer
         .commit_durably(bucket, key, object, timefmt::now_ms())
-        .await?;
+        .await
+        .map_err(commit_error(key))?;
 
     let mut response = HttpResponse::Ok();
     response.insert_header((header::ETAG, super::quoted_etag(&meta.etag)));
@@ -61,27 +64,58 @@ pub async fn handle_put_object(
 
 /// The conditional-write headers of a PutObject, CopyObject (for its destination) or
 /// CompleteMultipartUpload: `If-None-Match: *` (no object may exist; S3 takes no other value) and
-/// `If-Match` (an object with one of the listed ETags, or any object for `*`, must exist).
+/// `If-Match` (an object with one of the listed ETags, or any object for `*`, must exist). Every
+/// line of a header counts, as one comma-separated list, and a value that is not text is kept
+/// (and so matches nothing) rather than dropped: a condition the server cannot read must never
+/// turn into an unconditional write.
 pub(super) fn write_condition(ctx: &RequestContext<'_>) -> Result<WriteCondition, S3Error> {
     let mut condition = WriteCondition::default();
-    if let Some(value) = ctx.header(header::IF_NONE_MATCH) {
-        if value.trim() != "*" {
+    if let Some(list) = header_list(ctx, header::IF_NONE_MATCH) {
+        if list.is_empty() || list.iter().any(|value| value != "*") {
             return Err(s3_error!(NotImplemented).detail("Header", "If-None-Match"));
         }
         condition.absent = true;
     }
-    if let Some(list) = ctx.header(header::IF_MATCH) {
-        let candidates: Vec<&str> = list.split(',').map(str::trim).collect();
-        condition.existing = Some(if candidates.contains(&"*") {
-            Vec::new()
+    if let Some(list) = header_list(ctx, header::IF_MATCH) {
+        condition.existing = Some(if list.iter().any(|value| value == "*") {
+            Existing::Any
         } else {
-            candidates
-                .iter()
-                .map(|c| c.trim_start_matches("W/").trim_matches('"').to_string())
-                .collect()
+            // Strong comparison (RFC 9110): a weak tag matches nothing, as S3's ETags are strong.
+            Existing::OneOf(
+                list.iter()
+                    .filter(|value| !value.starts_with("W/"))
+                    .map(|value| value.trim_matches('"').to_string())
+                    .collect(),
+            )
         });
     }
     Ok(condition)
+}
+
+/// Every value of header `name`, over all its lines, split at commas and trimmed; `None` when
+/// the header is absent.
+fn header_list(ctx: &RequestContext<'_>, name: HeaderName) -> Option<Vec<String>> {
+    let mut lines = ctx.req.headers().get_all(name).peekable();
+    lines.peek()?;
+    Some(
+        lines
+            .flat_map(|line| {
+                String::from_utf8_lossy(line.as_bytes())
+                    .split(',')
+                    .map(|value| value.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|value| !value.is_empty())
+            .collect(),
+    )
+}
+
+/// A storage error of a conditional commit as S3 words it: a key that had to exist is named.
+pub(super) fn commit_error(key: &str) -> impl Fn(StorageError) -> S3Error + '_ {
+    move |err| match err {
+        StorageError::NoSuchKey => s3_error!(NoSuchKey).detail("Key", key),
+        other => other.into(),
+    }
 }
 
 /// What streaming a request body into storage established about it.

@@ -13,12 +13,20 @@ pub enum FailedCondition {
     Absent,
 }
 
+/// Which existing objects a write may replace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Any object, as long as there is one.
+    Any,
+    /// One whose ETag (bare hex, as stored) is listed; an empty list accepts none.
+    OneOf(Vec<String>),
+}
+
 /// What the key's current object must be for a write to go ahead. The default requires nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WriteCondition {
-    /// An object must exist and, when this lists ETags (bare hex, as stored), have one of them;
-    /// an empty list accepts any existing object.
-    pub existing: Option<Vec<String>>,
+    /// An object must exist, and be one of these.
+    pub existing: Option<Existing>,
     /// No object may exist.
     pub absent: bool,
 }
@@ -36,8 +44,10 @@ impl WriteCondition {
             let Some(etag) = current_etag else {
                 return Err(StorageError::NoSuchKey);
             };
-            if !expected.is_empty() && !expected.iter().any(|e| e == etag) {
-                return Err(StorageError::ConditionFailed(FailedCondition::Match));
+            if let Existing::OneOf(listed) = expected {
+                if !listed.iter().any(|e| e == etag) {
+                    return Err(StorageError::ConditionFailed(FailedCondition::Match));
+                }
             }
         }
         if self.absent && current_etag.is_some() {
@@ -83,7 +93,7 @@ mod tests {
     #[test]
     fn existing_needs_an_object_with_a_listed_etag() {
         let listed = WriteCondition {
-            existing: Some(vec!["aa".into(), "bb".into()]),
+            existing: Some(Existing::OneOf(vec!["aa".into(), "bb".into()])),
             ..Default::default()
         };
         assert!(listed.check(Some("bb")).is_ok());
@@ -93,7 +103,7 @@ mod tests {
         );
         assert!(matches!(listed.check(None), Err(StorageError::NoSuchKey)));
         let any_existing = WriteCondition {
-            existing: Some(Vec::new()),
+            existing: Some(Existing::Any),
             ..Default::default()
         };
         assert!(any_existing.check(Some("cc")).is_ok());
@@ -106,7 +116,7 @@ mod tests {
     #[test]
     fn both_conditions_together_can_never_hold() {
         let both = WriteCondition {
-            existing: Some(Vec::new()),
+            existing: Some(Existing::Any),
             absent: true,
         };
         assert!(matches!(both.check(None), Err(StorageError::NoSuchKey)));

@@ -30,7 +30,7 @@ mod multipart;
 pub mod records;
 mod wal;
 
-pub use condition::{FailedCondition, WriteCondition};
+pub use condition::{Existing, FailedCondition, WriteCondition};
 pub use data::{ObjectReader, ObjectWriter, ReadAhead};
 pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};

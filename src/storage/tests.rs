@@ -182,7 +182,7 @@ fn if_absent() -> WriteCondition {
 
 fn if_etag(etag: &str) -> WriteCondition {
     WriteCondition {
-        existing: Some(vec![etag.to_string()]),
+        existing: Some(Existing::OneOf(vec![etag.to_string()])),
         ..Default::default()
     }
 }
@@ -242,30 +242,46 @@ fn conditional_writes_change_nothing_when_their_condition_fails() {
 
 #[test]
 fn racing_creates_under_if_absent_leave_exactly_one_winner() {
-    let (_dir, store) = open_temp();
-    let winners: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let store = store.clone();
-                scope.spawn(move || {
-                    let size = if i % 2 == 0 {
-                        100 + i
-                    } else {
-                        INLINE_LIMIT + i
-                    };
-                    put_if(&store, "lock", &body(size), if_absent()).is_ok() as usize
+    for round in 0..10 {
+        let (_dir, store) = open_temp();
+        let writers = 8;
+        // Every writer has its bytes written before any commits, so the commits race.
+        let ready = std::sync::Barrier::new(writers);
+        let winners: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..writers)
+                .map(|i| {
+                    let (store, ready) = (store.clone(), &ready);
+                    scope.spawn(move || {
+                        let size = match (i + round) % 3 {
+                            0 => 100 + i,
+                            1 => RECORD_DATA_LIMIT + 1 + i,
+                            _ => INLINE_LIMIT + i,
+                        };
+                        let mut w = store.begin_write().expect("begin");
+                        w.require(if_absent());
+                        w.write(Bytes::from(body(size))).expect("write");
+                        ready.wait();
+                        let object = NewObject {
+                            etag: format!("etag-{size}"),
+                            ..Default::default()
+                        };
+                        usize::from(w.commit("b", "lock", object, 1).is_ok())
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).sum()
-    });
-    assert_eq!(winners, 1);
-    let (meta, _) = store.open_read("b", "lock").unwrap().unwrap();
-    assert_eq!(read_all(&store, "lock"), body(meta.size as usize));
-    assert_eq!(
-        store.chunk_count(),
-        usize::from(meta.size > INLINE_LIMIT as u64)
-    );
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).sum()
+        });
+        assert_eq!(winners, 1, "round {round}");
+        let (meta, _) = store.open_read("b", "lock").unwrap().unwrap();
+        assert_eq!(read_all(&store, "lock"), body(meta.size as usize));
+        let stored_apart = usize::from(meta.size > RECORD_DATA_LIMIT as u64);
+        assert_eq!(
+            store.chunk_count(),
+            stored_apart,
+            "round {round}: losers freed"
+        );
+        assert_eq!(store.inner.garbage.len(), 0);
+    }
 }
 
 #[test]
