@@ -408,6 +408,15 @@ def test_get_bucket_versioning_is_empty(s3, bucket):
     assert "MFADelete" not in resp
 
 
+def test_turning_versioning_on_is_refused_as_not_implemented(s3, bucket):
+    # It once fell through to CreateBucket and answered BucketAlreadyOwnedByYou.
+    expect_client_error(
+        s3.put_bucket_versioning, "NotImplemented", 501,
+        Bucket=bucket, VersioningConfiguration={"Status": "Enabled"},
+    )
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+
+
 def test_list_object_versions(s3, bucket):
     bodies = {"a": b"1", "dir/b": b"22", "dir/c": b"333", "e": b""}
     for k, v in bodies.items():

@@ -443,6 +443,10 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "torrent",
     "website",
     "attributes",
+    // Reading these is implemented (GET, matched before this list is consulted); writing them
+    // is not: PutBucketVersioning must not fall through to CreateBucket.
+    "versioning",
+    "versions",
 ];
 
 impl Endpoint {
@@ -900,6 +904,20 @@ mod tests {
             parse("PUT", "/b", "tagging").unwrap_err().code.as_str(),
             "NotImplemented"
         );
+        // Buckets are unversioned: versioning can be read, not turned on.
+        assert_eq!(
+            name(&parse("GET", "/b", "versioning").unwrap()),
+            "GetBucketVersioning"
+        );
+        for (method, query) in [
+            ("PUT", "versioning"),
+            ("DELETE", "versions"),
+            ("POST", "versioning"),
+        ] {
+            let err = parse(method, "/b", query).unwrap_err();
+            assert_eq!(err.code.as_str(), "NotImplemented", "{method} ?{query}");
+            assert!(err.message.contains(query), "{}", err.message);
+        }
         assert_eq!(
             parse("GET", "/b", "list-type=3").unwrap_err().code.as_str(),
             "InvalidArgument"
