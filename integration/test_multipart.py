@@ -676,3 +676,53 @@ def test_full_object_is_for_crc_algorithms_only(s3, bucket):
     else:
         raise AssertionError("a FULL_OBJECT SHA256 upload was accepted")
     assert upload_ids(s3, bucket) == []
+
+
+# -- GetObjectAttributes ------------------------------------------------------------------------------
+
+ALL_ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+
+
+@pytest.mark.minis3_only  # moto answers no ObjectParts
+def test_object_attributes_of_a_multipart_object(s3, bucket):
+    key = "attributes.bin"
+    bodies = [os.urandom(MIN_PART), os.urandom(MIN_PART), os.urandom(99)]
+    upload_id = create(s3, bucket, key, ChecksumAlgorithm="CRC32")
+    done = []
+    for n, body in enumerate(bodies, 1):
+        resp = s3.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body, ChecksumAlgorithm="CRC32"
+        )
+        done.append({"PartNumber": n, "ETag": resp["ETag"], "ChecksumCRC32": resp["ChecksumCRC32"]})
+    complete(s3, bucket, key, upload_id, done)
+
+    got = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=ALL_ATTRIBUTES, MaxParts=2)
+    assert got["ETag"] == multipart_etag(bodies).strip('"')
+    assert got["ObjectSize"] == sum(len(b) for b in bodies)
+    assert got["StorageClass"] == "STANDARD"
+    # The whole-object checksum without the "-3" headers carry; the count is in ObjectParts.
+    assert got["Checksum"] == {
+        "ChecksumCRC32": composite_checksum("CRC32", bodies).split("-")[0],
+        "ChecksumType": "COMPOSITE",
+    }
+    parts = got["ObjectParts"]
+    assert parts["TotalPartsCount"] == 3
+    assert (parts["IsTruncated"], parts["MaxParts"], parts["NextPartNumberMarker"]) == (True, 2, 2)
+    assert [(p["PartNumber"], p["Size"]) for p in parts["Parts"]] == [(1, MIN_PART), (2, MIN_PART)]
+    rest = s3.get_object_attributes(
+        Bucket=bucket, Key=key, ObjectAttributes=["ObjectParts"], PartNumberMarker=2
+    )["ObjectParts"]
+    assert rest["IsTruncated"] is False
+    assert [(p["PartNumber"], p["Size"]) for p in rest["Parts"]] == [(3, 99)]
+
+
+def test_object_attributes_of_a_plain_object(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"hello", ChecksumAlgorithm="SHA256")
+    got = s3.get_object_attributes(Bucket=bucket, Key="plain", ObjectAttributes=["ETag", "Checksum", "ObjectSize"])
+    assert got["ETag"] == md5_etag(b"hello").strip('"')
+    assert got["ObjectSize"] == 5
+    assert got["Checksum"]["ChecksumSHA256"] == sha256_b64(b"hello")
+    assert "ObjectParts" not in got and "StorageClass" not in got
+    expect_client_error(
+        s3.get_object_attributes, "NoSuchKey", 404, Bucket=bucket, Key="missing", ObjectAttributes=["ETag"]
+    )

@@ -298,6 +298,10 @@ pub enum Endpoint {
         bucket: String,
         key: String,
     },
+    GetObjectAttributes {
+        bucket: String,
+        key: String,
+    },
     DeleteObjectTagging {
         bucket: String,
         key: String,
@@ -550,6 +554,9 @@ impl Endpoint {
             "GET" if q.has("acl") => return Ok(Endpoint::GetObjectAcl { bucket, key }),
             "PUT" if q.has("acl") => return Ok(Endpoint::PutObjectAcl { bucket, key }),
             "GET" if q.has("tagging") => return Ok(Endpoint::GetObjectTagging { bucket, key }),
+            "GET" if q.has("attributes") => {
+                return Ok(Endpoint::GetObjectAttributes { bucket, key })
+            }
             "DELETE" if q.has("tagging") => {
                 return Ok(Endpoint::DeleteObjectTagging { bucket, key })
             }
@@ -670,6 +677,7 @@ impl Endpoint {
             | Endpoint::CopyObject { bucket, .. }
             | Endpoint::PutObjectTagging { bucket, .. }
             | Endpoint::GetObjectTagging { bucket, .. }
+            | Endpoint::GetObjectAttributes { bucket, .. }
             | Endpoint::DeleteObjectTagging { bucket, .. }
             | Endpoint::CreateMultipartUpload { bucket, .. }
             | Endpoint::UploadPart { bucket, .. }
@@ -841,6 +849,7 @@ mod tests {
             ("GET", "/b/k", "", "GetObject"),
             ("GET", "/b/k", "versionId=null", "GetObject"),
             ("GET", "/b/k", "partNumber=1", "GetObject"),
+            ("GET", "/b/k", "attributes", "GetObjectAttributes"),
             ("HEAD", "/b/k", "", "HeadObject"),
             ("DELETE", "/b/k", "", "DeleteObject"),
             ("DELETE", "/b/k", "versionId=null", "DeleteObject"),

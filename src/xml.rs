@@ -441,6 +441,70 @@ pub fn tagging(tags: &[(String, String)]) -> String {
     w.finish()
 }
 
+/// What GetObjectAttributes answers: only the attributes asked for are `Some` / `true`.
+pub struct ObjectAttributes<'a> {
+    /// Unquoted: S3 sends this ETag bare, unlike every header and listing.
+    pub etag: Option<&'a str>,
+    /// Algorithm (upper case), base64 value, and `COMPOSITE` or `FULL_OBJECT`.
+    pub checksum: Option<(&'a str, &'a str, &'a str)>,
+    pub parts: Option<AttributeParts>,
+    pub storage_class: bool,
+    pub size: Option<u64>,
+}
+
+/// GetObjectAttributes' `ObjectParts` of a multipart object.
+pub struct AttributeParts {
+    pub count: u32,
+    /// Whether parts are listed at all (S3 lists them only for objects with a checksum).
+    pub listed: bool,
+    pub part_number_marker: u32,
+    pub next_part_number_marker: Option<u32>,
+    pub max_parts: u32,
+    pub is_truncated: bool,
+    /// Part number and size of each part listed.
+    pub parts: Vec<(u32, u64)>,
+}
+
+/// GetObjectAttributes.
+pub fn object_attributes(a: &ObjectAttributes<'_>) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("GetObjectAttributesResponse");
+    w.optional_element("ETag", a.etag);
+    if let Some((algorithm, value, kind)) = a.checksum {
+        w.open("Checksum");
+        w.text_element(&format!("Checksum{algorithm}"), value);
+        w.text_element("ChecksumType", kind);
+        w.close("Checksum");
+    }
+    if let Some(p) = &a.parts {
+        w.open("ObjectParts");
+        if p.listed {
+            w.bool_element("IsTruncated", p.is_truncated);
+            w.text_element("MaxParts", &p.max_parts.to_string());
+            if let Some(next) = p.next_part_number_marker {
+                w.text_element("NextPartNumberMarker", &next.to_string());
+            }
+            w.text_element("PartNumberMarker", &p.part_number_marker.to_string());
+            for (number, size) in &p.parts {
+                w.open("Part");
+                w.text_element("PartNumber", &number.to_string());
+                w.text_element("Size", &size.to_string());
+                w.close("Part");
+            }
+        }
+        w.text_element("PartsCount", &p.count.to_string());
+        w.close("ObjectParts");
+    }
+    if a.storage_class {
+        w.text_element("StorageClass", "STANDARD");
+    }
+    if let Some(size) = a.size {
+        w.text_element("ObjectSize", &size.to_string());
+    }
+    w.close("GetObjectAttributesResponse");
+    w.finish()
+}
+
 /// CopyObject (`CopyObjectResult`) and UploadPartCopy (`CopyPartResult`).
 pub fn copy_result(
     root: &str,
@@ -905,6 +969,57 @@ mod tests {
         );
         let bad_age = b"<CORSConfiguration><CORSRule><MaxAgeSeconds>x</MaxAgeSeconds></CORSRule></CORSConfiguration>";
         assert!(parse::<CorsConfigurationBody>(bad_age).is_err());
+    }
+
+    #[test]
+    fn object_attributes_carry_only_what_was_asked() {
+        let only_size = ObjectAttributes {
+            etag: None,
+            checksum: None,
+            parts: None,
+            storage_class: false,
+            size: Some(5),
+        };
+        assert_eq!(
+            object_attributes(&only_size),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<GetObjectAttributesResponse \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><ObjectSize>5</ObjectSize>\
+             </GetObjectAttributesResponse>"
+        );
+        let parts = |listed: bool| AttributeParts {
+            count: 3,
+            listed,
+            part_number_marker: 1,
+            next_part_number_marker: Some(2),
+            max_parts: 1,
+            is_truncated: true,
+            parts: vec![(2, 7)],
+        };
+        let everything = ObjectAttributes {
+            etag: Some("abc-3"),
+            checksum: Some(("CRC32", "AAAAAA==", "COMPOSITE")),
+            parts: Some(parts(true)),
+            storage_class: true,
+            size: Some(12),
+        };
+        let doc = object_attributes(&everything);
+        assert!(
+            doc.contains(
+                "<ETag>abc-3</ETag><Checksum><ChecksumCRC32>AAAAAA==</ChecksumCRC32>\
+                 <ChecksumType>COMPOSITE</ChecksumType></Checksum><ObjectParts>\
+                 <IsTruncated>true</IsTruncated><MaxParts>1</MaxParts>\
+                 <NextPartNumberMarker>2</NextPartNumberMarker><PartNumberMarker>1</PartNumberMarker>\
+                 <Part><PartNumber>2</PartNumber><Size>7</Size></Part><PartsCount>3</PartsCount>\
+                 </ObjectParts><StorageClass>STANDARD</StorageClass><ObjectSize>12</ObjectSize>"
+            ),
+            "{doc}"
+        );
+        let unlisted = ObjectAttributes {
+            parts: Some(parts(false)),
+            ..everything
+        };
+        assert!(object_attributes(&unlisted)
+            .contains("<ObjectParts><PartsCount>3</PartsCount></ObjectParts>"));
     }
 
     #[test]

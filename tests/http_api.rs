@@ -900,3 +900,50 @@ async fn conditional_writes_refuse_without_changing_anything() {
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(call(app, read("k")).await.text(), "part one");
 }
+
+/// GetObjectAttributes answers what `x-amz-object-attributes` names, and refuses a missing or
+/// unknown name.
+#[actix_web::test]
+async fn object_attributes_answer_what_was_asked() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let put = call(app, Req::new("PUT", "/bkt/k").body("hello").signed()).await;
+    let etag = put
+        .header("etag")
+        .expect("etag")
+        .trim_matches('"')
+        .to_string();
+    let attributes = |names: &str| {
+        Req::new("GET", "/bkt/k?attributes")
+            .header("x-amz-object-attributes", names)
+            .signed()
+    };
+    let r = call(app, attributes("ETag,ObjectSize")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("last-modified").is_some());
+    assert_eq!(element(&r.text(), "ETag"), Some(etag), "bare, not quoted");
+    assert_eq!(element(&r.text(), "ObjectSize").as_deref(), Some("5"));
+    assert_eq!(element(&r.text(), "StorageClass"), None, "not asked for");
+    assert_eq!(element(&r.text(), "ObjectParts"), None, "not multipart");
+    let r = call(app, attributes("StorageClass, ObjectParts")).await;
+    assert_eq!(
+        element(&r.text(), "StorageClass").as_deref(),
+        Some("STANDARD")
+    );
+    assert_eq!(element(&r.text(), "ETag"), None);
+
+    for bad in ["", "ETag,Colour"] {
+        let r = call(app, attributes(bad)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "InvalidArgument"),
+            "{bad:?}"
+        );
+    }
+    let missing = Req::new("GET", "/bkt/nothere?attributes")
+        .header("x-amz-object-attributes", "ETag")
+        .signed();
+    let r = call(app, missing).await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "NoSuchKey"));
+}

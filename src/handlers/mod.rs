@@ -176,6 +176,9 @@ pub fn dispatch<'a>(
         Endpoint::GetObjectTagging { bucket, key } => {
             Ready(tagging::handle_get_object_tagging(&ctx, &bucket, &key))
         }
+        Endpoint::GetObjectAttributes { bucket, key } => {
+            Ready(get::handle_get_object_attributes(&ctx, &bucket, &key))
+        }
         Endpoint::DeleteObjectTagging { bucket, key } => {
             later(async move { tagging::handle_delete_object_tagging(&ctx, &bucket, &key).await })
         }

@@ -52,6 +52,7 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         E::GetObject { bucket, key, .. }
         | E::HeadObject { bucket, key, .. }
         | E::GetObjectTagging { bucket, key }
+        | E::GetObjectAttributes { bucket, key }
         | E::GetObjectAcl { bucket, key }
         | E::ListParts { bucket, key, .. } => Need::Key(Read, bucket, key),
         E::PutObject { bucket, key }
