@@ -168,18 +168,7 @@ fn requested_attributes(ctx: &RequestContext<'_>) -> Result<Vec<String>, S3Error
         "StorageClass",
         "ObjectSize",
     ];
-    let wanted: Vec<String> = ctx
-        .req
-        .headers()
-        .get_all("x-amz-object-attributes")
-        .flat_map(|line| {
-            String::from_utf8_lossy(line.as_bytes())
-                .split(',')
-                .map(|name| name.trim().to_string())
-                .filter(|name| !name.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let wanted = super::header_values(ctx, "x-amz-object-attributes").unwrap_or_default();
     if wanted.is_empty() {
         return Err(s3_error!(
             InvalidArgument,

@@ -51,6 +51,26 @@ impl RequestContext<'_> {
     }
 }
 
+/// Every value of header `name` over all its lines, split at commas and trimmed (empty ones
+/// dropped), as HTTP combines repeated list headers; `None` when the header is absent. A value
+/// that is not text is kept as read (lossily), never dropped: callers refuse what they cannot
+/// match rather than act as if it were not sent.
+fn header_values(ctx: &RequestContext<'_>, name: impl AsHeaderName) -> Option<Vec<String>> {
+    let mut lines = ctx.req.headers().get_all(name).peekable();
+    lines.peek()?;
+    Some(
+        lines
+            .flat_map(|line| {
+                String::from_utf8_lossy(line.as_bytes())
+                    .split(',')
+                    .map(|value| value.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|value| !value.is_empty())
+            .collect(),
+    )
+}
+
 /// An operation's answer, or the future of one.
 ///
 /// As one `async fn`, dispatching made every request's future as large as the largest handler's

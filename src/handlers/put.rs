@@ -70,13 +70,13 @@ pub async fn handle_put_object(
 /// turn into an unconditional write.
 pub(super) fn write_condition(ctx: &RequestContext<'_>) -> Result<WriteCondition, S3Error> {
     let mut condition = WriteCondition::default();
-    if let Some(list) = header_list(ctx, header::IF_NONE_MATCH) {
+    if let Some(list) = super::header_values(ctx, header::IF_NONE_MATCH) {
         if list.is_empty() || list.iter().any(|value| value != "*") {
             return Err(s3_error!(NotImplemented).detail("Header", "If-None-Match"));
         }
         condition.absent = true;
     }
-    if let Some(list) = header_list(ctx, header::IF_MATCH) {
+    if let Some(list) = super::header_values(ctx, header::IF_MATCH) {
         condition.existing = Some(if list.iter().any(|value| value == "*") {
             Existing::Any
         } else {
@@ -90,24 +90,6 @@ pub(super) fn write_condition(ctx: &RequestContext<'_>) -> Result<WriteCondition
         });
     }
     Ok(condition)
-}
-
-/// Every value of header `name`, over all its lines, split at commas and trimmed; `None` when
-/// the header is absent.
-fn header_list(ctx: &RequestContext<'_>, name: HeaderName) -> Option<Vec<String>> {
-    let mut lines = ctx.req.headers().get_all(name).peekable();
-    lines.peek()?;
-    Some(
-        lines
-            .flat_map(|line| {
-                String::from_utf8_lossy(line.as_bytes())
-                    .split(',')
-                    .map(|value| value.trim().to_string())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|value| !value.is_empty())
-            .collect(),
-    )
 }
 
 /// A storage error of a conditional commit as S3 words it: a key that had to exist is named.
