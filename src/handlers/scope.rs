@@ -162,6 +162,14 @@ mod tests {
             authorize(&s, &put).unwrap_err().code.as_str(),
             "AccessDenied"
         );
+        let attributes = |key: &str| Endpoint::GetObjectAttributes {
+            bucket: "b".into(),
+            key: key.into(),
+        };
+        assert!(authorize(&s, &attributes("team/x")).is_ok());
+        assert!(authorize(&s, &attributes("other/x")).is_err());
+        let writer = scope(false, true, false, false, "b", "team/");
+        assert!(authorize(&writer, &attributes("team/x")).is_err(), "a read");
         let head = Endpoint::HeadBucket { bucket: "b".into() };
         assert!(authorize(&s, &head).is_ok(), "region lookups work");
         let cors = Endpoint::GetBucketCors { bucket: "b".into() };
