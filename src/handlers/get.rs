@@ -137,11 +137,7 @@ pub fn handle_get_object_attributes(
     let body = crate::xml::object_attributes(&crate::xml::ObjectAttributes {
         etag: wants("ETag").then_some(meta.etag.as_str()),
         checksum: checksum.map(|c| {
-            let kind = if c.composite {
-                "COMPOSITE"
-            } else {
-                "FULL_OBJECT"
-            };
+            let kind = super::multipart::checksum_type(!c.composite);
             // A composite value carries `-<parts>` in headers; this answer gives the count in
             // `ObjectParts` and the bare value here (base64 has no '-').
             let value = c.value.split('-').next().unwrap_or_default();
@@ -256,11 +252,7 @@ fn body_stream(
 pub(super) fn checksum_headers(response: &mut HttpResponseBuilder, checksum: &StoredChecksum) {
     if let Some(alg) = ChecksumAlgorithm::from_name(&checksum.algorithm) {
         response.insert_header((alg.header_name(), checksum.value.clone()));
-        let kind = if checksum.composite {
-            "COMPOSITE"
-        } else {
-            "FULL_OBJECT"
-        };
+        let kind = super::multipart::checksum_type(!checksum.composite);
         response.insert_header(("x-amz-checksum-type", kind));
     }
 }

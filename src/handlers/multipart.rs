@@ -97,7 +97,8 @@ pub async fn handle_create_multipart_upload(
         )))
 }
 
-fn checksum_type(full_object: bool) -> &'static str {
+/// `x-amz-checksum-type` / `ChecksumType` of a checksum over the whole object or of its parts'.
+pub(super) fn checksum_type(full_object: bool) -> &'static str {
     if full_object {
         "FULL_OBJECT"
     } else {
