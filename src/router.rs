@@ -447,10 +447,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "torrent",
     "website",
     "attributes",
-    // Reading these is implemented (GET, matched before this list is consulted); writing them
-    // is not: PutBucketVersioning must not fall through to CreateBucket.
-    "versioning",
-    "versions",
 ];
 
 impl Endpoint {
@@ -496,6 +492,19 @@ impl Endpoint {
             "DELETE" if q.has("cors") => Ok(Endpoint::DeleteBucketCors { bucket }),
             "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
+            // Reading versioning is implemented (above); changing it is not, and must not fall
+            // through to CreateBucket (PutBucketVersioning once answered BucketAlreadyOwnedByYou).
+            _ if q.has("versioning") || q.has("versions") => {
+                let name = if q.has("versioning") {
+                    "versioning"
+                } else {
+                    "versions"
+                };
+                Err(s3_error!(
+                    NotImplemented,
+                    "minis3 does not implement the '{name}' sub-resource yet."
+                ))
+            }
             "GET" if q.has("uploads") => Ok(Endpoint::ListMultipartUploads {
                 bucket,
                 params: list_params_named(q, "max-uploads")?,
@@ -698,6 +707,14 @@ impl Endpoint {
     }
 }
 
+/// The NotImplemented answer naming a sub-resource minis3 lacks.
+fn unsupported_subresource(name: &str) -> S3Error {
+    s3_error!(
+        NotImplemented,
+        "minis3 does not implement the '{name}' sub-resource yet."
+    )
+}
+
 /// NotImplemented for the first sub-resource minis3 lacks (but `allowed`) that `q` names.
 fn reject_unsupported(q: &Query<'_>, allowed: Option<&str>) -> Result<(), S3Error> {
     let unsupported =
@@ -714,10 +731,7 @@ fn reject_unsupported(q: &Query<'_>, allowed: Option<&str>) -> Result<(), S3Erro
         .iter()
         .find(|name| unsupported(name) && q.has(name))
     {
-        Some(name) => Err(s3_error!(
-            NotImplemented,
-            "minis3 does not implement the '{name}' sub-resource yet."
-        )),
+        Some(name) => Err(unsupported_subresource(name)),
         None => Ok(()),
     }
 }
@@ -927,6 +941,15 @@ mod tests {
             assert_eq!(err.code.as_str(), "NotImplemented", "{method} ?{query}");
             assert!(err.message.contains(query), "{}", err.message);
         }
+        // On an object the names mean nothing to S3 and change nothing here.
+        assert_eq!(
+            name(&parse("GET", "/b/k", "versions").unwrap()),
+            "GetObject"
+        );
+        assert_eq!(
+            name(&parse("PUT", "/b/k", "versioning").unwrap()),
+            "PutObject"
+        );
         assert_eq!(
             parse("GET", "/b", "list-type=3").unwrap_err().code.as_str(),
             "InvalidArgument"
