@@ -114,7 +114,7 @@ pub fn handle_get_object_attributes(
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let checksum = meta.checksum.as_ref().filter(|_| wants("Checksum"));
     let parts = (wants("ObjectParts") && meta.parts_count > 0).then(|| {
-        let listed: Vec<(u32, u64)> = if meta.checksum.is_some() {
+        let mut listed: Vec<(u32, u64)> = if meta.checksum.is_some() {
             (marker.saturating_add(1)..=meta.parts_count)
                 .filter_map(|n| meta.part_range(n).map(|(start, end)| (n, end - start)))
                 .take(max_parts as usize + 1)
@@ -123,7 +123,7 @@ pub fn handle_get_object_attributes(
             Vec::new()
         };
         let is_truncated = listed.len() > max_parts as usize;
-        let listed: Vec<(u32, u64)> = listed.into_iter().take(max_parts as usize).collect();
+        listed.truncate(max_parts as usize);
         crate::xml::AttributeParts {
             count: meta.parts_count,
             listed: meta.checksum.is_some(),
