@@ -359,6 +359,15 @@ pub enum Endpoint {
     DeleteBucketCors {
         bucket: String,
     },
+    GetBucketEncryption {
+        bucket: String,
+    },
+    PutBucketEncryption {
+        bucket: String,
+    },
+    DeleteBucketEncryption {
+        bucket: String,
+    },
     GetBucketAcl {
         bucket: String,
     },
@@ -490,6 +499,9 @@ impl Endpoint {
             "GET" if q.has("cors") => Ok(Endpoint::GetBucketCors { bucket }),
             "PUT" if q.has("cors") => Ok(Endpoint::PutBucketCors { bucket }),
             "DELETE" if q.has("cors") => Ok(Endpoint::DeleteBucketCors { bucket }),
+            "GET" if q.has("encryption") => Ok(Endpoint::GetBucketEncryption { bucket }),
+            "PUT" if q.has("encryption") => Ok(Endpoint::PutBucketEncryption { bucket }),
+            "DELETE" if q.has("encryption") => Ok(Endpoint::DeleteBucketEncryption { bucket }),
             "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             // Reading versioning is implemented (above); changing it is not, and must not fall
@@ -699,6 +711,9 @@ impl Endpoint {
             | Endpoint::GetBucketCors { bucket }
             | Endpoint::PutBucketCors { bucket }
             | Endpoint::DeleteBucketCors { bucket }
+            | Endpoint::GetBucketEncryption { bucket }
+            | Endpoint::PutBucketEncryption { bucket }
+            | Endpoint::DeleteBucketEncryption { bucket }
             | Endpoint::GetBucketAcl { bucket }
             | Endpoint::PutBucketAcl { bucket }
             | Endpoint::GetObjectAcl { bucket, .. }
@@ -890,6 +905,9 @@ mod tests {
             ("GET", "/b", "cors", "GetBucketCors"),
             ("PUT", "/b", "cors", "PutBucketCors"),
             ("DELETE", "/b", "cors", "DeleteBucketCors"),
+            ("GET", "/b", "encryption", "GetBucketEncryption"),
+            ("PUT", "/b", "encryption", "PutBucketEncryption"),
+            ("DELETE", "/b", "encryption", "DeleteBucketEncryption"),
             ("GET", "/b", "acl", "GetBucketAcl"),
             ("PUT", "/b", "acl", "PutBucketAcl"),
             ("GET", "/b/k", "acl", "GetObjectAcl"),

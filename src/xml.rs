@@ -230,6 +230,7 @@ pub struct ObjectEntry<'a> {
     /// The checksum algorithm, and whether the checksum is COMPOSITE rather than FULL_OBJECT.
     pub checksum: Option<(&'a str, bool)>,
     pub owner: Option<&'a Owner<'a>>,
+    pub storage_class: &'static str,
 }
 
 impl XmlWriter {
@@ -337,7 +338,7 @@ pub fn list_bucket_result(list: &ListCommon<'_>, flavour: &ListFlavour) -> Strin
         if let Some(owner) = o.owner {
             w.owner("Owner", owner);
         }
-        w.text_element("StorageClass", "STANDARD");
+        w.text_element("StorageClass", o.storage_class);
         w.close("Contents");
     }
     w.common_prefixes(&list.common_prefixes);
@@ -366,7 +367,7 @@ pub fn list_versions_result(
     for o in &list.objects {
         w.open("Version");
         w.object_fields(o, true);
-        w.text_element("StorageClass", "STANDARD");
+        w.text_element("StorageClass", o.storage_class);
         if let Some(owner) = o.owner {
             w.owner("Owner", owner);
         }
@@ -448,7 +449,7 @@ pub struct ObjectAttributes<'a> {
     /// Algorithm (upper case), base64 value, and `COMPOSITE` or `FULL_OBJECT`.
     pub checksum: Option<(&'a str, &'a str, &'a str)>,
     pub parts: Option<AttributeParts>,
-    pub storage_class: bool,
+    pub storage_class: Option<&'static str>,
     pub size: Option<u64>,
 }
 
@@ -495,9 +496,7 @@ pub fn object_attributes(a: &ObjectAttributes<'_>) -> String {
         w.text_element("PartsCount", &p.count.to_string());
         w.close("ObjectParts");
     }
-    if a.storage_class {
-        w.text_element("StorageClass", "STANDARD");
-    }
+    w.optional_element("StorageClass", a.storage_class);
     if let Some(size) = a.size {
         w.text_element("ObjectSize", &size.to_string());
     }
@@ -583,6 +582,7 @@ pub struct ListPartsResult<'a> {
     pub key: &'a str,
     pub upload_id: &'a str,
     pub owner: &'a Owner<'a>,
+    pub storage_class: &'static str,
     pub checksum_algorithm: Option<&'a str>,
     pub part_number_marker: u32,
     pub next_part_number_marker: Option<u32>,
@@ -599,7 +599,7 @@ pub fn list_parts_result(r: &ListPartsResult<'_>) -> String {
     w.text_element("UploadId", r.upload_id);
     w.owner("Initiator", r.owner);
     w.owner("Owner", r.owner);
-    w.text_element("StorageClass", "STANDARD");
+    w.text_element("StorageClass", r.storage_class);
     w.text_element("PartNumberMarker", &r.part_number_marker.to_string());
     if let Some(next) = r.next_part_number_marker {
         w.text_element("NextPartNumberMarker", &next.to_string());
@@ -628,6 +628,7 @@ pub struct UploadListing {
     pub upload_id: String,
     pub initiated: String,
     pub checksum_algorithm: Option<String>,
+    pub storage_class: &'static str,
 }
 
 /// ListMultipartUploads.
@@ -666,7 +667,7 @@ pub fn list_multipart_uploads_result(r: &ListUploadsResult<'_>) -> String {
         w.text_element("UploadId", &u.upload_id);
         w.owner("Initiator", r.owner);
         w.owner("Owner", r.owner);
-        w.text_element("StorageClass", "STANDARD");
+        w.text_element("StorageClass", u.storage_class);
         w.text_element("Initiated", &u.initiated);
         w.optional_element("ChecksumAlgorithm", u.checksum_algorithm.as_deref());
         w.close("Upload");
@@ -713,6 +714,47 @@ impl CorsConfigurationBody {
             })
             .collect()
     }
+}
+
+/// `ServerSideEncryptionConfiguration` body of PutBucketEncryption.
+#[derive(Debug, Deserialize)]
+pub struct EncryptionConfigurationBody {
+    #[serde(default, rename = "Rule")]
+    pub rules: Vec<EncryptionRuleBody>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EncryptionRuleBody {
+    #[serde(rename = "ApplyServerSideEncryptionByDefault")]
+    pub apply_by_default: Option<EncryptionByDefaultBody>,
+    #[serde(rename = "BucketKeyEnabled")]
+    pub bucket_key_enabled: Option<bool>,
+    /// Only noticed, to be refused: blocking SSE-C is not implemented.
+    #[serde(rename = "BlockedEncryptionTypes")]
+    pub blocked_encryption_types: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EncryptionByDefaultBody {
+    #[serde(rename = "SSEAlgorithm")]
+    pub sse_algorithm: String,
+    #[serde(rename = "KMSMasterKeyID")]
+    pub kms_master_key_id: Option<String>,
+}
+
+/// GetBucketEncryption: the bucket's one rule.
+pub fn encryption_configuration(encryption: &crate::storage::Encryption) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("ServerSideEncryptionConfiguration");
+    w.open("Rule");
+    w.open("ApplyServerSideEncryptionByDefault");
+    w.text_element("SSEAlgorithm", encryption.algorithm.name());
+    w.optional_element("KMSMasterKeyID", encryption.kms_key_id.as_deref());
+    w.close("ApplyServerSideEncryptionByDefault");
+    w.bool_element("BucketKeyEnabled", encryption.bucket_key_enabled);
+    w.close("Rule");
+    w.close("ServerSideEncryptionConfiguration");
+    w.finish()
 }
 
 /// GetBucketCors: the rules as they were put.
@@ -972,12 +1014,56 @@ mod tests {
     }
 
     #[test]
+    fn encryption_configuration_reads_and_writes() {
+        let body =
+            br#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+            <Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>
+            <KMSMasterKeyID>arn:aws:kms:us-east-1:1:key/k</KMSMasterKeyID>
+            </ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule>
+            </ServerSideEncryptionConfiguration>"#;
+        let parsed: EncryptionConfigurationBody = parse(body).expect("parses");
+        let [rule] = &parsed.rules[..] else {
+            panic!("one rule: {parsed:?}")
+        };
+        let by_default = rule.apply_by_default.as_ref().expect("default");
+        assert_eq!(by_default.sse_algorithm, "aws:kms");
+        assert_eq!(
+            by_default.kms_master_key_id.as_deref(),
+            Some("arn:aws:kms:us-east-1:1:key/k")
+        );
+        assert_eq!(rule.bucket_key_enabled, Some(true));
+        assert!(rule.blocked_encryption_types.is_none());
+        let blocked = b"<ServerSideEncryptionConfiguration><Rule><BlockedEncryptionTypes>\
+            <EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes></Rule>\
+            </ServerSideEncryptionConfiguration>";
+        let parsed: EncryptionConfigurationBody = parse(blocked).expect("parses");
+        assert!(parsed.rules[0].blocked_encryption_types.is_some());
+        let bad_flag = b"<ServerSideEncryptionConfiguration><Rule><BucketKeyEnabled>yes\
+            </BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>";
+        assert!(parse::<EncryptionConfigurationBody>(bad_flag).is_err());
+
+        let encryption = crate::storage::Encryption {
+            algorithm: crate::storage::SseAlgorithm::AwsKms,
+            kms_key_id: Some("k&1".into()),
+            bucket_key_enabled: true,
+        };
+        assert_eq!(
+            encryption_configuration(&encryption),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ServerSideEncryptionConfiguration \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>\
+             <ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>\
+             <KMSMasterKeyID>k&amp;1</KMSMasterKeyID></ApplyServerSideEncryptionByDefault>\
+             <BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"
+        );
+    }
+
+    #[test]
     fn object_attributes_carry_only_what_was_asked() {
         let only_size = ObjectAttributes {
             etag: None,
             checksum: None,
             parts: None,
-            storage_class: false,
+            storage_class: None,
             size: Some(5),
         };
         assert_eq!(
@@ -999,7 +1085,7 @@ mod tests {
             etag: Some("abc-3"),
             checksum: Some(("CRC32", "AAAAAA==", "COMPOSITE")),
             parts: Some(parts(true)),
-            storage_class: true,
+            storage_class: Some("STANDARD"),
             size: Some(12),
         };
         let doc = object_attributes(&everything);
@@ -1085,6 +1171,7 @@ mod tests {
                 size: 5,
                 checksum: None,
                 owner: Some(&owner),
+                storage_class: "STANDARD_IA",
             }],
             common_prefixes: vec!["p/d/".into()],
         };
@@ -1102,7 +1189,7 @@ mod tests {
              <IsTruncated>true</IsTruncated><Contents><Key>p/a&amp;b</Key>\
              <LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;abc&quot;</ETag>\
              <Size>5</Size><Owner><ID>id1</ID><DisplayName>me</DisplayName></Owner>\
-             <StorageClass>STANDARD</StorageClass></Contents>\
+             <StorageClass>STANDARD_IA</StorageClass></Contents>\
              <CommonPrefixes><Prefix>p/d/</Prefix></CommonPrefixes></ListBucketResult>"
         );
     }
@@ -1197,6 +1284,7 @@ mod tests {
                 size: 1,
                 checksum: Some(("CRC32", true)),
                 owner: None,
+                storage_class: "GLACIER",
             }],
             common_prefixes: vec![],
         };
@@ -1205,7 +1293,7 @@ mod tests {
             "<Version><Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>\
              <LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;e-2&quot;</ETag>\
              <ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>\
-             <Size>1</Size><StorageClass>STANDARD</StorageClass></Version>"
+             <Size>1</Size><StorageClass>GLACIER</StorageClass></Version>"
         ));
     }
 

@@ -947,3 +947,265 @@ async fn object_attributes_answer_what_was_asked() {
     let r = call(app, missing).await;
     assert_eq!((r.status, r.error_code().as_str()), (404, "NoSuchKey"));
 }
+
+/// Storage classes and server-side encryption: stored with each object as its request (or its
+/// bucket's default) chose, reported where S3 reports them; a bad value stores nothing.
+#[actix_web::test]
+async fn storage_class_and_encryption_are_kept_and_reported() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let head = |key: &str| Req::new("HEAD", &format!("/bkt/{key}")).signed();
+    let sse = |r: &common::Reply| {
+        (
+            r.header("x-amz-server-side-encryption").map(str::to_string),
+            r.header("x-amz-server-side-encryption-aws-kms-key-id")
+                .map(str::to_string),
+            r.header("x-amz-server-side-encryption-bucket-key-enabled")
+                .map(str::to_string),
+        )
+    };
+    let kms = |key: &str| {
+        (
+            Some("aws:kms".to_string()),
+            Some(key.to_string()),
+            Some("true".to_string()),
+        )
+    };
+    let sse_s3 = (Some("AES256".to_string()), None, None);
+
+    let put = call(
+        app,
+        Req::new("PUT", "/bkt/ia")
+            .header("x-amz-storage-class", "STANDARD_IA")
+            .header("x-amz-server-side-encryption", "aws:kms")
+            .header("x-amz-server-side-encryption-aws-kms-key-id", "key-1")
+            .header("x-amz-server-side-encryption-bucket-key-enabled", "true")
+            .body("ia")
+            .signed(),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(sse(&put), kms("key-1"));
+    let r = call(app, head("ia")).await;
+    assert_eq!(r.header("x-amz-storage-class"), Some("STANDARD_IA"));
+    assert_eq!(sse(&r), kms("key-1"));
+    // A plain PUT: SSE-S3, as every S3 bucket applies by default, and no class header.
+    let plain = call(app, Req::new("PUT", "/bkt/plain").body("p").signed()).await;
+    assert_eq!(sse(&plain), sse_s3);
+    let r = call(app, head("plain")).await;
+    assert_eq!(
+        (r.header("x-amz-storage-class"), sse(&r)),
+        (None, sse_s3.clone())
+    );
+
+    // Refusals store nothing and leave an existing object as it was.
+    for (name, value, code) in [
+        ("x-amz-storage-class", "standard_ia", "InvalidStorageClass"),
+        (
+            "x-amz-storage-class",
+            "EXPRESS_ONEZONE",
+            "InvalidStorageClass",
+        ),
+        ("x-amz-server-side-encryption", "aes256", "InvalidArgument"),
+        ("x-amz-server-side-encryption", "aws:fsx", "InvalidArgument"),
+        (
+            "x-amz-server-side-encryption-aws-kms-key-id",
+            "key-2",
+            "InvalidArgument",
+        ),
+    ] {
+        for key in ["new", "plain"] {
+            let r = call(
+                app,
+                Req::new("PUT", &format!("/bkt/{key}"))
+                    .header(name, value)
+                    .body("changed")
+                    .signed(),
+            )
+            .await;
+            assert_eq!((r.status, r.error_code().as_str()), (400, code), "{name}");
+        }
+        assert_eq!(call(app, head("new")).await.status, 404);
+        let r = call(app, Req::new("GET", "/bkt/plain").signed()).await;
+        assert_eq!(r.text(), "p");
+    }
+    // A KMS key with SSE-S3 named is refused too.
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/new")
+            .header("x-amz-server-side-encryption", "AES256")
+            .header("x-amz-server-side-encryption-aws-kms-key-id", "key-2")
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
+
+    let listed = call(app, Req::new("GET", "/bkt?list-type=2").signed()).await;
+    assert_eq!(
+        elements(&listed.text(), "StorageClass"),
+        ["STANDARD_IA", "STANDARD"]
+    );
+
+    // The bucket's default: S3's SSE-S3 until configured, the configuration after.
+    let config = |r: &common::Reply| {
+        let doc = r.text();
+        (
+            element(&doc, "SSEAlgorithm"),
+            element(&doc, "KMSMasterKeyID"),
+            element(&doc, "BucketKeyEnabled"),
+        )
+    };
+    let get_config = || Req::new("GET", "/bkt?encryption").signed();
+    let r = call(app, get_config()).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        config(&r),
+        (Some("AES256".into()), None, Some("false".into()))
+    );
+    let put_config = |rules: &str| {
+        Req::new("PUT", "/bkt?encryption")
+            .body(format!(
+                "<ServerSideEncryptionConfiguration>{rules}</ServerSideEncryptionConfiguration>"
+            ))
+            .signed()
+    };
+    let kms_rule = "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>\
+         <KMSMasterKeyID>bucket-key</KMSMasterKeyID></ApplyServerSideEncryptionByDefault>\
+         <BucketKeyEnabled>true</BucketKeyEnabled></Rule>";
+    assert_eq!(call(app, put_config(kms_rule)).await.status, 200);
+    let configured = (
+        Some("aws:kms".into()),
+        Some("bucket-key".into()),
+        Some("true".into()),
+    );
+    assert_eq!(config(&call(app, get_config()).await), configured);
+    let aes_with_key =
+        "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>\
+         <KMSMasterKeyID>k</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule>";
+    let unknown = "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES128</SSEAlgorithm>\
+         </ApplyServerSideEncryptionByDefault></Rule>";
+    let blocking = "<Rule><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>\
+         </BlockedEncryptionTypes></Rule>";
+    for (rules, status, code) in [
+        (aes_with_key, 400, "InvalidArgument"),
+        (unknown, 400, "MalformedXML"),
+        ("", 400, "MalformedXML"),
+        (&format!("{kms_rule}{kms_rule}"), 400, "MalformedXML"),
+        (blocking, 501, "NotImplemented"),
+    ] {
+        let r = call(app, put_config(rules)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (status, code),
+            "{rules}"
+        );
+        assert_eq!(config(&call(app, get_config()).await), configured);
+    }
+    let defaulted = call(app, Req::new("PUT", "/bkt/defaulted").signed()).await;
+    assert_eq!(sse(&defaulted), kms("bucket-key"));
+    // A request that names its encryption overrides the default.
+    let named = call(
+        app,
+        Req::new("PUT", "/bkt/named")
+            .header("x-amz-server-side-encryption", "AES256")
+            .signed(),
+    )
+    .await;
+    assert_eq!(sse(&named), sse_s3);
+
+    // A copy takes neither class nor encryption from its source.
+    let copy = call(
+        app,
+        Req::new("PUT", "/bkt/copy")
+            .header("x-amz-copy-source", "/bkt/plain")
+            .signed(),
+    )
+    .await;
+    assert_eq!(sse(&copy), kms("bucket-key"));
+    let r = call(app, head("copy")).await;
+    assert_eq!(
+        (r.header("x-amz-storage-class"), sse(&r)),
+        (None, kms("bucket-key"))
+    );
+    // Onto itself with only a new encryption is a change S3 allows.
+    let in_place = call(
+        app,
+        Req::new("PUT", "/bkt/ia")
+            .header("x-amz-copy-source", "/bkt/ia")
+            .header("x-amz-server-side-encryption", "AES256")
+            .signed(),
+    )
+    .await;
+    assert_eq!(in_place.status, 200, "{}", in_place.text());
+    let r = call(app, head("ia")).await;
+    assert_eq!(
+        (r.header("x-amz-storage-class"), sse(&r)),
+        (None, sse_s3.clone())
+    );
+
+    // Multipart: CreateMultipartUpload's choice is the upload's and then the object's.
+    let created = call(
+        app,
+        Req::new("POST", "/bkt/mp?uploads")
+            .header("x-amz-storage-class", "GLACIER")
+            .signed(),
+    )
+    .await;
+    assert_eq!(sse(&created), kms("bucket-key"));
+    let upload_id = element(&created.text(), "UploadId").expect("upload id");
+    let uploads = call(app, Req::new("GET", "/bkt?uploads").signed()).await;
+    assert_eq!(elements(&uploads.text(), "StorageClass"), ["GLACIER"]);
+    let part = call(
+        app,
+        Req::new("PUT", &format!("/bkt/mp?partNumber=1&uploadId={upload_id}"))
+            .body("part")
+            .signed(),
+    )
+    .await;
+    assert_eq!(sse(&part), kms("bucket-key"));
+    let parts = call(
+        app,
+        Req::new("GET", &format!("/bkt/mp?uploadId={upload_id}")).signed(),
+    )
+    .await;
+    assert_eq!(
+        element(&parts.text(), "StorageClass").as_deref(),
+        Some("GLACIER")
+    );
+    let etag = part.header("etag").expect("etag").to_string();
+    let completed = call(
+        app,
+        Req::new("POST", &format!("/bkt/mp?uploadId={upload_id}"))
+            .body(format!(
+                "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag>\
+                 </Part></CompleteMultipartUpload>"
+            ))
+            .signed(),
+    )
+    .await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
+    assert_eq!(sse(&completed), kms("bucket-key"));
+    let r = call(app, head("mp")).await;
+    assert_eq!(r.header("x-amz-storage-class"), Some("GLACIER"));
+
+    // Deleting the configuration brings back S3's default.
+    let r = call(app, Req::new("DELETE", "/bkt?encryption").signed()).await;
+    assert_eq!(r.status, 204);
+    let r = call(app, get_config()).await;
+    assert_eq!(
+        config(&r),
+        (Some("AES256".into()), None, Some("false".into()))
+    );
+    for method in ["GET", "PUT", "DELETE"] {
+        let r = call(app, Req::new(method, "/nobucket?encryption").signed()).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (404, "NoSuchBucket"),
+            "{method}"
+        );
+    }
+}

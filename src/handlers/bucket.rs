@@ -86,6 +86,7 @@ pub async fn handle_create_bucket(
         location,
         acl,
         cors: None,
+        encryption: None,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;

@@ -2,7 +2,7 @@
 
 use super::get::{check_preconditions, Conditions};
 use super::put::{content_headers, user_metadata};
-use super::{require_bucket, tagging, xml_response, RequestContext};
+use super::{require_bucket, tagging, RequestContext};
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::error::S3Error;
 use crate::router::CopySource;
@@ -19,17 +19,22 @@ pub async fn handle_copy_object(
     key: &str,
     source: &CopySource,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
+    let bucket_meta = require_bucket(ctx, bucket)?;
     let condition = super::put::write_condition(ctx)?;
     let (src, reader) = open_source(ctx, source)?;
     let replace_metadata = directive(ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(ctx, "x-amz-tagging-directive")?;
     // ACLs are not copied: the copy gets what this request asks for, private by default.
     let acl = super::acl::requested_acl(ctx)?;
+    // Neither is copied either: the copy gets what the request names, else STANDARD and the
+    // destination bucket's default encryption.
+    let storage_class = super::put::requested_storage_class(ctx)?;
+    let encryption = super::encryption::requested_by_headers(ctx, &bucket_meta)?;
     if source.bucket == bucket
         && source.key == key
         && !replace_metadata
-        && ctx.header(super::names::STORAGE_CLASS).is_none()
+        && ctx.req.headers().get(super::names::STORAGE_CLASS).is_none()
+        && ctx.req.headers().get(super::names::SSE).is_none()
     {
         return Err(s3_error!(
             InvalidRequest,
@@ -70,6 +75,8 @@ pub async fn handle_copy_object(
         etag: hex::encode(copied.md5),
         tags,
         acl,
+        storage_class,
+        encryption,
     };
     let meta = copied
         .writer
@@ -79,12 +86,15 @@ pub async fn handle_copy_object(
     let checksum = checksum
         .as_ref()
         .map(|c| (c.algorithm.as_str(), c.value.as_str()));
-    Ok(xml_response(xml::copy_result(
-        "CopyObjectResult",
-        &meta.etag,
-        &timefmt::iso8601_ms(meta.last_modified_ms),
-        checksum,
-    )))
+    Ok(super::encryption::xml_response_reporting(
+        xml::copy_result(
+            "CopyObjectResult",
+            &meta.etag,
+            &timefmt::iso8601_ms(meta.last_modified_ms),
+            checksum,
+        ),
+        &meta.encryption,
+    ))
 }
 
 /// Opens the object named by `x-amz-copy-source` and checks the `x-amz-copy-source-if-*` conditions.

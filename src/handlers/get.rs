@@ -5,7 +5,7 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
 use crate::s3_error;
-use crate::storage::{ObjectMeta, ObjectReader, ReadAhead, StoredChecksum};
+use crate::storage::{ObjectMeta, ObjectReader, ReadAhead, StorageClass, StoredChecksum};
 use crate::timefmt;
 use actix_web::body::{BodySize, MessageBody, SizedStream};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -144,7 +144,7 @@ pub fn handle_get_object_attributes(
             (c.algorithm.as_str(), value, kind)
         }),
         parts,
-        storage_class: wants("StorageClass"),
+        storage_class: wants("StorageClass").then_some(meta.storage_class.name()),
         size: wants("ObjectSize").then_some(meta.size),
     });
     let modified = meta.last_modified_ms.div_euclid(1000);
@@ -305,6 +305,14 @@ fn object_headers(
     ));
     // A static value is not copied into a new buffer as a `&str` one is.
     response.insert_header((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
+    super::encryption::encryption_headers(response, &meta.encryption);
+    // S3 names the class of every object but a STANDARD one.
+    if meta.storage_class != StorageClass::Standard {
+        response.insert_header((
+            super::names::STORAGE_CLASS,
+            HeaderValue::from_static(meta.storage_class.name()),
+        ));
+    }
     for (name, value) in &meta.user_metadata {
         response.append_header((format!("x-amz-meta-{name}"), value.as_str()));
     }

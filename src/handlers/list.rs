@@ -136,6 +136,7 @@ fn list_common<'a>(
                     .as_ref()
                     .map(|c| (c.algorithm.as_str(), c.composite)),
                 owner,
+                storage_class: meta.storage_class.name(),
             }),
             ListEntry::CommonPrefix(prefix) => common_prefixes.push(encode_if(url, prefix)),
         }

@@ -6,6 +6,7 @@ mod bucket;
 mod copy;
 mod cors;
 mod delete;
+mod encryption;
 mod get;
 mod list;
 mod multipart;
@@ -288,6 +289,17 @@ pub fn dispatch<'a>(
         }
         Endpoint::DeleteBucketCors { bucket } => {
             later(async move { cors::handle_delete_bucket_cors(&ctx, &bucket).await })
+        }
+        Endpoint::GetBucketEncryption { bucket } => {
+            Ready(encryption::handle_get_bucket_encryption(&ctx, &bucket))
+        }
+        Endpoint::PutBucketEncryption { bucket } => {
+            later(
+                async move { encryption::handle_put_bucket_encryption(&ctx, &bucket, body).await },
+            )
+        }
+        Endpoint::DeleteBucketEncryption { bucket } => {
+            later(async move { encryption::handle_delete_bucket_encryption(&ctx, &bucket).await })
         }
         Endpoint::PostObject { bucket } => {
             later(async move { post::handle_post_object(&ctx, &bucket, body).await })

@@ -6,7 +6,7 @@ use super::put::{
     check_declared_size, content_headers, content_md5, receive_body, requested_checksum,
     user_metadata, RequestedChecksum,
 };
-use super::{owner, require_bucket, tagging, xml_response, RequestContext};
+use super::{encryption, owner, require_bucket, tagging, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
@@ -30,7 +30,7 @@ pub async fn handle_create_multipart_upload(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
+    let bucket_meta = require_bucket(ctx, bucket)?;
     let algorithm = match ctx.header(super::names::CHECKSUM_ALGORITHM) {
         None => None,
         Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
@@ -82,10 +82,13 @@ pub async fn handle_create_multipart_upload(
         checksum_full_object: full_object && algorithm.is_some(),
         tags: tagging::tags_from_header(ctx)?,
         acl: super::acl::requested_acl(ctx)?,
+        storage_class: super::put::requested_storage_class(ctx)?,
+        encryption: encryption::requested_by_headers(ctx, &bucket_meta)?,
     };
     let upload_id = ctx.store.create_upload(bucket, key, &meta)?;
     ctx.store.sync().await?;
     let mut response = HttpResponse::Ok();
+    encryption::encryption_headers(&mut response, &meta.encryption);
     if let Some(alg) = algorithm {
         response.insert_header(("x-amz-checksum-algorithm", alg.name()));
         response.insert_header(("x-amz-checksum-type", checksum_type(full_object)));
@@ -174,6 +177,7 @@ pub async fn handle_upload_part(
     if let Some(c) = &received.checksum {
         super::get::checksum_headers(&mut response, c);
     }
+    encryption::encryption_headers(&mut response, &upload.encryption);
     Ok(response.finish())
 }
 
@@ -209,12 +213,15 @@ pub async fn handle_upload_part_copy(
         .checksum
         .as_ref()
         .map(|c| (c.algorithm.as_str(), c.value.as_str()));
-    Ok(xml_response(xml::copy_result(
-        "CopyPartResult",
-        &part.etag,
-        &timefmt::iso8601_ms(part.last_modified_ms),
-        checksum,
-    )))
+    Ok(encryption::xml_response_reporting(
+        xml::copy_result(
+            "CopyPartResult",
+            &part.etag,
+            &timefmt::iso8601_ms(part.last_modified_ms),
+            checksum,
+        ),
+        &upload.encryption,
+    ))
 }
 
 /// `x-amz-copy-source-range: bytes=first-last`, both inclusive and inside the source.
@@ -347,9 +354,10 @@ pub async fn handle_complete_multipart_upload(
             checksum_type(!c.composite),
         )
     });
-    Ok(xml_response(xml::complete_multipart_upload_result(
-        &location, bucket, key, &meta.etag, checksum,
-    )))
+    Ok(encryption::xml_response_reporting(
+        xml::complete_multipart_upload_result(&location, bucket, key, &meta.etag, checksum),
+        &meta.encryption,
+    ))
 }
 
 /// The multipart object's checksum from its parts': combined CRC for `FULL_OBJECT`, else the
@@ -434,6 +442,7 @@ pub fn handle_list_parts(
         key,
         upload_id,
         owner: &the_owner,
+        storage_class: upload.storage_class.name(),
         checksum_algorithm: alg,
         part_number_marker,
         next_part_number_marker: parts.last().map(|(n, _)| *n).filter(|_| is_truncated),
@@ -472,6 +481,7 @@ pub fn handle_list_multipart_uploads(
                     upload_id: u.upload_id.clone(),
                     initiated: timefmt::iso8601_ms(u.meta.initiated_ms),
                     checksum_algorithm: u.meta.checksum_algorithm.clone(),
+                    storage_class: u.meta.storage_class.name(),
                 });
                 next_key_marker = Some(encode_if(url, &u.key));
                 next_upload_id_marker = Some(u.upload_id.clone());

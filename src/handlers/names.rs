@@ -13,6 +13,13 @@ pub const DECODED_CONTENT_LENGTH: HeaderName =
     HeaderName::from_static("x-amz-decoded-content-length");
 pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-sdk-checksum-algorithm");
+pub const SSE: HeaderName = HeaderName::from_static("x-amz-server-side-encryption");
+pub const SSE_KMS_KEY_ID: HeaderName =
+    HeaderName::from_static("x-amz-server-side-encryption-aws-kms-key-id");
+pub const SSE_BUCKET_KEY_ENABLED: HeaderName =
+    HeaderName::from_static("x-amz-server-side-encryption-bucket-key-enabled");
+pub const SSE_CUSTOMER_ALGORITHM: HeaderName =
+    HeaderName::from_static("x-amz-server-side-encryption-customer-algorithm");
 pub const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-amz-storage-class");
 pub const TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
 pub const TRAILER: HeaderName = HeaderName::from_static("x-amz-trailer");

@@ -6,7 +6,7 @@
 //! streams into storage with the policy's size range enforced as it flows. Parts after the file are
 //! ignored, as S3 ignores them.
 
-use super::{acl, put, require_bucket, tagging, RequestContext};
+use super::{acl, encryption, put, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::auth::post_policy::{self, FormFields, FormSigner, SizeLimits};
 use crate::auth::sigv4::uri_encode;
@@ -14,7 +14,7 @@ use crate::digest::BodyHasher;
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::access::Action;
-use crate::storage::{BucketMeta, CannedAcl, ContentHeaders, NewObject};
+use crate::storage::{BucketMeta, CannedAcl, ContentHeaders, Encryption, NewObject, StorageClass};
 use crate::{timefmt, xml};
 use actix_web::http::header::HeaderValue;
 use actix_web::http::StatusCode;
@@ -266,12 +266,18 @@ struct FormUpload {
     user_metadata: Vec<(String, String)>,
     tags: Vec<(String, String)>,
     acl: CannedAcl,
+    storage_class: StorageClass,
+    encryption: Encryption,
     success_status: Option<String>,
     redirect: Option<String>,
 }
 
 impl FormUpload {
-    fn from_fields(fields: &FormFields, key: String) -> Result<Self, S3Error> {
+    fn from_fields(
+        fields: &FormFields,
+        key: String,
+        bucket_meta: &BucketMeta,
+    ) -> Result<Self, S3Error> {
         let text = |name: &str| fields.get(name).map(str::to_string);
         let headers = ContentHeaders {
             content_type: text("content-type"),
@@ -310,12 +316,22 @@ impl FormUpload {
         let redirect = text("success_action_redirect")
             .or_else(|| text("redirect"))
             .filter(|url| is_redirect_url(url));
+        let storage_class = match fields.get("x-amz-storage-class") {
+            Some(name) => put::storage_class_named(name)?,
+            None => StorageClass::Standard,
+        };
+        // The form's fields stand in for the headers a PUT would carry.
+        let encryption = encryption::requested_encryption(bucket_meta, |name| {
+            fields.get(name.as_str()).map(|v| Ok(v.to_string()))
+        })?;
         Ok(FormUpload {
             key,
             headers,
             user_metadata,
             tags,
             acl,
+            storage_class,
+            encryption,
             success_status: text("success_action_status"),
             redirect,
         })
@@ -372,7 +388,7 @@ async fn store_file(
     if key.len() > MAX_KEY_BYTES {
         return Err(s3_error!(KeyTooLongError));
     }
-    let upload = FormUpload::from_fields(&fields, key)?;
+    let upload = FormUpload::from_fields(&fields, key, bucket_meta)?;
 
     let mut writer = ctx.store.begin_write()?;
     let mut hasher = BodyHasher::new(None);
@@ -394,6 +410,8 @@ async fn store_file(
         etag,
         tags: upload.tags,
         acl: upload.acl,
+        storage_class: upload.storage_class,
+        encryption: upload.encryption,
     };
     let meta = writer
         .commit_durably(bucket, &upload.key, object, timefmt::now_ms())
@@ -402,6 +420,7 @@ async fn store_file(
     Ok(Stored {
         key: upload.key,
         etag: meta.etag,
+        encryption: meta.encryption,
         success_status: upload.success_status,
         redirect: upload.redirect,
     })
@@ -411,6 +430,7 @@ async fn store_file(
 struct Stored {
     key: String,
     etag: String,
+    encryption: Encryption,
     success_status: Option<String>,
     redirect: Option<String>,
 }
@@ -425,7 +445,9 @@ impl Stored {
             let target = redirect_target(url, bucket, &self.key, &etag);
             // A URL the form made up may not be a valid header value: then answer by status.
             if let Ok(target) = HeaderValue::from_str(&target) {
-                return HttpResponse::SeeOther()
+                let mut response = HttpResponse::SeeOther();
+                encryption::encryption_headers(&mut response, &self.encryption);
+                return response
                     .insert_header(("Location", target))
                     .insert_header(("ETag", etag))
                     .finish();
@@ -437,6 +459,7 @@ impl Stored {
             _ => StatusCode::NO_CONTENT,
         };
         let mut response = HttpResponse::build(status);
+        encryption::encryption_headers(&mut response, &self.encryption);
         response
             .insert_header(("ETag", etag))
             .insert_header(("Location", location.as_str()));

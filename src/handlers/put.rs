@@ -1,13 +1,14 @@
 //! PutObject: streams the body into storage while computing its MD5 and any requested checksum.
 
-use super::{acl, names, require_bucket, tagging, RequestContext};
+use super::{acl, encryption, names, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::digest::{BodyDigests, BodyHasher};
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::{
-    ContentHeaders, Existing, NewObject, ObjectWriter, StorageError, StoredChecksum, WriteCondition,
+    ContentHeaders, Existing, NewObject, ObjectWriter, StorageClass, StorageError, StoredChecksum,
+    WriteCondition,
 };
 use crate::timefmt;
 use actix_web::http::header::{self, HeaderName};
@@ -26,7 +27,7 @@ pub async fn handle_put_object(
     key: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
+    let bucket_meta = require_bucket(ctx, bucket)?;
     check_declared_size(ctx)?;
     let content_md5 = content_md5(ctx)?;
     let checksum = requested_checksum(ctx)?;
@@ -34,6 +35,8 @@ pub async fn handle_put_object(
     let user_metadata = user_metadata(ctx)?;
     let tags = tagging::tags_from_header(ctx)?;
     let acl = acl::requested_acl(ctx)?;
+    let storage_class = requested_storage_class(ctx)?;
+    let encryption = encryption::requested_by_headers(ctx, &bucket_meta)?;
     let condition = write_condition(ctx)?;
 
     let mut writer = ctx.store.begin_write()?;
@@ -48,6 +51,8 @@ pub async fn handle_put_object(
         etag: hex::encode(received.md5),
         tags,
         acl,
+        storage_class,
+        encryption,
     };
     let meta = writer
         .commit_durably(bucket, key, object, timefmt::now_ms())
@@ -59,7 +64,24 @@ pub async fn handle_put_object(
     if let Some(c) = &stored_checksum {
         super::get::checksum_headers(&mut response, c);
     }
+    encryption::encryption_headers(&mut response, &meta.encryption);
     Ok(response.finish())
+}
+
+/// `x-amz-storage-class` of a PutObject, CopyObject or CreateMultipartUpload: STANDARD when
+/// absent; a class S3 does not offer for a general-purpose bucket is refused.
+pub(super) fn requested_storage_class(ctx: &RequestContext<'_>) -> Result<StorageClass, S3Error> {
+    match ctx.req.headers().get(names::STORAGE_CLASS) {
+        None => Ok(StorageClass::Standard),
+        Some(value) => storage_class_named(value.to_str().unwrap_or("")),
+    }
+}
+
+/// The storage class S3 calls `name`, or InvalidStorageClass.
+pub(super) fn storage_class_named(name: &str) -> Result<StorageClass, S3Error> {
+    StorageClass::from_name(name).ok_or_else(|| {
+        s3_error!(InvalidStorageClass).detail("StorageClassRequested", name.to_string())
+    })
 }
 
 /// The conditional-write headers of a PutObject, CopyObject (for its destination) or

@@ -36,12 +36,17 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
     use Endpoint as E;
     match endpoint {
         E::ListBuckets { .. } => Need::Handler(List),
-        E::CreateBucket { bucket } | E::PutBucketCors { bucket } | E::PutBucketAcl { bucket } => {
+        E::CreateBucket { bucket }
+        | E::PutBucketCors { bucket }
+        | E::PutBucketAcl { bucket }
+        | E::PutBucketEncryption { bucket } => Need::Bucket(Write, bucket),
+        E::DeleteBucketCors { bucket } | E::DeleteBucketEncryption { bucket } => {
             Need::Bucket(Write, bucket)
         }
-        E::DeleteBucketCors { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
-        E::GetBucketCors { bucket } | E::GetBucketAcl { bucket } => Need::Bucket(Read, bucket),
+        E::GetBucketCors { bucket }
+        | E::GetBucketAcl { bucket }
+        | E::GetBucketEncryption { bucket } => Need::Bucket(Read, bucket),
         E::HeadBucket { bucket }
         | E::GetBucketLocation { bucket }
         | E::GetBucketVersioning { bucket } => Need::Reach(bucket),

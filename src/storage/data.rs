@@ -421,6 +421,8 @@ impl ObjectWriter {
             parts_count: 0,
             tags: object.tags,
             acl: object.acl,
+            storage_class: object.storage_class,
+            encryption: object.encryption,
         };
         let (record_data, chunk) = if segment.in_record {
             (&self.inline[..], None)

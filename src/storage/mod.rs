@@ -36,8 +36,8 @@ pub use error::{StorageError, StorageResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use multipart::{Completion, UploadEntry, UploadListEntry, UploadPage, UPLOAD_ID_LEN};
 pub use records::{
-    BucketMeta, CannedAcl, ContentHeaders, CorsRule, NewObject, NewPart, ObjectMeta, PartMeta,
-    Segment, StoredChecksum, UploadMeta,
+    BucketMeta, CannedAcl, ContentHeaders, CorsRule, Encryption, NewObject, NewPart, ObjectMeta,
+    PartMeta, Segment, SseAlgorithm, StorageClass, StoredChecksum, UploadMeta,
 };
 
 pub use commit::Durability;

@@ -223,6 +223,8 @@ impl Store {
                     segments,
                     tags: upload.tags,
                     acl: upload.acl,
+                    storage_class: upload.storage_class,
+                    encryption: upload.encryption,
                 };
                 let value = records::encode(&meta).map_err(abort)?;
                 if !completion.condition.is_unconditional() {

@@ -16,6 +16,10 @@ pub struct BucketMeta {
     /// The bucket's CORS rules, in order; `None` when it has no CORS configuration.
     #[serde(default)]
     pub cors: Option<Vec<CorsRule>>,
+    /// The encryption new objects get when their request names none (PutBucketEncryption);
+    /// `None` is S3's default for every bucket, SSE-S3 (`AES256`).
+    #[serde(default)]
+    pub encryption: Option<Encryption>,
 }
 
 /// A canned ACL as S3 names them. minis3 has one owner, so a canned ACL is the whole access list.
@@ -30,6 +34,101 @@ pub enum CannedAcl {
     BucketOwnerRead,
     BucketOwnerFullControl,
     LogDeliveryWrite,
+}
+
+/// An object's storage class, as S3 names them for a general-purpose bucket. minis3 keeps every
+/// class alike; the class is stored to be reported where S3 reports it.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum StorageClass {
+    #[default]
+    Standard,
+    ReducedRedundancy,
+    StandardIa,
+    OnezoneIa,
+    IntelligentTiering,
+    Glacier,
+    DeepArchive,
+    GlacierIr,
+}
+
+impl StorageClass {
+    const ALL: [StorageClass; 8] = [
+        StorageClass::Standard,
+        StorageClass::ReducedRedundancy,
+        StorageClass::StandardIa,
+        StorageClass::OnezoneIa,
+        StorageClass::IntelligentTiering,
+        StorageClass::Glacier,
+        StorageClass::DeepArchive,
+        StorageClass::GlacierIr,
+    ];
+
+    /// The name in `x-amz-storage-class` and listings.
+    pub fn name(self) -> &'static str {
+        match self {
+            StorageClass::Standard => "STANDARD",
+            StorageClass::ReducedRedundancy => "REDUCED_REDUNDANCY",
+            StorageClass::StandardIa => "STANDARD_IA",
+            StorageClass::OnezoneIa => "ONEZONE_IA",
+            StorageClass::IntelligentTiering => "INTELLIGENT_TIERING",
+            StorageClass::Glacier => "GLACIER",
+            StorageClass::DeepArchive => "DEEP_ARCHIVE",
+            StorageClass::GlacierIr => "GLACIER_IR",
+        }
+    }
+
+    /// The class an S3 name stands for (exact, case-sensitive, as S3 compares it).
+    pub fn from_name(name: &str) -> Option<StorageClass> {
+        StorageClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Server-side encryption as S3 reports it for an object (or a bucket's default for new
+/// objects). minis3 stores bytes as they came; this is what requests asked for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Encryption {
+    pub algorithm: SseAlgorithm,
+    /// The KMS key named by the request or the bucket's default, when one was.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// `x-amz-server-side-encryption-bucket-key-enabled` (meaningful with KMS only).
+    #[serde(default)]
+    pub bucket_key_enabled: bool,
+}
+
+/// The values of `x-amz-server-side-encryption` a general-purpose S3 bucket takes.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SseAlgorithm {
+    /// SSE-S3, every bucket's default.
+    #[default]
+    Aes256,
+    AwsKms,
+    AwsKmsDsse,
+}
+
+impl SseAlgorithm {
+    const ALL: [SseAlgorithm; 3] = [
+        SseAlgorithm::Aes256,
+        SseAlgorithm::AwsKms,
+        SseAlgorithm::AwsKmsDsse,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SseAlgorithm::Aes256 => "AES256",
+            SseAlgorithm::AwsKms => "aws:kms",
+            SseAlgorithm::AwsKmsDsse => "aws:kms:dsse",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SseAlgorithm> {
+        SseAlgorithm::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether the algorithm uses a KMS key (and so may name one).
+    pub fn uses_kms(self) -> bool {
+        self != SseAlgorithm::Aes256
+    }
 }
 
 /// One rule of a bucket's CORS configuration, as PutBucketCors gave it (validated there).
@@ -103,6 +202,8 @@ pub struct NewObject {
     pub etag: String,
     pub tags: Vec<(String, String)>,
     pub acl: CannedAcl,
+    pub storage_class: StorageClass,
+    pub encryption: Encryption,
 }
 
 /// An object's record in the `objects` tree. Encoded by position (see [`encode_object`]): a
@@ -131,6 +232,10 @@ pub struct ObjectMeta {
     pub tags: Vec<(String, String)>,
     #[serde(default)]
     pub acl: CannedAcl,
+    #[serde(default)]
+    pub storage_class: StorageClass,
+    #[serde(default)]
+    pub encryption: Encryption,
 }
 
 impl ObjectMeta {
@@ -166,6 +271,10 @@ pub struct UploadMeta {
     /// The ACL the completed object gets.
     #[serde(default)]
     pub acl: CannedAcl,
+    #[serde(default)]
+    pub storage_class: StorageClass,
+    #[serde(default)]
+    pub encryption: Encryption,
 }
 
 /// What the caller supplies for a new part; the store adds size and data.
@@ -235,9 +344,50 @@ pub fn chunk_key(segment: u64, index: u32) -> [u8; 12] {
 /// JSON of [`ObjectMeta`], which starts with `{`. Both are read, neither is written any more.
 const RECORD_JSON_WITH_DATA: u8 = 0;
 
-/// First byte of an object record as written now: `[1][metadata, postcard][data]`. Decoding JSON
+/// First byte of an object record written before storage classes and encryption were kept:
+/// `[1][metadata in `ObjectMetaV1`'s layout, postcard][data]`. Read, no longer written.
+const RECORD_BINARY_V1: u8 = 1;
+
+/// First byte of an object record as written now: `[2][metadata, postcard][data]`. Decoding JSON
 /// was a twentieth of the server's CPU for a small GET and is most of a listing's.
-const RECORD_BINARY: u8 = 1;
+const RECORD_BINARY: u8 = 2;
+
+/// [`ObjectMeta`] as tag-1 records hold it: postcard has no field names, so this layout stays
+/// frozen for as long as such records may exist.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+struct ObjectMetaV1 {
+    size: u64,
+    etag: String,
+    last_modified_ms: i64,
+    headers: ContentHeaders,
+    user_metadata: Vec<(String, String)>,
+    checksum: Option<StoredChecksum>,
+    segments: Vec<Segment>,
+    parts_count: u32,
+    tags: Vec<(String, String)>,
+    acl: CannedAcl,
+}
+
+impl From<ObjectMetaV1> for ObjectMeta {
+    fn from(v1: ObjectMetaV1) -> Self {
+        ObjectMeta {
+            size: v1.size,
+            etag: v1.etag,
+            last_modified_ms: v1.last_modified_ms,
+            headers: v1.headers,
+            user_metadata: v1.user_metadata,
+            checksum: v1.checksum,
+            segments: v1.segments,
+            parts_count: v1.parts_count,
+            tags: v1.tags,
+            acl: v1.acl,
+            // What S3 reports for an object stored before either was chosen.
+            storage_class: StorageClass::Standard,
+            encryption: Encryption::default(),
+        }
+    }
+}
 
 /// An object's record: its metadata, followed by `data` when the object's bytes live in the record.
 /// Storing a small object's bytes in its own record lets one single-key write install it, with no
@@ -259,6 +409,11 @@ pub fn decode_object(record: &[u8]) -> StorageResult<(ObjectMeta, std::ops::Rang
             let (meta, data) = postcard::take_from_bytes::<ObjectMeta>(rest)
                 .map_err(|e| StorageError::Corrupt(format!("object record: {e}")))?;
             (meta, record.len() - data.len())
+        }
+        Some((&RECORD_BINARY_V1, rest)) => {
+            let (meta, data) = postcard::take_from_bytes::<ObjectMetaV1>(rest)
+                .map_err(|e| StorageError::Corrupt(format!("object record: {e}")))?;
+            (meta.into(), record.len() - data.len())
         }
         Some((&RECORD_JSON_WITH_DATA, rest)) => {
             let corrupt = || StorageError::Corrupt("object record shorter than its header".into());
@@ -361,6 +516,12 @@ mod tests {
             parts_count: 0,
             tags: vec![("t".into(), "1".into())],
             acl: CannedAcl::PublicReadWrite,
+            storage_class: StorageClass::GlacierIr,
+            encryption: Encryption {
+                algorithm: SseAlgorithm::AwsKmsDsse,
+                kms_key_id: Some("arn:aws:kms:us-east-1:1:key/k".into()),
+                bucket_key_enabled: true,
+            },
         }
     }
 
@@ -389,6 +550,8 @@ mod tests {
             parts_count: 0,
             tags: vec![],
             acl: CannedAcl::Private,
+            storage_class: StorageClass::Standard,
+            encryption: Encryption::default(),
         }
     }
 
@@ -437,6 +600,51 @@ mod tests {
         let mut huge_len = tagged;
         huge_len[1..5].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(decode_object(&huge_len).is_err());
+    }
+
+    #[test]
+    fn tag_one_records_read_as_standard_sse_s3_objects() {
+        let mut expected = meta_with_record_data(4);
+        expected.acl = CannedAcl::AuthenticatedRead;
+        let v1 = ObjectMetaV1 {
+            size: 4,
+            etag: expected.etag.clone(),
+            last_modified_ms: expected.last_modified_ms,
+            headers: ContentHeaders::default(),
+            user_metadata: vec![],
+            checksum: None,
+            segments: expected.segments.clone(),
+            parts_count: 0,
+            tags: vec![],
+            acl: CannedAcl::AuthenticatedRead,
+        };
+        let mut record = vec![RECORD_BINARY_V1];
+        let mut record = postcard::to_extend(&v1, std::mem::take(&mut record)).expect("encodes");
+        record.extend_from_slice(b"data");
+        let (back, data) = decode_object(&record).expect("decodes");
+        assert_eq!(back, expected);
+        assert_eq!(&record[data], b"data");
+        // The same record under today's tag would take the data's bytes for the new fields.
+        record[0] = RECORD_BINARY;
+        assert!(decode_object(&record).is_err());
+    }
+
+    #[test]
+    fn storage_class_and_sse_names_round_trip() {
+        for class in StorageClass::ALL {
+            assert_eq!(StorageClass::from_name(class.name()), Some(class));
+        }
+        for algorithm in SseAlgorithm::ALL {
+            assert_eq!(SseAlgorithm::from_name(algorithm.name()), Some(algorithm));
+        }
+        for refused in ["standard", "OUTPOSTS", "EXPRESS_ONEZONE", "SNOW", ""] {
+            assert_eq!(StorageClass::from_name(refused), None, "{refused}");
+        }
+        for refused in ["aes256", "aws:fsx", "AES128", ""] {
+            assert_eq!(SseAlgorithm::from_name(refused), None, "{refused}");
+        }
+        assert!(!SseAlgorithm::Aes256.uses_kms());
+        assert!(SseAlgorithm::AwsKmsDsse.uses_kms());
     }
 
     #[test]

@@ -157,6 +157,37 @@ fn small_objects_stay_inline_and_large_ones_get_a_file() {
 }
 
 /// `put` under a write condition: the commit's result, and the writer's bytes were `body`.
+#[test]
+fn storage_class_and_encryption_survive_every_storage_shape_and_a_restart() {
+    let (dir, store) = open_temp();
+    let encryption = Encryption {
+        algorithm: SseAlgorithm::AwsKmsDsse,
+        kms_key_id: Some("arn:aws:kms:us-east-1:000000000000:key/k".into()),
+        bucket_key_enabled: true,
+    };
+    // In the record, in the chunks tree, in a segment file.
+    let sizes = [10, RECORD_DATA_LIMIT + 1, CHUNK_SIZE * 2];
+    for (i, size) in sizes.into_iter().enumerate() {
+        let mut w = store.begin_write().expect("begin");
+        w.write(Bytes::from(body(size))).expect("write");
+        let object = NewObject {
+            etag: format!("etag-{size}"),
+            storage_class: StorageClass::OnezoneIa,
+            encryption: encryption.clone(),
+            ..Default::default()
+        };
+        w.commit("b", &format!("k{i}"), object, 1).expect("commit");
+    }
+    store.flush_blocking().expect("flush");
+    drop(store);
+    let store = reopen(dir.path(), 8 * 1024 * 1024);
+    for i in 0..sizes.len() {
+        let meta = store.object("b", &format!("k{i}")).unwrap().expect("kept");
+        assert_eq!(meta.storage_class, StorageClass::OnezoneIa, "k{i}");
+        assert_eq!(meta.encryption, encryption, "k{i}");
+    }
+}
+
 fn put_if(
     store: &Store,
     key: &str,
@@ -824,6 +855,12 @@ fn upload_meta() -> UploadMeta {
         checksum_full_object: false,
         tags: vec![],
         acl: CannedAcl::PublicRead,
+        storage_class: StorageClass::DeepArchive,
+        encryption: Encryption {
+            algorithm: SseAlgorithm::AwsKms,
+            kms_key_id: Some("key-1".into()),
+            bucket_key_enabled: true,
+        },
     }
 }
 
@@ -885,6 +922,10 @@ fn multipart_completion_stitches_parts_without_copying() {
     assert_eq!(store.inner.garbage.len(), 0);
     let stored = store.object("b", "mp").unwrap().unwrap();
     assert_eq!(stored.part_range(2), meta.part_range(2));
+    // What CreateMultipartUpload chose is the object's.
+    assert_eq!(stored.acl, CannedAcl::PublicRead);
+    assert_eq!(stored.storage_class, StorageClass::DeepArchive);
+    assert_eq!(stored.encryption, upload_meta().encryption);
 }
 
 #[test]

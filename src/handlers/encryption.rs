@@ -1,0 +1,309 @@
+//! Server-side encryption as S3 reports it: the request headers that choose it for a new object,
+//! the response headers that report an object's, and a bucket's default for new objects
+//! (PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption). minis3 stores bytes as
+//! they came; what is kept is the choice, so that clients see what S3 would tell them.
+
+use super::{names, require_bucket, xml_response, RequestContext};
+use crate::auth::body::RequestBody;
+use crate::error::S3Error;
+use crate::s3_error;
+use crate::storage::{BucketMeta, Encryption, SseAlgorithm};
+use crate::xml;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::HttpResponse;
+use actix_web::HttpResponseBuilder;
+
+/// A configuration is one rule of a few short elements; S3 takes no large documents here.
+const MAX_CONFIGURATION_BYTES: usize = 16 * 1024;
+
+/// The encryption a PutObject, CopyObject (for its destination), CreateMultipartUpload or form
+/// upload asks for: `x-amz-server-side-encryption` with, for KMS, the key and the bucket-key
+/// flag; without it, the bucket's default. `fields` looks a header (or form field) up by name.
+pub(super) fn requested_encryption(
+    bucket: &BucketMeta,
+    field: impl Fn(&HeaderName) -> Option<Result<String, ()>>,
+) -> Result<Encryption, S3Error> {
+    let text = |name: &HeaderName| -> Result<Option<String>, S3Error> {
+        match field(name) {
+            None => Ok(None),
+            Some(Ok(value)) => Ok(Some(value)),
+            Some(Err(())) => Err(s3_error!(
+                InvalidArgument,
+                "The {name} header is not valid text."
+            )
+            .detail("ArgumentName", name.as_str())),
+        }
+    };
+    let algorithm = match text(&names::SSE)? {
+        None => None,
+        Some(value) => Some(SseAlgorithm::from_name(&value).ok_or_else(|| {
+            s3_error!(
+                InvalidArgument,
+                "The encryption method specified is not supported"
+            )
+            .detail("ArgumentName", names::SSE.as_str())
+            .detail("ArgumentValue", value)
+        })?),
+    };
+    if algorithm.is_some() && text(&names::SSE_CUSTOMER_ALGORITHM)?.is_some() {
+        return Err(s3_error!(
+            InvalidArgument,
+            "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"
+        )
+        .detail("ArgumentName", names::SSE.as_str()));
+    }
+    let kms_key_id = text(&names::SSE_KMS_KEY_ID)?.filter(|id| !id.is_empty());
+    if kms_key_id.is_some() && !algorithm.is_some_and(SseAlgorithm::uses_kms) {
+        return Err(s3_error!(
+            InvalidArgument,
+            "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"
+        )
+        .detail("ArgumentName", names::SSE_KMS_KEY_ID.as_str()));
+    }
+    let bucket_key_enabled = match text(&names::SSE_BUCKET_KEY_ENABLED)? {
+        None => None,
+        Some(value) if value.eq_ignore_ascii_case("true") => Some(true),
+        Some(value) if value.eq_ignore_ascii_case("false") => Some(false),
+        Some(value) => {
+            return Err(s3_error!(
+                InvalidArgument,
+                "The value of the x-amz-server-side-encryption-bucket-key-enabled header must be true or false"
+            )
+            .detail("ArgumentName", names::SSE_BUCKET_KEY_ENABLED.as_str())
+            .detail("ArgumentValue", value))
+        }
+    };
+    Ok(match algorithm {
+        // Named by the request: a KMS algorithm without a key means the account's default key.
+        Some(algorithm) => Encryption {
+            algorithm,
+            kms_key_id,
+            bucket_key_enabled: algorithm.uses_kms() && bucket_key_enabled.unwrap_or(false),
+        },
+        None => {
+            let mut default = bucket.encryption.clone().unwrap_or_default();
+            if let Some(enabled) = bucket_key_enabled {
+                default.bucket_key_enabled = default.algorithm.uses_kms() && enabled;
+            }
+            default
+        }
+    })
+}
+
+/// [`requested_encryption`] from a request's headers.
+pub(super) fn requested_by_headers(
+    ctx: &RequestContext<'_>,
+    bucket: &BucketMeta,
+) -> Result<Encryption, S3Error> {
+    requested_encryption(bucket, |name| {
+        ctx.req
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().map(str::to_string).map_err(|_| ()))
+    })
+}
+
+/// The response headers that report an object's (or an upload's) encryption.
+pub(super) fn encryption_headers(response: &mut HttpResponseBuilder, encryption: &Encryption) {
+    response.insert_header((
+        names::SSE,
+        HeaderValue::from_static(encryption.algorithm.name()),
+    ));
+    if !encryption.algorithm.uses_kms() {
+        return;
+    }
+    if let Some(id) = &encryption.kms_key_id {
+        response.insert_header((names::SSE_KMS_KEY_ID, id.as_str()));
+    }
+    if encryption.bucket_key_enabled {
+        response.insert_header((
+            names::SSE_BUCKET_KEY_ENABLED,
+            HeaderValue::from_static("true"),
+        ));
+    }
+}
+
+/// A 200 with an XML document and the encryption headers (CopyObject, UploadPartCopy,
+/// CompleteMultipartUpload).
+pub(super) fn xml_response_reporting(body: String, encryption: &Encryption) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    encryption_headers(&mut response, encryption);
+    response.content_type("application/xml").body(body)
+}
+
+pub async fn handle_put_bucket_encryption(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let document = body
+        .read_to_end(MAX_CONFIGURATION_BYTES)
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "EntityTooLarge" => s3_error!(MalformedXML),
+            _ => e,
+        })?;
+    let parsed: xml::EncryptionConfigurationBody = xml::parse(&document)?;
+    let encryption = configured_encryption(parsed)?;
+    ctx.store
+        .update_bucket(bucket, |meta| meta.encryption = Some(encryption.clone()))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// The default a PutBucketEncryption document sets: exactly one rule, whose algorithm is one S3
+/// takes (anything else does not validate against S3's schema), with a KMS key only for KMS.
+fn configured_encryption(parsed: xml::EncryptionConfigurationBody) -> Result<Encryption, S3Error> {
+    let mut rules = parsed.rules.into_iter();
+    let (Some(rule), None) = (rules.next(), rules.next()) else {
+        return Err(s3_error!(MalformedXML));
+    };
+    if rule.blocked_encryption_types.is_some() {
+        return Err(s3_error!(
+            NotImplemented,
+            "minis3 does not implement BlockedEncryptionTypes."
+        ));
+    }
+    let (algorithm, kms_key_id) = match rule.apply_by_default {
+        None => (SseAlgorithm::Aes256, None),
+        Some(by_default) => (
+            SseAlgorithm::from_name(&by_default.sse_algorithm)
+                .ok_or_else(|| s3_error!(MalformedXML))?,
+            by_default.kms_master_key_id.filter(|id| !id.is_empty()),
+        ),
+    };
+    if kms_key_id.is_some() && !algorithm.uses_kms() {
+        return Err(s3_error!(
+            InvalidArgument,
+            "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse"
+        ));
+    }
+    Ok(Encryption {
+        algorithm,
+        kms_key_id,
+        bucket_key_enabled: rule.bucket_key_enabled.unwrap_or(false),
+    })
+}
+
+/// A bucket that was never given a configuration has S3's: SSE-S3 without a bucket key.
+pub fn handle_get_bucket_encryption(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    let encryption = meta.encryption.unwrap_or_default();
+    Ok(xml_response(xml::encryption_configuration(&encryption)))
+}
+
+/// Back to S3's default (every bucket is encrypted with SSE-S3 at least).
+pub async fn handle_delete_bucket_encryption(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    ctx.store
+        .update_bucket(bucket, |meta| meta.encryption = None)?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requested(
+        bucket: &BucketMeta,
+        headers: &[(&HeaderName, &str)],
+    ) -> Result<Encryption, S3Error> {
+        requested_encryption(bucket, |name| {
+            headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| Ok(v.to_string()))
+        })
+    }
+
+    fn kms_bucket() -> BucketMeta {
+        BucketMeta {
+            encryption: Some(Encryption {
+                algorithm: SseAlgorithm::AwsKms,
+                kms_key_id: Some("bucket-key".into()),
+                bucket_key_enabled: false,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn without_headers_the_bucket_default_applies() {
+        let plain = BucketMeta::default();
+        assert_eq!(requested(&plain, &[]).expect("ok"), Encryption::default());
+        let bucket = kms_bucket();
+        assert_eq!(
+            requested(&bucket, &[]).expect("ok"),
+            bucket.encryption.clone().expect("set")
+        );
+        // The bucket-key flag alone adjusts the default (meaningful for KMS only).
+        let flagged = requested(&bucket, &[(&names::SSE_BUCKET_KEY_ENABLED, "TRUE")]);
+        assert!(flagged.expect("ok").bucket_key_enabled);
+        let flagged = requested(&plain, &[(&names::SSE_BUCKET_KEY_ENABLED, "true")]);
+        assert!(!flagged.expect("ok").bucket_key_enabled);
+    }
+
+    #[test]
+    fn a_named_algorithm_overrides_the_default_key_included() {
+        let bucket = kms_bucket();
+        let named = requested(&bucket, &[(&names::SSE, "aws:kms:dsse")]).expect("ok");
+        assert_eq!(
+            named,
+            Encryption {
+                algorithm: SseAlgorithm::AwsKmsDsse,
+                kms_key_id: None,
+                bucket_key_enabled: false,
+            }
+        );
+        let aes = requested(
+            &bucket,
+            &[
+                (&names::SSE, "AES256"),
+                (&names::SSE_BUCKET_KEY_ENABLED, "true"),
+            ],
+        );
+        assert_eq!(aes.expect("ok"), Encryption::default());
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let bucket = BucketMeta::default();
+        let code = |headers: &[(&HeaderName, &str)]| {
+            requested(&bucket, headers)
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.code.as_str().to_string())
+        };
+        assert_eq!(code(&[(&names::SSE, "AES-256")]), "InvalidArgument");
+        assert_eq!(code(&[(&names::SSE_KMS_KEY_ID, "k")]), "InvalidArgument");
+        assert_eq!(
+            code(&[
+                (&names::SSE, "aws:kms"),
+                (&names::SSE_BUCKET_KEY_ENABLED, "1")
+            ]),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(&[
+                (&names::SSE, "AES256"),
+                (&names::SSE_CUSTOMER_ALGORITHM, "AES256")
+            ]),
+            "InvalidArgument"
+        );
+        // A value that is not text is refused, not taken as absent.
+        let unreadable =
+            requested_encryption(&bucket, |name| (*name == names::SSE).then_some(Err(())));
+        assert!(unreadable.is_err());
+        // An empty key id is no key id.
+        assert_eq!(
+            code(&[(&names::SSE, "aws:kms"), (&names::SSE_KMS_KEY_ID, "")]),
+            ""
+        );
+    }
+}
