@@ -729,9 +729,15 @@ pub struct EncryptionRuleBody {
     pub apply_by_default: Option<EncryptionByDefaultBody>,
     #[serde(rename = "BucketKeyEnabled")]
     pub bucket_key_enabled: Option<bool>,
-    /// Only noticed, to be refused: blocking SSE-C is not implemented.
     #[serde(rename = "BlockedEncryptionTypes")]
-    pub blocked_encryption_types: Option<serde::de::IgnoredAny>,
+    pub blocked_encryption_types: Option<BlockedEncryptionTypesBody>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BlockedEncryptionTypesBody {
+    /// `SSE-C` or `NONE`.
+    #[serde(default, rename = "EncryptionType")]
+    pub encryption_types: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -742,8 +748,11 @@ pub struct EncryptionByDefaultBody {
     pub kms_master_key_id: Option<String>,
 }
 
-/// GetBucketEncryption: the bucket's one rule.
-pub fn encryption_configuration(encryption: &crate::storage::Encryption) -> String {
+/// GetBucketEncryption: the bucket's one rule, with whether SSE-C writes are blocked.
+pub fn encryption_configuration(
+    encryption: &crate::storage::Encryption,
+    sse_c_allowed: bool,
+) -> String {
     let mut w = XmlWriter::new();
     w.open_root("ServerSideEncryptionConfiguration");
     w.open("Rule");
@@ -752,6 +761,12 @@ pub fn encryption_configuration(encryption: &crate::storage::Encryption) -> Stri
     w.optional_element("KMSMasterKeyID", encryption.kms_key_id.as_deref());
     w.close("ApplyServerSideEncryptionByDefault");
     w.bool_element("BucketKeyEnabled", encryption.bucket_key_enabled);
+    w.open("BlockedEncryptionTypes");
+    w.text_element(
+        "EncryptionType",
+        if sse_c_allowed { "NONE" } else { "SSE-C" },
+    );
+    w.close("BlockedEncryptionTypes");
     w.close("Rule");
     w.close("ServerSideEncryptionConfiguration");
     w.finish()
@@ -1037,7 +1052,11 @@ mod tests {
             <EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes></Rule>\
             </ServerSideEncryptionConfiguration>";
         let parsed: EncryptionConfigurationBody = parse(blocked).expect("parses");
-        assert!(parsed.rules[0].blocked_encryption_types.is_some());
+        let types = &parsed.rules[0]
+            .blocked_encryption_types
+            .as_ref()
+            .expect("some");
+        assert_eq!(types.encryption_types, ["SSE-C"]);
         let bad_flag = b"<ServerSideEncryptionConfiguration><Rule><BucketKeyEnabled>yes\
             </BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>";
         assert!(parse::<EncryptionConfigurationBody>(bad_flag).is_err());
@@ -1048,12 +1067,20 @@ mod tests {
             bucket_key_enabled: true,
         };
         assert_eq!(
-            encryption_configuration(&encryption),
+            encryption_configuration(&encryption, true),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ServerSideEncryptionConfiguration \
              xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>\
              <ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>\
              <KMSMasterKeyID>k&amp;1</KMSMasterKeyID></ApplyServerSideEncryptionByDefault>\
-             <BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"
+             <BucketKeyEnabled>true</BucketKeyEnabled><BlockedEncryptionTypes>\
+             <EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>\
+             </ServerSideEncryptionConfiguration>"
+        );
+        assert!(
+            encryption_configuration(&Default::default(), false).contains(
+                "<BucketKeyEnabled>false</BucketKeyEnabled><BlockedEncryptionTypes>\
+             <EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes>"
+            )
         );
     }
 

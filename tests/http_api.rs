@@ -1088,14 +1088,17 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
          <KMSMasterKeyID>k</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule>";
     let unknown = "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES128</SSEAlgorithm>\
          </ApplyServerSideEncryptionByDefault></Rule>";
-    let blocking = "<Rule><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>\
+    let both = "<Rule><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>\
+         <EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>";
+    let unknown_type = "<Rule><BlockedEncryptionTypes><EncryptionType>SSE-KMS</EncryptionType>\
          </BlockedEncryptionTypes></Rule>";
     for (rules, status, code) in [
         (aes_with_key, 400, "InvalidArgument"),
         (unknown, 400, "MalformedXML"),
         ("", 400, "MalformedXML"),
         (&format!("{kms_rule}{kms_rule}"), 400, "MalformedXML"),
-        (blocking, 501, "NotImplemented"),
+        (both, 400, "InvalidArgument"),
+        (unknown_type, 400, "MalformedXML"),
     ] {
         let r = call(app, put_config(rules)).await;
         assert_eq!(
@@ -1192,6 +1195,59 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
     let r = call(app, head("mp")).await;
     assert_eq!(r.header("x-amz-storage-class"), Some("GLACIER"));
 
+    // SSE-C: blocked, as on every S3 bucket created since April 2026; a key given for an
+    // object stored without one is refused rather than ignored.
+    let customer = |req: Req| {
+        req.header("x-amz-server-side-encryption-customer-algorithm", "AES256")
+            .header(
+                "x-amz-server-side-encryption-customer-key",
+                "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+            )
+            .header(
+                "x-amz-server-side-encryption-customer-key-MD5",
+                "KYvwGXoFFJ42a2u2GDWhwQ==",
+            )
+            .signed()
+    };
+    let blocked = call(app, customer(Req::new("PUT", "/bkt/ssec").body("x"))).await;
+    assert_eq!(
+        (blocked.status, blocked.error_code().as_str()),
+        (403, "AccessDenied")
+    );
+    let blocked = call(app, customer(Req::new("POST", "/bkt/ssec?uploads"))).await;
+    assert_eq!(blocked.status, 403);
+    assert_eq!(call(app, head("ssec")).await.status, 404);
+    assert!(call(app, get_config()).await.text().contains(
+        "<BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes>"
+    ));
+    let r = call(app, customer(Req::new("GET", "/bkt/plain"))).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidRequest"));
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/copy2")
+            .header("x-amz-copy-source", "/bkt/plain")
+            .header(
+                "x-amz-copy-source-server-side-encryption-customer-algorithm",
+                "AES256",
+            )
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidRequest"));
+    assert_eq!(call(app, head("copy2")).await.status, 404);
+    // Unblocked, minis3 still keeps no customer keys: it says so instead of storing.
+    let unblock = "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>\
+         </ApplyServerSideEncryptionByDefault><BlockedEncryptionTypes>\
+         <EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>";
+    assert_eq!(call(app, put_config(unblock)).await.status, 200);
+    assert!(call(app, get_config())
+        .await
+        .text()
+        .contains("<EncryptionType>NONE</EncryptionType>"));
+    let r = call(app, customer(Req::new("PUT", "/bkt/ssec").body("x"))).await;
+    assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
+    assert_eq!(call(app, head("ssec")).await.status, 404);
+
     // Deleting the configuration brings back S3's default.
     let r = call(app, Req::new("DELETE", "/bkt?encryption").signed()).await;
     assert_eq!(r.status, 204);
@@ -1200,6 +1256,7 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
         config(&r),
         (Some("AES256".into()), None, Some("false".into()))
     );
+    assert!(r.text().contains("<EncryptionType>SSE-C</EncryptionType>"));
     for method in ["GET", "PUT", "DELETE"] {
         let r = call(app, Req::new(method, "/nobucket?encryption").signed()).await;
         assert_eq!(

@@ -87,6 +87,7 @@ pub async fn handle_create_bucket(
         acl,
         cors: None,
         encryption: None,
+        sse_c_allowed: false,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;

@@ -108,6 +108,7 @@ pub(super) fn open_source(
         .open_read(&source.bucket, &source.key)?
         .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", source.key.as_str()))?;
     check_preconditions(ctx, &meta, Conditions::CopySource)?;
+    super::encryption::refuse_customer_key(ctx, &super::names::COPY_SOURCE_SSE_CUSTOMER[0])?;
     Ok((meta, reader))
 }
 

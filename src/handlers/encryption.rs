@@ -45,12 +45,27 @@ pub(super) fn requested_encryption(
             .detail("ArgumentValue", value)
         })?),
     };
-    if algorithm.is_some() && text(&names::SSE_CUSTOMER_ALGORITHM)?.is_some() {
-        return Err(s3_error!(
-            InvalidArgument,
-            "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"
-        )
-        .detail("ArgumentName", names::SSE.as_str()));
+    if names::SSE_CUSTOMER.iter().any(|name| field(name).is_some()) {
+        if algorithm.is_some() {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"
+            )
+            .detail("ArgumentName", names::SSE.as_str()));
+        }
+        // S3 refuses SSE-C writes to every bucket that has not unblocked it (all new buckets
+        // since April 2026); minis3 keeps no customer keys, so it cannot honour them either.
+        return Err(if bucket.sse_c_allowed {
+            s3_error!(
+                NotImplemented,
+                "minis3 does not implement server-side encryption with customer-provided keys (SSE-C)."
+            )
+        } else {
+            s3_error!(
+                AccessDenied,
+                "SSE-C is blocked for this bucket (its BlockedEncryptionTypes, as for every new S3 bucket since April 2026)."
+            )
+        });
     }
     let kms_key_id = text(&names::SSE_KMS_KEY_ID)?.filter(|id| !id.is_empty());
     if kms_key_id.is_some() && !algorithm.is_some_and(SseAlgorithm::uses_kms) {
@@ -103,6 +118,22 @@ pub(super) fn requested_by_headers(
     })
 }
 
+/// A read (or a copy's source) that gives an SSE-C key for an object stored without one, which
+/// every object here is: S3 refuses the request rather than ignore the key. Only the algorithm
+/// header is looked at: S3 takes no key without it, and reads are the hot path.
+pub(super) fn refuse_customer_key(
+    ctx: &RequestContext<'_>,
+    algorithm: &HeaderName,
+) -> Result<(), S3Error> {
+    match ctx.req.headers().get(algorithm) {
+        None => Ok(()),
+        Some(_) => Err(s3_error!(
+            InvalidRequest,
+            "The encryption parameters are not applicable to this object."
+        )),
+    }
+}
+
 /// The response headers that report an object's (or an upload's) encryption.
 pub(super) fn encryption_headers(response: &mut HttpResponseBuilder, encryption: &Encryption) {
     response.insert_header((
@@ -145,26 +176,41 @@ pub async fn handle_put_bucket_encryption(
             _ => e,
         })?;
     let parsed: xml::EncryptionConfigurationBody = xml::parse(&document)?;
-    let encryption = configured_encryption(parsed)?;
-    ctx.store
-        .update_bucket(bucket, |meta| meta.encryption = Some(encryption.clone()))?;
+    let (encryption, sse_c_allowed) = configured_encryption(parsed)?;
+    ctx.store.update_bucket(bucket, |meta| {
+        meta.encryption = Some(encryption.clone());
+        meta.sse_c_allowed = sse_c_allowed;
+    })?;
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
 }
 
 /// The default a PutBucketEncryption document sets: exactly one rule, whose algorithm is one S3
-/// takes (anything else does not validate against S3's schema), with a KMS key only for KMS.
-fn configured_encryption(parsed: xml::EncryptionConfigurationBody) -> Result<Encryption, S3Error> {
+/// takes (anything else does not validate against S3's schema), with a KMS key only for KMS;
+/// and whether it unblocks SSE-C (`BlockedEncryptionTypes` NONE; blocked when not named, as on
+/// a new bucket).
+fn configured_encryption(
+    parsed: xml::EncryptionConfigurationBody,
+) -> Result<(Encryption, bool), S3Error> {
     let mut rules = parsed.rules.into_iter();
     let (Some(rule), None) = (rules.next(), rules.next()) else {
         return Err(s3_error!(MalformedXML));
     };
-    if rule.blocked_encryption_types.is_some() {
+    let blocked = rule
+        .blocked_encryption_types
+        .map(|b| b.encryption_types)
+        .unwrap_or_default();
+    if blocked.iter().any(|t| t != "NONE" && t != "SSE-C") {
+        return Err(s3_error!(MalformedXML));
+    }
+    let names = |t: &str| blocked.iter().any(|b| b == t);
+    if names("NONE") && names("SSE-C") {
         return Err(s3_error!(
-            NotImplemented,
-            "minis3 does not implement BlockedEncryptionTypes."
+            InvalidArgument,
+            "BlockedEncryptionTypes cannot name NONE together with an encryption type."
         ));
     }
+    let sse_c_allowed = names("NONE");
     let (algorithm, kms_key_id) = match rule.apply_by_default {
         None => (SseAlgorithm::Aes256, None),
         Some(by_default) => (
@@ -179,11 +225,12 @@ fn configured_encryption(parsed: xml::EncryptionConfigurationBody) -> Result<Enc
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse"
         ));
     }
-    Ok(Encryption {
+    let encryption = Encryption {
         algorithm,
         kms_key_id,
         bucket_key_enabled: rule.bucket_key_enabled.unwrap_or(false),
-    })
+    };
+    Ok((encryption, sse_c_allowed))
 }
 
 /// A bucket that was never given a configuration has S3's: SSE-S3 without a bucket key.
@@ -193,7 +240,10 @@ pub fn handle_get_bucket_encryption(
 ) -> Result<HttpResponse, S3Error> {
     let meta = require_bucket(ctx, bucket)?;
     let encryption = meta.encryption.unwrap_or_default();
-    Ok(xml_response(xml::encryption_configuration(&encryption)))
+    Ok(xml_response(xml::encryption_configuration(
+        &encryption,
+        meta.sse_c_allowed,
+    )))
 }
 
 /// Back to S3's default (every bucket is encrypted with SSE-S3 at least).
@@ -201,8 +251,10 @@ pub async fn handle_delete_bucket_encryption(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store
-        .update_bucket(bucket, |meta| meta.encryption = None)?;
+    ctx.store.update_bucket(bucket, |meta| {
+        meta.encryption = None;
+        meta.sse_c_allowed = false;
+    })?;
     ctx.store.sync().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -296,6 +348,16 @@ mod tests {
             ]),
             "InvalidArgument"
         );
+        // SSE-C alone: blocked as S3 blocks it on new buckets, and not implemented when not.
+        for name in &names::SSE_CUSTOMER {
+            assert_eq!(code(&[(name, "x")]), "AccessDenied", "{name}");
+        }
+        let unblocked = BucketMeta {
+            sse_c_allowed: true,
+            ..Default::default()
+        };
+        let r = requested(&unblocked, &[(&names::SSE_CUSTOMER[0], "AES256")]);
+        assert_eq!(r.map_err(|e| e.code.as_str()), Err("NotImplemented"));
         // A value that is not text is refused, not taken as absent.
         let unreadable =
             requested_encryption(&bucket, |name| (*name == names::SSE).then_some(Err(())));

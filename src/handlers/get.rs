@@ -1,6 +1,6 @@
 //! GetObject and HeadObject: conditional requests, byte ranges, header overrides, streamed bodies.
 
-use super::{quoted_etag, RequestContext};
+use super::{names, quoted_etag, RequestContext};
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
 use crate::router::ResponseOverrides;
@@ -35,6 +35,7 @@ pub fn handle_get_object(
         )
     };
     check_preconditions(ctx, &meta, Conditions::Read)?;
+    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER_ALGORITHM)?;
 
     let range = match (part_number, ctx.header(header::RANGE)) {
         // A plain object is a single part: part 1 is all of it.
@@ -111,6 +112,7 @@ pub fn handle_get_object_attributes(
         .min(MAX_ATTRIBUTE_PARTS);
     let marker = attribute_number(ctx, "x-amz-part-number-marker")?.unwrap_or(0);
     let meta = super::require_object(ctx, bucket, key)?;
+    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER_ALGORITHM)?;
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let checksum = meta.checksum.as_ref().filter(|_| wants("Checksum"));
     let parts = (wants("ObjectParts") && meta.parts_count > 0).then(|| {

@@ -138,6 +138,8 @@ pub async fn handle_upload_part(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
+    // No upload is SSE-C (CreateMultipartUpload refuses it), so a part's key applies to nothing.
+    encryption::refuse_customer_key(ctx, &super::names::SSE_CUSTOMER_ALGORITHM)?;
     check_declared_size(ctx)?;
     let content_md5 = content_md5(ctx)?;
     let upload_alg = upload_algorithm(&upload);

@@ -18,8 +18,20 @@ pub const SSE_KMS_KEY_ID: HeaderName =
     HeaderName::from_static("x-amz-server-side-encryption-aws-kms-key-id");
 pub const SSE_BUCKET_KEY_ENABLED: HeaderName =
     HeaderName::from_static("x-amz-server-side-encryption-bucket-key-enabled");
+/// The three headers of SSE-C (server-side encryption with a customer-provided key), and the
+/// three that give the key of a copy's source.
 pub const SSE_CUSTOMER_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-server-side-encryption-customer-algorithm");
+pub const SSE_CUSTOMER: [HeaderName; 3] = [
+    SSE_CUSTOMER_ALGORITHM,
+    HeaderName::from_static("x-amz-server-side-encryption-customer-key"),
+    HeaderName::from_static("x-amz-server-side-encryption-customer-key-md5"),
+];
+pub const COPY_SOURCE_SSE_CUSTOMER: [HeaderName; 3] = [
+    HeaderName::from_static("x-amz-copy-source-server-side-encryption-customer-algorithm"),
+    HeaderName::from_static("x-amz-copy-source-server-side-encryption-customer-key"),
+    HeaderName::from_static("x-amz-copy-source-server-side-encryption-customer-key-md5"),
+];
 pub const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-amz-storage-class");
 pub const TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
 pub const TRAILER: HeaderName = HeaderName::from_static("x-amz-trailer");

@@ -20,6 +20,10 @@ pub struct BucketMeta {
     /// `None` is S3's default for every bucket, SSE-S3 (`AES256`).
     #[serde(default)]
     pub encryption: Option<Encryption>,
+    /// Whether writes may ask for SSE-C (`BlockedEncryptionTypes` NONE). S3 blocks it on every
+    /// bucket created since April 2026 unless PutBucketEncryption unblocks it.
+    #[serde(default)]
+    pub sse_c_allowed: bool,
 }
 
 /// A canned ACL as S3 names them. minis3 has one owner, so a canned ACL is the whole access list.
