@@ -1170,6 +1170,25 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
     )
     .await;
     assert_eq!(sse(&part), kms("bucket-key"));
+    // A part, like a read, cannot choose an encryption: S3 refuses the header there.
+    for (method, path) in [
+        ("PUT", format!("/bkt/mp?partNumber=2&uploadId={upload_id}")),
+        ("POST", format!("/bkt/mp?uploadId={upload_id}")),
+        ("GET", "/bkt/plain".to_string()),
+        ("HEAD", "/bkt/plain".to_string()),
+    ] {
+        let r = call(
+            app,
+            Req::new(method, &path)
+                .header("x-amz-server-side-encryption", "AES256")
+                .signed(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{method} {path}");
+        if method != "HEAD" {
+            assert_eq!(r.error_code(), "InvalidArgument", "{method} {path}");
+        }
+    }
     let parts = call(
         app,
         Req::new("GET", &format!("/bkt/mp?uploadId={upload_id}")).signed(),

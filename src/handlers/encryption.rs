@@ -134,6 +134,23 @@ pub(super) fn refuse_customer_key(
     }
 }
 
+/// `x-amz-server-side-encryption` on a request that cannot choose an encryption (a read, a part
+/// or the completion of an upload, whose encryption CreateMultipartUpload chose): S3 refuses it.
+pub(super) fn refuse_sse_header(ctx: &RequestContext<'_>) -> Result<(), S3Error> {
+    match ctx.req.headers().get(names::SSE) {
+        None => Ok(()),
+        Some(value) => Err(s3_error!(
+            InvalidArgument,
+            "x-amz-server-side-encryption header is not supported for this operation."
+        )
+        .detail("ArgumentName", names::SSE.as_str())
+        .detail(
+            "ArgumentValue",
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )),
+    }
+}
+
 /// The response headers that report an object's (or an upload's) encryption.
 pub(super) fn encryption_headers(response: &mut HttpResponseBuilder, encryption: &Encryption) {
     response.insert_header((

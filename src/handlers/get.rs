@@ -35,6 +35,7 @@ pub fn handle_get_object(
         )
     };
     check_preconditions(ctx, &meta, Conditions::Read)?;
+    super::encryption::refuse_sse_header(ctx)?;
     super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER_ALGORITHM)?;
 
     let range = match (part_number, ctx.header(header::RANGE)) {

@@ -140,6 +140,7 @@ pub async fn handle_upload_part(
     let upload = require_upload(ctx, bucket, key, upload_id)?;
     // No upload is SSE-C (CreateMultipartUpload refuses it), so a part's key applies to nothing.
     encryption::refuse_customer_key(ctx, &super::names::SSE_CUSTOMER_ALGORITHM)?;
+    encryption::refuse_sse_header(ctx)?;
     check_declared_size(ctx)?;
     let content_md5 = content_md5(ctx)?;
     let upload_alg = upload_algorithm(&upload);
@@ -192,6 +193,7 @@ pub async fn handle_upload_part_copy(
     source: &CopySource,
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
+    encryption::refuse_sse_header(ctx)?;
     let (src, reader) = open_source(ctx, source)?;
     let range = match ctx.header(super::names::COPY_SOURCE_RANGE) {
         None => (0, src.size),
@@ -265,6 +267,7 @@ pub async fn handle_complete_multipart_upload(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
+    encryption::refuse_sse_header(ctx)?;
     let condition = super::put::write_condition(ctx)?;
     let document = body.read_to_end(MAX_COMPLETE_BODY).await?;
     let request: xml::CompleteMultipartUpload = xml::parse(&document)?;
