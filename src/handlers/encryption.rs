@@ -58,7 +58,7 @@ pub(super) fn requested_encryption(
         return Err(if bucket.sse_c_allowed {
             s3_error!(
                 NotImplemented,
-                "minis3 does not implement server-side encryption with customer-provided keys (SSE-C)."
+                "minis3 does not implement server-side encryption with customer-provided keys (SSE-C); S3 itself takes SSE-C requests over HTTPS only."
             )
         } else {
             s3_error!(
