@@ -85,6 +85,13 @@ error_codes! {
     NoSuchEntity => 404, "The request was rejected because it referenced a resource that does not exist.";
     NoSuchCORSConfiguration => 404, "The CORS configuration does not exist";
     NoSuchKey => 404, "The specified key does not exist.";
+    NoSuchBucketPolicy => 404, "The bucket policy does not exist";
+    NoSuchLifecycleConfiguration => 404, "The lifecycle configuration does not exist";
+    NoSuchPublicAccessBlockConfiguration => 404, "The public access block configuration was not found";
+    NoSuchWebsiteConfiguration => 404, "The specified bucket does not have a website configuration";
+    ObjectLockConfigurationNotFoundError => 404, "Object Lock configuration does not exist for this bucket";
+    OwnershipControlsNotFoundError => 404, "The bucket ownership controls were not found";
+    ReplicationConfigurationNotFoundError => 404, "The replication configuration was not found";
     NoSuchTagSet => 404, "The TagSet does not exist";
     NoSuchUpload => 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";
     NotImplemented => 501, "A header you provided implies functionality that is not implemented";

@@ -368,6 +368,20 @@ pub enum Endpoint {
     DeleteBucketEncryption {
         bucket: String,
     },
+    GetBucketTagging {
+        bucket: String,
+    },
+    PutBucketTagging {
+        bucket: String,
+    },
+    DeleteBucketTagging {
+        bucket: String,
+    },
+    /// Reading a bucket configuration minis3 does not keep (policy, lifecycle, website, ...).
+    GetBucketSetting {
+        bucket: String,
+        setting: BucketSetting,
+    },
     GetBucketAcl {
         bucket: String,
     },
@@ -422,6 +436,51 @@ impl CopySource {
             return Err(s3_error!(KeyTooLongError));
         }
         Ok(CopySource { bucket, key })
+    }
+}
+
+/// Bucket configurations minis3 does not keep. No bucket here has one, so reading one answers as
+/// S3 does for a bucket never given it: the "not found" error SDKs and infrastructure tools
+/// expect, or the empty document S3 sends where every bucket has the setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketSetting {
+    Policy,
+    PolicyStatus,
+    Website,
+    Lifecycle,
+    Replication,
+    ObjectLock,
+    PublicAccessBlock,
+    OwnershipControls,
+    Accelerate,
+    RequestPayment,
+    Logging,
+    Notification,
+}
+
+impl BucketSetting {
+    /// Each setting by the sub-resource that names it.
+    const NAMED: [(&'static str, BucketSetting); 12] = [
+        ("policy", BucketSetting::Policy),
+        ("policyStatus", BucketSetting::PolicyStatus),
+        ("website", BucketSetting::Website),
+        ("lifecycle", BucketSetting::Lifecycle),
+        ("replication", BucketSetting::Replication),
+        ("object-lock", BucketSetting::ObjectLock),
+        ("publicAccessBlock", BucketSetting::PublicAccessBlock),
+        ("ownershipControls", BucketSetting::OwnershipControls),
+        ("accelerate", BucketSetting::Accelerate),
+        ("requestPayment", BucketSetting::RequestPayment),
+        ("logging", BucketSetting::Logging),
+        ("notification", BucketSetting::Notification),
+    ];
+
+    /// The setting a bucket request's query names, if any.
+    fn named_in(q: &Query<'_>) -> Option<BucketSetting> {
+        BucketSetting::NAMED
+            .iter()
+            .find(|(name, _)| q.has(name))
+            .map(|(_, setting)| *setting)
     }
 }
 
@@ -502,6 +561,9 @@ impl Endpoint {
             "GET" if q.has("encryption") => Ok(Endpoint::GetBucketEncryption { bucket }),
             "PUT" if q.has("encryption") => Ok(Endpoint::PutBucketEncryption { bucket }),
             "DELETE" if q.has("encryption") => Ok(Endpoint::DeleteBucketEncryption { bucket }),
+            "GET" if q.has("tagging") => Ok(Endpoint::GetBucketTagging { bucket }),
+            "PUT" if q.has("tagging") => Ok(Endpoint::PutBucketTagging { bucket }),
+            "DELETE" if q.has("tagging") => Ok(Endpoint::DeleteBucketTagging { bucket }),
             "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             // Reading versioning is implemented (above); changing it is not, and must not fall
@@ -524,6 +586,9 @@ impl Endpoint {
                 upload_id_marker: q.owned("upload-id-marker").filter(|m| !m.is_empty()),
             }),
             _ => {
+                if let Some(setting) = BucketSetting::named_in(q).filter(|_| method == "GET") {
+                    return Ok(Endpoint::GetBucketSetting { bucket, setting });
+                }
                 reject_unsupported(q, None)?;
                 match method {
                     "GET" if q.get("list-type") == Some("2") => Ok(Endpoint::ListObjectsV2 {
@@ -714,6 +779,10 @@ impl Endpoint {
             | Endpoint::GetBucketEncryption { bucket }
             | Endpoint::PutBucketEncryption { bucket }
             | Endpoint::DeleteBucketEncryption { bucket }
+            | Endpoint::GetBucketTagging { bucket }
+            | Endpoint::PutBucketTagging { bucket }
+            | Endpoint::DeleteBucketTagging { bucket }
+            | Endpoint::GetBucketSetting { bucket, .. }
             | Endpoint::GetBucketAcl { bucket }
             | Endpoint::PutBucketAcl { bucket }
             | Endpoint::GetObjectAcl { bucket, .. }
@@ -908,6 +977,11 @@ mod tests {
             ("GET", "/b", "encryption", "GetBucketEncryption"),
             ("PUT", "/b", "encryption", "PutBucketEncryption"),
             ("DELETE", "/b", "encryption", "DeleteBucketEncryption"),
+            ("GET", "/b", "tagging", "GetBucketTagging"),
+            ("PUT", "/b", "tagging", "PutBucketTagging"),
+            ("DELETE", "/b", "tagging", "DeleteBucketTagging"),
+            ("GET", "/b", "lifecycle", "GetBucketSetting"),
+            ("GET", "/b", "policy&X-Amz-Expires=60", "GetBucketSetting"),
             ("GET", "/b", "acl", "GetBucketAcl"),
             ("PUT", "/b", "acl", "PutBucketAcl"),
             ("GET", "/b/k", "acl", "GetObjectAcl"),
@@ -930,9 +1004,18 @@ mod tests {
             parse("PATCH", "/b/k", "").unwrap_err().code.as_str(),
             "MethodNotAllowed"
         );
-        let err = parse("GET", "/b", "lifecycle").unwrap_err();
-        assert_eq!(err.code.as_str(), "NotImplemented");
-        assert!(err.message.contains("lifecycle"));
+        // Reading an unkept bucket setting is answered; changing one is not implemented.
+        for (query, setting) in BucketSetting::NAMED {
+            match parse("GET", "/b", query) {
+                Ok(Endpoint::GetBucketSetting { setting: got, .. }) => assert_eq!(got, setting),
+                other => panic!("GET ?{query}: {other:?}"),
+            }
+            for method in ["PUT", "DELETE"] {
+                let err = parse(method, "/b", query).unwrap_err();
+                assert_eq!(err.code.as_str(), "NotImplemented", "{method} ?{query}");
+                assert!(err.message.contains(query), "{}", err.message);
+            }
+        }
         assert_eq!(
             parse("DELETE", "/b", "acl").unwrap_err().code.as_str(),
             "NotImplemented"
@@ -942,7 +1025,7 @@ mod tests {
             "NotImplemented"
         );
         assert_eq!(
-            parse("PUT", "/b", "tagging").unwrap_err().code.as_str(),
+            parse("GET", "/b", "inventory").unwrap_err().code.as_str(),
             "NotImplemented"
         );
         // Buckets are unversioned: versioning can be read, not turned on.

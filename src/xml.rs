@@ -220,6 +220,21 @@ pub fn versioning_configuration() -> String {
     w.finish()
 }
 
+/// The document S3 sends for a bucket setting every bucket has, left as it starts: transfer
+/// acceleration never enabled, the owner paying for requests, no access logging, no
+/// notifications.
+pub fn default_bucket_setting(root: &str) -> String {
+    let mut w = XmlWriter::new();
+    if root == "RequestPaymentConfiguration" {
+        w.open_root(root);
+        w.text_element("Payer", "BucketOwner");
+        w.close(root);
+    } else {
+        w.empty_root(root);
+    }
+    w.finish()
+}
+
 /// One object in a listing. `key` is already URL-encoded when the request asked for it.
 pub struct ObjectEntry<'a> {
     pub key: String,

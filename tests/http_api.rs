@@ -751,7 +751,9 @@ async fn unsupported_operations_say_so() {
     let s = start().await;
     let app = &s.service;
     call(app, Req::new("PUT", "/bkt").signed()).await;
-    let r = call(app, Req::new("GET", "/bkt?lifecycle").signed()).await;
+    let r = call(app, Req::new("PUT", "/bkt?lifecycle").signed()).await;
+    assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
+    let r = call(app, Req::new("GET", "/bkt?inventory").signed()).await;
     assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
     let r = call(app, Req::new("PATCH", "/bkt/k").signed()).await;
     assert_eq!(
@@ -1284,4 +1286,108 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
             "{method}"
         );
     }
+}
+
+/// Bucket tags, and the bucket settings minis3 does not keep: read, they answer as S3 does for a
+/// bucket never given them (what SDKs and infrastructure tools check before anything else).
+#[actix_web::test]
+async fn bucket_tags_and_unkept_settings_answer_like_s3() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let get_tags = || Req::new("GET", "/bkt?tagging").signed();
+    let r = call(app, get_tags()).await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "NoSuchTagSet"));
+    let tag_set = |tags: &[(String, String)]| {
+        let tags: String = tags
+            .iter()
+            .map(|(k, v)| format!("<Tag><Key>{k}</Key><Value>{v}</Value></Tag>"))
+            .collect();
+        Req::new("PUT", "/bkt?tagging")
+            .body(format!("<Tagging><TagSet>{tags}</TagSet></Tagging>"))
+            .signed()
+    };
+    // Buckets take 50 tags where objects take 10.
+    let fifty: Vec<_> = (0..50)
+        .map(|i| (format!("k{i}"), format!("v{i}")))
+        .collect();
+    assert_eq!(call(app, tag_set(&fifty)).await.status, 204);
+    let r = call(app, get_tags()).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(elements(&r.text(), "Key").len(), 50);
+    assert_eq!(element(&r.text(), "Value").as_deref(), Some("v0"));
+    let mut too_many = fifty.clone();
+    too_many.push(("k50".into(), "v".into()));
+    let reserved = vec![("aws:cloudformation".to_string(), "x".to_string())];
+    let duplicate = vec![
+        ("k".to_string(), "1".to_string()),
+        ("k".to_string(), "2".to_string()),
+    ];
+    for tags in [too_many, reserved, duplicate] {
+        let r = call(app, tag_set(&tags)).await;
+        assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidTag"));
+    }
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt?tagging").body("<Tagging>").signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "MalformedXML"));
+    assert_eq!(
+        elements(&call(app, get_tags()).await.text(), "Key").len(),
+        50
+    );
+    // An empty set, like DELETE, leaves the bucket without tags.
+    assert_eq!(call(app, tag_set(&[])).await.status, 204);
+    assert_eq!(call(app, get_tags()).await.status, 404);
+    assert_eq!(call(app, tag_set(&fifty[..1])).await.status, 204);
+    let r = call(app, Req::new("DELETE", "/bkt?tagging").signed()).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(call(app, get_tags()).await.status, 404);
+
+    for (query, code) in [
+        ("policy", "NoSuchBucketPolicy"),
+        ("policyStatus", "NoSuchBucketPolicy"),
+        ("website", "NoSuchWebsiteConfiguration"),
+        ("lifecycle", "NoSuchLifecycleConfiguration"),
+        ("replication", "ReplicationConfigurationNotFoundError"),
+        ("object-lock", "ObjectLockConfigurationNotFoundError"),
+        ("publicAccessBlock", "NoSuchPublicAccessBlockConfiguration"),
+        ("ownershipControls", "OwnershipControlsNotFoundError"),
+    ] {
+        let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;
+        assert_eq!((r.status, r.error_code().as_str()), (404, code), "{query}");
+        assert_eq!(element(&r.text(), "BucketName").as_deref(), Some("bkt"));
+        // Changing one is still not implemented.
+        let r = call(app, Req::new("PUT", &format!("/bkt?{query}")).signed()).await;
+        assert_eq!(r.status, 501, "{query}");
+    }
+    for (query, root) in [
+        ("accelerate", "<AccelerateConfiguration xmlns="),
+        ("logging", "<BucketLoggingStatus xmlns="),
+        ("notification", "<NotificationConfiguration xmlns="),
+        ("requestPayment", "<RequestPaymentConfiguration xmlns="),
+    ] {
+        let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;
+        assert_eq!(r.status, 200, "{query}");
+        assert!(r.text().contains(root), "{query}: {}", r.text());
+    }
+    let r = call(app, Req::new("GET", "/bkt?requestPayment").signed()).await;
+    assert_eq!(element(&r.text(), "Payer").as_deref(), Some("BucketOwner"));
+    for query in ["tagging", "policy", "logging"] {
+        let r = call(app, Req::new("GET", &format!("/nobucket?{query}")).signed()).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (404, "NoSuchBucket"),
+            "{query}"
+        );
+    }
+    let r = call(
+        app,
+        Req::new("PUT", "/nobucket?tagging")
+            .body("<Tagging><TagSet/></Tagging>")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "NoSuchBucket"));
 }

@@ -3,6 +3,7 @@
 use super::{owner, require_bucket, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
+use crate::router::BucketSetting;
 use crate::s3_error;
 use crate::storage::BucketMeta;
 use crate::timefmt;
@@ -88,6 +89,7 @@ pub async fn handle_create_bucket(
         cors: None,
         encryption: None,
         sse_c_allowed: false,
+        tags: Vec::new(),
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;
@@ -130,6 +132,43 @@ pub fn handle_get_bucket_versioning(
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
     Ok(xml_response(xml::versioning_configuration()))
+}
+
+/// A bucket configuration minis3 does not keep, read: no bucket has one, so the answer is S3's
+/// for a bucket never given it.
+pub fn handle_get_bucket_setting(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    setting: BucketSetting,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let missing = |e: S3Error| Err(e.detail("BucketName", bucket));
+    let document = match setting {
+        BucketSetting::Policy | BucketSetting::PolicyStatus => {
+            return missing(s3_error!(NoSuchBucketPolicy))
+        }
+        BucketSetting::Website => return missing(s3_error!(NoSuchWebsiteConfiguration)),
+        BucketSetting::Lifecycle => return missing(s3_error!(NoSuchLifecycleConfiguration)),
+        BucketSetting::Replication => {
+            return missing(s3_error!(ReplicationConfigurationNotFoundError))
+        }
+        BucketSetting::ObjectLock => {
+            return missing(s3_error!(ObjectLockConfigurationNotFoundError))
+        }
+        // S3 blocks public access and enforces bucket ownership on new buckets; minis3 has
+        // canned ACLs, public ones included, as a bucket without either configuration does.
+        BucketSetting::PublicAccessBlock => {
+            return missing(s3_error!(NoSuchPublicAccessBlockConfiguration))
+        }
+        BucketSetting::OwnershipControls => {
+            return missing(s3_error!(OwnershipControlsNotFoundError))
+        }
+        BucketSetting::Accelerate => "AccelerateConfiguration",
+        BucketSetting::RequestPayment => "RequestPaymentConfiguration",
+        BucketSetting::Logging => "BucketLoggingStatus",
+        BucketSetting::Notification => "NotificationConfiguration",
+    };
+    Ok(xml_response(xml::default_bucket_setting(document)))
 }
 
 /// S3's general-purpose bucket naming rules (S3 User Guide, "Bucket naming rules").

@@ -301,6 +301,18 @@ pub fn dispatch<'a>(
         Endpoint::DeleteBucketEncryption { bucket } => {
             later(async move { encryption::handle_delete_bucket_encryption(&ctx, &bucket).await })
         }
+        Endpoint::GetBucketTagging { bucket } => {
+            Ready(tagging::handle_get_bucket_tagging(&ctx, &bucket))
+        }
+        Endpoint::PutBucketTagging { bucket } => {
+            later(async move { tagging::handle_put_bucket_tagging(&ctx, &bucket, body).await })
+        }
+        Endpoint::DeleteBucketTagging { bucket } => {
+            later(async move { tagging::handle_delete_bucket_tagging(&ctx, &bucket).await })
+        }
+        Endpoint::GetBucketSetting { bucket, setting } => {
+            Ready(bucket::handle_get_bucket_setting(&ctx, &bucket, setting))
+        }
         Endpoint::PostObject { bucket } => {
             later(async move { post::handle_post_object(&ctx, &bucket, body).await })
         }

@@ -39,14 +39,17 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         E::CreateBucket { bucket }
         | E::PutBucketCors { bucket }
         | E::PutBucketAcl { bucket }
-        | E::PutBucketEncryption { bucket } => Need::Bucket(Write, bucket),
-        E::DeleteBucketCors { bucket } | E::DeleteBucketEncryption { bucket } => {
-            Need::Bucket(Write, bucket)
-        }
+        | E::PutBucketEncryption { bucket }
+        | E::PutBucketTagging { bucket } => Need::Bucket(Write, bucket),
+        E::DeleteBucketCors { bucket }
+        | E::DeleteBucketEncryption { bucket }
+        | E::DeleteBucketTagging { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
         E::GetBucketCors { bucket }
         | E::GetBucketAcl { bucket }
-        | E::GetBucketEncryption { bucket } => Need::Bucket(Read, bucket),
+        | E::GetBucketEncryption { bucket }
+        | E::GetBucketTagging { bucket }
+        | E::GetBucketSetting { bucket, .. } => Need::Bucket(Read, bucket),
         E::HeadBucket { bucket }
         | E::GetBucketLocation { bucket }
         | E::GetBucketVersioning { bucket } => Need::Reach(bucket),

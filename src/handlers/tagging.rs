@@ -1,4 +1,5 @@
-//! Object tagging: Put/Get/DeleteObjectTagging and the `x-amz-tagging` header of writes.
+//! Tagging: Put/Get/DeleteObjectTagging, the `x-amz-tagging` header of writes, and
+//! Put/Get/DeleteBucketTagging.
 
 use super::{require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
@@ -8,8 +9,9 @@ use crate::xml;
 use actix_web::HttpResponse;
 use std::collections::HashSet;
 
-/// S3's limits on an object's tag set.
+/// S3's limits on a tag set: an object's and a bucket's.
 const MAX_TAGS: usize = 10;
+const MAX_BUCKET_TAGS: usize = 50;
 const MAX_KEY_CHARS: usize = 128;
 const MAX_VALUE_CHARS: usize = 256;
 const MAX_TAGGING_BODY: usize = 64 * 1024;
@@ -21,14 +23,7 @@ pub async fn handle_put_object_tagging(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let document = body.read_to_end(MAX_TAGGING_BODY).await?;
-    let tagging: xml::Tagging = xml::parse(&document)?;
-    let tags: Vec<(String, String)> = tagging
-        .tag_set
-        .tags
-        .into_iter()
-        .map(|t| (t.key, t.value))
-        .collect();
+    let tags = read_tag_set(&mut body).await?;
     validate_tags(&tags)?;
     ctx.store
         .set_object_tags(bucket, key, tags)
@@ -58,6 +53,60 @@ pub async fn handle_delete_object_tagging(
     Ok(HttpResponse::NoContent().finish())
 }
 
+pub async fn handle_put_bucket_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let tags = read_tag_set(&mut body).await?;
+    if tags.len() > MAX_BUCKET_TAGS {
+        return Err(s3_error!(
+            InvalidTag,
+            "Bucket tag count cannot be greater than {MAX_BUCKET_TAGS}"
+        ));
+    }
+    check_each_tag(&tags)?;
+    ctx.store
+        .update_bucket(bucket, |meta| meta.tags = tags.clone())?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A bucket without tags (never tagged, tagged with an empty set, or untagged) has no tag set.
+pub fn handle_get_bucket_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    if meta.tags.is_empty() {
+        return Err(s3_error!(NoSuchTagSet).detail("BucketName", bucket));
+    }
+    Ok(xml_response(xml::tagging(&meta.tags)))
+}
+
+pub async fn handle_delete_bucket_tagging(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    ctx.store
+        .update_bucket(bucket, |meta| meta.tags = Vec::new())?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The tags of a `Tagging` document body.
+async fn read_tag_set(body: &mut RequestBody) -> Result<Vec<(String, String)>, S3Error> {
+    let document = body.read_to_end(MAX_TAGGING_BODY).await?;
+    let tagging: xml::Tagging = xml::parse(&document)?;
+    Ok(tagging
+        .tag_set
+        .tags
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect())
+}
+
 /// The tags of `x-amz-tagging` (URL-query form, `k1=v1&k2=v2`), validated; none when absent.
 pub fn tags_from_header(ctx: &RequestContext<'_>) -> Result<Vec<(String, String)>, S3Error> {
     match ctx.header(super::names::TAGGING) {
@@ -85,7 +134,7 @@ fn form_decode(s: &str) -> Result<String, S3Error> {
         .map_err(|_| s3_error!(InvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
 }
 
-/// S3's tag-set rules: at most 10 tags, unique keys of 1..=128 characters, values up to 256.
+/// S3's rules for an object's tag set: at most 10 tags, each as [`check_each_tag`] wants it.
 pub fn validate_tags(tags: &[(String, String)]) -> Result<(), S3Error> {
     if tags.len() > MAX_TAGS {
         return Err(s3_error!(
@@ -93,6 +142,11 @@ pub fn validate_tags(tags: &[(String, String)]) -> Result<(), S3Error> {
             "Object tags cannot be greater than {MAX_TAGS}"
         ));
     }
+    check_each_tag(tags)
+}
+
+/// Unique keys of 1..=128 characters, not starting with `aws:`, values up to 256.
+fn check_each_tag(tags: &[(String, String)]) -> Result<(), S3Error> {
     let mut seen = HashSet::new();
     for (key, value) in tags {
         let key_chars = key.chars().count();

@@ -24,6 +24,9 @@ pub struct BucketMeta {
     /// bucket created since April 2026 unless PutBucketEncryption unblocks it.
     #[serde(default)]
     pub sse_c_allowed: bool,
+    /// The bucket's tag set (PutBucketTagging); empty when it has none.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 
 /// A canned ACL as S3 names them. minis3 has one owner, so a canned ACL is the whole access list.
