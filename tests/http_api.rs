@@ -1094,8 +1094,12 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
          <EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>";
     let unknown_type = "<Rule><BlockedEncryptionTypes><EncryptionType>SSE-KMS</EncryptionType>\
          </BlockedEncryptionTypes></Rule>";
+    let unprintable_key =
+        "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>\
+         <KMSMasterKeyID>bad&#10;key</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule>";
     for (rules, status, code) in [
         (aes_with_key, 400, "InvalidArgument"),
+        (unprintable_key, 400, "InvalidArgument"),
         (unknown, 400, "MalformedXML"),
         ("", 400, "MalformedXML"),
         (&format!("{kms_rule}{kms_rule}"), 400, "MalformedXML"),
@@ -1136,6 +1140,15 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
         (r.header("x-amz-storage-class"), sse(&r)),
         (None, kms("bucket-key"))
     );
+    // Onto itself: allowed by S3 when it re-encrypts, as with this bucket's own default.
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/plain")
+            .header("x-amz-copy-source", "/bkt/plain")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
     // Onto itself with only a new encryption is a change S3 allows.
     let in_place = call(
         app,
@@ -1278,6 +1291,67 @@ async fn storage_class_and_encryption_are_kept_and_reported() {
         (Some("AES256".into()), None, Some("false".into()))
     );
     assert!(r.text().contains("<EncryptionType>SSE-C</EncryptionType>"));
+    // With S3's default back, a copy onto itself re-encrypts only a source that is not SSE-S3.
+    let copy_onto = |key: &str| {
+        Req::new("PUT", &format!("/bkt/{key}"))
+            .header("x-amz-copy-source", &format!("/bkt/{key}"))
+            .signed()
+    };
+    let r = call(app, copy_onto("named")).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidRequest"));
+    let r = call(app, copy_onto("defaulted")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(sse(&r), sse_s3);
+    // A customer key on a part (any of its three headers), or an SSE header on a read, is
+    // refused before anything else is looked at.
+    let id = element(
+        &call(app, Req::new("POST", "/bkt/mp2?uploads").signed())
+            .await
+            .text(),
+        "UploadId",
+    )
+    .expect("upload id");
+    let part = |req: Req| call(app, req.signed());
+    let r = part(
+        Req::new("PUT", &format!("/bkt/mp2?partNumber=1&uploadId={id}"))
+            .header(
+                "x-amz-server-side-encryption-customer-key",
+                "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+            )
+            .body("x"),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidRequest"));
+    let r = part(
+        Req::new("PUT", &format!("/bkt/mp2?partNumber=1&uploadId={id}"))
+            .header("x-amz-copy-source", "/bkt/plain")
+            .header("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidRequest"));
+    let parts = call(
+        app,
+        Req::new("GET", &format!("/bkt/mp2?uploadId={id}")).signed(),
+    )
+    .await;
+    assert!(elements(&parts.text(), "PartNumber").is_empty());
+    let etag = call(app, head("plain"))
+        .await
+        .header("etag")
+        .expect("etag")
+        .to_string();
+    let r = call(
+        app,
+        Req::new("GET", "/bkt/plain")
+            .header("if-none-match", &etag)
+            .header("x-amz-server-side-encryption", "AES256")
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
     for method in ["GET", "PUT", "DELETE"] {
         let r = call(app, Req::new(method, "/nobucket?encryption").signed()).await;
         assert_eq!(
@@ -1333,6 +1407,23 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
     )
     .await;
     assert_eq!((r.status, r.error_code().as_str()), (400, "MalformedXML"));
+    // A configuration whose Content-MD5 does not match its body is not taken (CORS and
+    // encryption configurations alike).
+    for query in ["tagging", "encryption", "cors"] {
+        let r = call(
+            app,
+            Req::new("PUT", &format!("/bkt?{query}"))
+                .header("content-md5", "AAAAAAAAAAAAAAAAAAAAAA==")
+                .body("<Tagging><TagSet></TagSet></Tagging>")
+                .signed(),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "BadDigest"),
+            "{query}"
+        );
+    }
     assert_eq!(
         elements(&call(app, get_tags()).await.text(), "Key").len(),
         50

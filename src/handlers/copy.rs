@@ -7,7 +7,9 @@ use crate::checksum::{ChecksumAlgorithm, ChecksumHasher};
 use crate::error::S3Error;
 use crate::router::CopySource;
 use crate::s3_error;
-use crate::storage::{NewObject, ObjectMeta, ObjectReader, ObjectWriter, StoredChecksum};
+use crate::storage::{
+    Encryption, NewObject, ObjectMeta, ObjectReader, ObjectWriter, StoredChecksum,
+};
 use crate::timefmt;
 use crate::xml;
 use actix_web::HttpResponse;
@@ -30,9 +32,17 @@ pub async fn handle_copy_object(
     // destination bucket's default encryption.
     let storage_class = super::put::requested_storage_class(ctx)?;
     let encryption = super::encryption::requested_by_headers(ctx, &bucket_meta)?;
+    // S3 lets a copy onto itself through when anything about the object changes, encryption
+    // included: a bucket with a default of its own, or a source that is not SSE-S3, re-encrypts.
+    let re_encrypts = bucket_meta
+        .encryption
+        .as_ref()
+        .is_some_and(|e| *e != Encryption::default())
+        || src.encryption != Encryption::default();
     if source.bucket == bucket
         && source.key == key
         && !replace_metadata
+        && !re_encrypts
         && ctx.req.headers().get(super::names::STORAGE_CLASS).is_none()
         && ctx.req.headers().get(super::names::SSE).is_none()
     {
@@ -108,7 +118,7 @@ pub(super) fn open_source(
         .open_read(&source.bucket, &source.key)?
         .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", source.key.as_str()))?;
     check_preconditions(ctx, &meta, Conditions::CopySource)?;
-    super::encryption::refuse_customer_key(ctx, &super::names::COPY_SOURCE_SSE_CUSTOMER[0])?;
+    super::encryption::refuse_customer_key(ctx, &super::names::COPY_SOURCE_SSE_CUSTOMER)?;
     Ok((meta, reader))
 }
 

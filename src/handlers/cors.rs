@@ -17,8 +17,7 @@ pub async fn handle_put_bucket_cors(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let document = body
-        .read_to_end(MAX_CONFIGURATION_BYTES)
+    let document = super::read_document(ctx, &mut body, MAX_CONFIGURATION_BYTES)
         .await
         .map_err(|e| match e.code.as_str() {
             "EntityTooLarge" => s3_error!(

@@ -1,15 +1,12 @@
 //! DeleteObject and DeleteObjects (the XML batch `aws s3 rm --recursive` sends).
 
-use super::put::{content_md5, requested_checksum, verify_checksum};
 use super::{require_bucket, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
-use crate::checksum::ChecksumHasher;
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::access::Action;
 use crate::xml::{self, DeleteOutcome};
 use actix_web::HttpResponse;
-use md5::{Digest, Md5};
 
 /// S3 takes at most 1000 keys per DeleteObjects request.
 const MAX_KEYS_PER_DELETE: usize = 1000;
@@ -34,21 +31,7 @@ pub async fn handle_delete_objects(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    // Integrity headers are verified when present; current SDKs send a CRC instead of Content-MD5,
-    // and absence of both is accepted.
-    let expected_md5 = content_md5(ctx)?;
-    let checksum = requested_checksum(ctx)?;
-    let document = body.read_to_end(MAX_DELETE_BODY).await?;
-    if let Some(expected) = expected_md5 {
-        if expected.as_slice() != Md5::digest(&document).as_slice() {
-            return Err(s3_error!(BadDigest));
-        }
-    }
-    if let Some(requested) = checksum {
-        let mut hasher = ChecksumHasher::new(requested.algorithm);
-        hasher.update(&document);
-        verify_checksum(requested, hasher, body.trailers())?;
-    }
+    let document = super::read_document(ctx, &mut body, MAX_DELETE_BODY).await?;
     let request: xml::Delete = xml::parse(&document)?;
     if request.objects.is_empty() || request.objects.len() > MAX_KEYS_PER_DELETE {
         return Err(s3_error!(MalformedXML));

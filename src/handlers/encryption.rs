@@ -68,6 +68,9 @@ pub(super) fn requested_encryption(
         });
     }
     let kms_key_id = text(&names::SSE_KMS_KEY_ID)?.filter(|id| !id.is_empty());
+    if let Some(id) = &kms_key_id {
+        check_kms_key_id(id)?;
+    }
     if kms_key_id.is_some() && !algorithm.is_some_and(SseAlgorithm::uses_kms) {
         return Err(s3_error!(
             InvalidArgument,
@@ -93,7 +96,14 @@ pub(super) fn requested_encryption(
         Some(algorithm) => Encryption {
             algorithm,
             kms_key_id,
-            bucket_key_enabled: algorithm.uses_kms() && bucket_key_enabled.unwrap_or(false),
+            // Unless the request says otherwise, KMS uses the bucket key its bucket enabled.
+            bucket_key_enabled: algorithm.uses_kms()
+                && bucket_key_enabled.unwrap_or_else(|| {
+                    bucket
+                        .encryption
+                        .as_ref()
+                        .is_some_and(|e| e.bucket_key_enabled)
+                }),
         },
         None => {
             let mut default = bucket.encryption.clone().unwrap_or_default();
@@ -103,6 +113,17 @@ pub(super) fn requested_encryption(
             default
         }
     })
+}
+
+/// A KMS key id (key id, key ARN, alias name or alias ARN) is printable ASCII of at most 2048
+/// characters; anything else could never be sent back in a response header.
+fn check_kms_key_id(id: &str) -> Result<(), S3Error> {
+    let printable = id.bytes().all(|b| b.is_ascii_graphic());
+    if printable && (1..=2048).contains(&id.len()) {
+        return Ok(());
+    }
+    Err(s3_error!(InvalidArgument, "Invalid keyId")
+        .detail("ArgumentName", names::SSE_KMS_KEY_ID.as_str()))
 }
 
 /// [`requested_encryption`] from a request's headers.
@@ -118,20 +139,24 @@ pub(super) fn requested_by_headers(
     })
 }
 
-/// A read (or a copy's source) that gives an SSE-C key for an object stored without one, which
-/// every object here is: S3 refuses the request rather than ignore the key. Only the algorithm
-/// header is looked at: S3 takes no key without it, and reads are the hot path.
+/// A read, a copy's source or a part that gives an SSE-C key (any of `headers`) for an object
+/// stored without one, which every object here is: S3 refuses the request rather than ignore
+/// the key. GET and HEAD pass the algorithm header alone: S3 takes no key without it, and
+/// reads are the hot path.
 pub(super) fn refuse_customer_key(
     ctx: &RequestContext<'_>,
-    algorithm: &HeaderName,
+    headers: &[HeaderName],
 ) -> Result<(), S3Error> {
-    match ctx.req.headers().get(algorithm) {
-        None => Ok(()),
-        Some(_) => Err(s3_error!(
+    if headers
+        .iter()
+        .any(|name| ctx.req.headers().contains_key(name))
+    {
+        return Err(s3_error!(
             InvalidRequest,
             "The encryption parameters are not applicable to this object."
-        )),
+        ));
     }
+    Ok(())
 }
 
 /// `x-amz-server-side-encryption` on a request that cannot choose an encryption (a read, a part
@@ -160,8 +185,13 @@ pub(super) fn encryption_headers(response: &mut HttpResponseBuilder, encryption:
     if !encryption.algorithm.uses_kms() {
         return;
     }
-    if let Some(id) = &encryption.kms_key_id {
-        response.insert_header((names::SSE_KMS_KEY_ID, id.as_str()));
+    // Checked when stored; a value that is no header value still must not fail the answer.
+    if let Some(id) = encryption
+        .kms_key_id
+        .as_deref()
+        .and_then(|id| HeaderValue::from_str(id).ok())
+    {
+        response.insert_header((names::SSE_KMS_KEY_ID, id));
     }
     if encryption.bucket_key_enabled {
         response.insert_header((
@@ -185,8 +215,7 @@ pub async fn handle_put_bucket_encryption(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let document = body
-        .read_to_end(MAX_CONFIGURATION_BYTES)
+    let document = super::read_document(ctx, &mut body, MAX_CONFIGURATION_BYTES)
         .await
         .map_err(|e| match e.code.as_str() {
             "EntityTooLarge" => s3_error!(MalformedXML),
@@ -236,6 +265,9 @@ fn configured_encryption(
             by_default.kms_master_key_id.filter(|id| !id.is_empty()),
         ),
     };
+    if let Some(id) = &kms_key_id {
+        check_kms_key_id(id)?;
+    }
     if kms_key_id.is_some() && !algorithm.uses_kms() {
         return Err(s3_error!(
             InvalidArgument,
@@ -342,6 +374,24 @@ mod tests {
     }
 
     #[test]
+    fn a_named_kms_algorithm_keeps_the_buckets_bucket_key_unless_told_otherwise() {
+        let mut bucket = kms_bucket();
+        if let Some(e) = bucket.encryption.as_mut() {
+            e.bucket_key_enabled = true;
+        }
+        let named = requested(&bucket, &[(&names::SSE, "aws:kms")]).expect("ok");
+        assert!(named.bucket_key_enabled);
+        let disabled = requested(
+            &bucket,
+            &[
+                (&names::SSE, "aws:kms"),
+                (&names::SSE_BUCKET_KEY_ENABLED, "false"),
+            ],
+        );
+        assert!(!disabled.expect("ok").bucket_key_enabled);
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         let bucket = BucketMeta::default();
         let code = |headers: &[(&HeaderName, &str)]| {
@@ -379,6 +429,24 @@ mod tests {
         let unreadable =
             requested_encryption(&bucket, |name| (*name == names::SSE).then_some(Err(())));
         assert!(unreadable.is_err());
+        // A key id that could not be sent back in a header is refused, not stored.
+        for id in ["a\r\nb", "key id", "k\u{e9}y", &"k".repeat(2049)] {
+            assert_eq!(
+                code(&[(&names::SSE, "aws:kms"), (&names::SSE_KMS_KEY_ID, id)]),
+                "InvalidArgument",
+                "{id:?}"
+            );
+        }
+        assert_eq!(
+            code(&[
+                (&names::SSE, "aws:kms"),
+                (
+                    &names::SSE_KMS_KEY_ID,
+                    "arn:aws:kms:us-east-1:1:alias/my-key"
+                )
+            ]),
+            ""
+        );
         // An empty key id is no key id.
         assert_eq!(
             code(&[(&names::SSE, "aws:kms"), (&names::SSE_KMS_KEY_ID, "")]),

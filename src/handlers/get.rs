@@ -34,9 +34,10 @@ pub fn handle_get_object(
             None,
         )
     };
-    check_preconditions(ctx, &meta, Conditions::Read)?;
+    // Before the preconditions: a request S3 refuses is refused even where a 304 would do.
     super::encryption::refuse_sse_header(ctx)?;
-    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER_ALGORITHM)?;
+    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER[..1])?;
+    check_preconditions(ctx, &meta, Conditions::Read)?;
 
     let range = match (part_number, ctx.header(header::RANGE)) {
         // A plain object is a single part: part 1 is all of it.
@@ -113,7 +114,7 @@ pub fn handle_get_object_attributes(
         .min(MAX_ATTRIBUTE_PARTS);
     let marker = attribute_number(ctx, "x-amz-part-number-marker")?.unwrap_or(0);
     let meta = super::require_object(ctx, bucket, key)?;
-    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER_ALGORITHM)?;
+    super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER)?;
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let checksum = meta.checksum.as_ref().filter(|_| wants("Checksum"));
     let parts = (wants("ObjectParts") && meta.parts_count > 0).then(|| {

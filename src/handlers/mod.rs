@@ -319,6 +319,31 @@ pub fn dispatch<'a>(
     }
 }
 
+/// A request's XML document, at most `limit` bytes, checked against its `Content-MD5` and
+/// `x-amz-checksum-*` headers when it has them (BadDigest otherwise): current SDKs send a CRC
+/// instead of Content-MD5, and S3 verifies whichever came.
+async fn read_document(
+    ctx: &RequestContext<'_>,
+    body: &mut RequestBody,
+    limit: usize,
+) -> Result<bytes::Bytes, S3Error> {
+    use md5::{Digest, Md5};
+    let expected_md5 = put::content_md5(ctx)?;
+    let checksum = put::requested_checksum(ctx)?;
+    let document = body.read_to_end(limit).await?;
+    if let Some(expected) = expected_md5 {
+        if expected.as_slice() != Md5::digest(&document).as_slice() {
+            return Err(s3_error!(BadDigest));
+        }
+    }
+    if let Some(requested) = checksum {
+        let mut hasher = crate::checksum::ChecksumHasher::new(requested.algorithm);
+        hasher.update(&document);
+        put::verify_checksum(requested, hasher, body.trailers())?;
+    }
+    Ok(document)
+}
+
 /// A 200 with an XML document.
 fn xml_response(body: String) -> HttpResponse {
     HttpResponse::build(StatusCode::OK)

@@ -139,7 +139,7 @@ pub async fn handle_upload_part(
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
     // No upload is SSE-C (CreateMultipartUpload refuses it), so a part's key applies to nothing.
-    encryption::refuse_customer_key(ctx, &super::names::SSE_CUSTOMER_ALGORITHM)?;
+    encryption::refuse_customer_key(ctx, &super::names::SSE_CUSTOMER)?;
     encryption::refuse_sse_header(ctx)?;
     check_declared_size(ctx)?;
     let content_md5 = content_md5(ctx)?;
@@ -194,6 +194,7 @@ pub async fn handle_upload_part_copy(
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
     encryption::refuse_sse_header(ctx)?;
+    encryption::refuse_customer_key(ctx, &super::names::SSE_CUSTOMER)?;
     let (src, reader) = open_source(ctx, source)?;
     let range = match ctx.header(super::names::COPY_SOURCE_RANGE) {
         None => (0, src.size),

@@ -23,7 +23,7 @@ pub async fn handle_put_object_tagging(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let tags = read_tag_set(&mut body).await?;
+    let tags = read_tag_set(ctx, &mut body).await?;
     validate_tags(&tags)?;
     ctx.store
         .set_object_tags(bucket, key, tags)
@@ -59,7 +59,7 @@ pub async fn handle_put_bucket_tagging(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
-    let tags = read_tag_set(&mut body).await?;
+    let tags = read_tag_set(ctx, &mut body).await?;
     if tags.len() > MAX_BUCKET_TAGS {
         return Err(s3_error!(
             InvalidTag,
@@ -96,8 +96,11 @@ pub async fn handle_delete_bucket_tagging(
 }
 
 /// The tags of a `Tagging` document body.
-async fn read_tag_set(body: &mut RequestBody) -> Result<Vec<(String, String)>, S3Error> {
-    let document = body.read_to_end(MAX_TAGGING_BODY).await?;
+async fn read_tag_set(
+    ctx: &RequestContext<'_>,
+    body: &mut RequestBody,
+) -> Result<Vec<(String, String)>, S3Error> {
+    let document = super::read_document(ctx, body, MAX_TAGGING_BODY).await?;
     let tagging: xml::Tagging = xml::parse(&document)?;
     Ok(tagging
         .tag_set

@@ -638,6 +638,12 @@ mod tests {
 
     #[test]
     fn storage_class_and_sse_names_round_trip() {
+        assert_eq!(StorageClass::GlacierIr.name(), "GLACIER_IR");
+        assert_eq!(
+            StorageClass::from_name("INTELLIGENT_TIERING"),
+            Some(StorageClass::IntelligentTiering)
+        );
+        assert_eq!(SseAlgorithm::AwsKmsDsse.name(), "aws:kms:dsse");
         for class in StorageClass::ALL {
             assert_eq!(StorageClass::from_name(class.name()), Some(class));
         }

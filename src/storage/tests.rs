@@ -156,7 +156,6 @@ fn small_objects_stay_inline_and_large_ones_get_a_file() {
     );
 }
 
-/// `put` under a write condition: the commit's result, and the writer's bytes were `body`.
 #[test]
 fn storage_class_and_encryption_survive_every_storage_shape_and_a_restart() {
     let (dir, store) = open_temp();
@@ -188,6 +187,7 @@ fn storage_class_and_encryption_survive_every_storage_shape_and_a_restart() {
     }
 }
 
+/// `put` under a write condition: the commit's result, and the writer's bytes were `body`.
 fn put_if(
     store: &Store,
     key: &str,
