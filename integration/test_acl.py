@@ -478,3 +478,58 @@ def test_invalid_canned_acl(s3, bucket, owner_id):
         expect_client_error(s3.head_bucket, "404", 404, Bucket=name)
         expect_client_error(s3.put_bucket_acl, "InvalidArgument", 400, Bucket=bucket, ACL=bad)
         assert grants(s3.get_bucket_acl(Bucket=bucket)) == expected_grants(owner_id, "private")
+
+
+# -- Block Public Access ---------------------------------------------------------------------------
+
+
+def put_public_access_block(s3, bucket, **settings):
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=settings)
+
+
+@pytest.mark.minis3_only  # moto stores the settings but does not enforce them
+def test_block_public_acls_refuses_every_public_acl(s3, server, bucket):
+    s3.put_object(Bucket=bucket, Key="open", Body=b"open", ACL="public-read")
+    put_public_access_block(s3, bucket, BlockPublicAcls=True)
+    got = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert got == {"BlockPublicAcls": True, "IgnorePublicAcls": False,
+                   "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
+    for acl in ("public-read", "public-read-write", "authenticated-read"):
+        expect_client_error(s3.put_object, "AccessDenied", 403, Bucket=bucket, Key="new", Body=b"x", ACL=acl)
+        expect_client_error(s3.copy_object, "AccessDenied", 403, Bucket=bucket, Key="new",
+                            CopySource={"Bucket": bucket, "Key": "open"}, ACL=acl)
+        expect_client_error(s3.create_multipart_upload, "AccessDenied", 403, Bucket=bucket, Key="new", ACL=acl)
+        expect_client_error(s3.put_object_acl, "AccessDenied", 403, Bucket=bucket, Key="open", ACL=acl)
+        expect_client_error(s3.put_bucket_acl, "AccessDenied", 403, Bucket=bucket, ACL=acl)
+    assert keys_in(s3, bucket) == ["open"]
+    # Blocking new public ACLs leaves the ones already set working.
+    assert anonymous_get(server, bucket, "open").status_code == 200
+    s3.put_object(Bucket=bucket, Key="closed", Body=b"x", ACL="bucket-owner-full-control")
+
+
+@pytest.mark.minis3_only  # moto does not enforce the settings
+def test_ignore_public_acls_makes_them_private_until_deleted(s3, server):
+    bucket = bucket_name("ignore-public-acls")
+    s3.create_bucket(Bucket=bucket, ACL="public-read-write")
+    s3.put_object(Bucket=bucket, Key="open", Body=b"open", ACL="public-read")
+    assert anonymous_get(server, bucket, "open").status_code == 200
+    put_public_access_block(s3, bucket, IgnorePublicAcls=True)
+    assert_access_denied(anonymous_get(server, bucket, "open"))
+    assert_access_denied(requests.put(f"{server.url}/{bucket}/anon", data=b"x", timeout=HTTP_TIMEOUT))
+    assert_access_denied(requests.get(f"{server.url}/{bucket}?list-type=2", timeout=HTTP_TIMEOUT))
+    # The ACLs themselves are kept, and count again once the configuration is gone.
+    grants = s3.get_object_acl(Bucket=bucket, Key="open")["Grants"]
+    assert any(g["Grantee"].get("URI") == ALL_USERS for g in grants)
+    s3.delete_public_access_block(Bucket=bucket)
+    expect_client_error(s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", 404, Bucket=bucket)
+    assert anonymous_get(server, bucket, "open").status_code == 200
+    assert requests.put(f"{server.url}/{bucket}/anon", data=b"x", timeout=HTTP_TIMEOUT).status_code == 200
+
+
+def test_public_access_block_through_the_cli(cli, s3, bucket):
+    cli.run("s3api", "put-public-access-block", "--bucket", bucket, "--public-access-block-configuration",
+            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true")
+    out = json.loads(cli.run("s3api", "get-public-access-block", "--bucket", bucket).stdout_text)
+    assert out["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    }

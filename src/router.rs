@@ -377,6 +377,15 @@ pub enum Endpoint {
     DeleteBucketTagging {
         bucket: String,
     },
+    GetPublicAccessBlock {
+        bucket: String,
+    },
+    PutPublicAccessBlock {
+        bucket: String,
+    },
+    DeletePublicAccessBlock {
+        bucket: String,
+    },
     /// Reading a bucket configuration minis3 does not keep (policy, lifecycle, website, ...).
     GetBucketSetting {
         bucket: String,
@@ -450,7 +459,6 @@ pub enum BucketSetting {
     Lifecycle,
     Replication,
     ObjectLock,
-    PublicAccessBlock,
     OwnershipControls,
     Accelerate,
     RequestPayment,
@@ -460,14 +468,13 @@ pub enum BucketSetting {
 
 impl BucketSetting {
     /// Each setting by the sub-resource that names it.
-    const NAMED: [(&'static str, BucketSetting); 12] = [
+    const NAMED: [(&'static str, BucketSetting); 11] = [
         ("policy", BucketSetting::Policy),
         ("policyStatus", BucketSetting::PolicyStatus),
         ("website", BucketSetting::Website),
         ("lifecycle", BucketSetting::Lifecycle),
         ("replication", BucketSetting::Replication),
         ("object-lock", BucketSetting::ObjectLock),
-        ("publicAccessBlock", BucketSetting::PublicAccessBlock),
         ("ownershipControls", BucketSetting::OwnershipControls),
         ("accelerate", BucketSetting::Accelerate),
         ("requestPayment", BucketSetting::RequestPayment),
@@ -564,6 +571,11 @@ impl Endpoint {
             "GET" if q.has("tagging") => Ok(Endpoint::GetBucketTagging { bucket }),
             "PUT" if q.has("tagging") => Ok(Endpoint::PutBucketTagging { bucket }),
             "DELETE" if q.has("tagging") => Ok(Endpoint::DeleteBucketTagging { bucket }),
+            "GET" if q.has("publicAccessBlock") => Ok(Endpoint::GetPublicAccessBlock { bucket }),
+            "PUT" if q.has("publicAccessBlock") => Ok(Endpoint::PutPublicAccessBlock { bucket }),
+            "DELETE" if q.has("publicAccessBlock") => {
+                Ok(Endpoint::DeletePublicAccessBlock { bucket })
+            }
             "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             // Reading versioning is implemented (above); changing it is not, and must not fall
@@ -783,6 +795,9 @@ impl Endpoint {
             | Endpoint::PutBucketTagging { bucket }
             | Endpoint::DeleteBucketTagging { bucket }
             | Endpoint::GetBucketSetting { bucket, .. }
+            | Endpoint::GetPublicAccessBlock { bucket }
+            | Endpoint::PutPublicAccessBlock { bucket }
+            | Endpoint::DeletePublicAccessBlock { bucket }
             | Endpoint::GetBucketAcl { bucket }
             | Endpoint::PutBucketAcl { bucket }
             | Endpoint::GetObjectAcl { bucket, .. }
@@ -981,6 +996,14 @@ mod tests {
             ("PUT", "/b", "tagging", "PutBucketTagging"),
             ("DELETE", "/b", "tagging", "DeleteBucketTagging"),
             ("GET", "/b", "lifecycle", "GetBucketSetting"),
+            ("GET", "/b", "publicAccessBlock", "GetPublicAccessBlock"),
+            ("PUT", "/b", "publicAccessBlock", "PutPublicAccessBlock"),
+            (
+                "DELETE",
+                "/b",
+                "publicAccessBlock",
+                "DeletePublicAccessBlock",
+            ),
             ("GET", "/b", "policy&X-Amz-Expires=60", "GetBucketSetting"),
             ("GET", "/b", "acl", "GetBucketAcl"),
             ("PUT", "/b", "acl", "PutBucketAcl"),

@@ -763,6 +763,42 @@ pub struct EncryptionByDefaultBody {
     pub kms_master_key_id: Option<String>,
 }
 
+/// `PublicAccessBlockConfiguration` body of PutPublicAccessBlock; an element left out is false.
+#[derive(Debug, Deserialize)]
+pub struct PublicAccessBlockBody {
+    #[serde(rename = "BlockPublicAcls")]
+    pub block_public_acls: Option<bool>,
+    #[serde(rename = "IgnorePublicAcls")]
+    pub ignore_public_acls: Option<bool>,
+    #[serde(rename = "BlockPublicPolicy")]
+    pub block_public_policy: Option<bool>,
+    #[serde(rename = "RestrictPublicBuckets")]
+    pub restrict_public_buckets: Option<bool>,
+}
+
+impl PublicAccessBlockBody {
+    pub fn into_settings(self) -> crate::storage::PublicAccessBlock {
+        crate::storage::PublicAccessBlock {
+            block_public_acls: self.block_public_acls.unwrap_or(false),
+            ignore_public_acls: self.ignore_public_acls.unwrap_or(false),
+            block_public_policy: self.block_public_policy.unwrap_or(false),
+            restrict_public_buckets: self.restrict_public_buckets.unwrap_or(false),
+        }
+    }
+}
+
+/// GetPublicAccessBlock.
+pub fn public_access_block(settings: &crate::storage::PublicAccessBlock) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("PublicAccessBlockConfiguration");
+    w.bool_element("BlockPublicAcls", settings.block_public_acls);
+    w.bool_element("IgnorePublicAcls", settings.ignore_public_acls);
+    w.bool_element("BlockPublicPolicy", settings.block_public_policy);
+    w.bool_element("RestrictPublicBuckets", settings.restrict_public_buckets);
+    w.close("PublicAccessBlockConfiguration");
+    w.finish()
+}
+
 /// GetBucketEncryption: the bucket's one rule, with whether SSE-C writes are blocked.
 pub fn encryption_configuration(
     encryption: &crate::storage::Encryption,

@@ -506,3 +506,131 @@ async fn acl_documents_and_refusals() {
     let missing = call(app, Req::new("GET", "/acls/nope?acl").signed()).await;
     assert_eq!(missing.error_code(), "NoSuchKey");
 }
+
+/// Block Public Access: public ACLs refused where they are blocked, worth nothing to anonymous
+/// requests where they are ignored, and everything as before once the configuration is gone.
+#[actix_web::test]
+async fn public_access_block_refuses_and_ignores_public_acls() {
+    let s = start().await;
+    let app = &s.service;
+    call(
+        app,
+        Req::new("PUT", "/bpa")
+            .header("x-amz-acl", "public-read-write")
+            .signed(),
+    )
+    .await;
+    let put = |key: &str, acl: &str| {
+        Req::new("PUT", &format!("/bpa/{key}"))
+            .header("x-amz-acl", acl)
+            .body("data")
+            .signed()
+    };
+    assert_eq!(call(app, put("open", "public-read")).await.status, 200);
+    let anonymous_get = || Req::new("GET", "/bpa/open").anonymous();
+    assert_eq!(call(app, anonymous_get()).await.status, 200);
+    let config = || Req::new("GET", "/bpa?publicAccessBlock").signed();
+    let r = call(app, config()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "NoSuchPublicAccessBlockConfiguration")
+    );
+
+    let settings = |block: bool, ignore: bool| {
+        Req::new("PUT", "/bpa?publicAccessBlock")
+            .body(format!(
+                "<PublicAccessBlockConfiguration><BlockPublicAcls>{block}</BlockPublicAcls>\
+                 <IgnorePublicAcls>{ignore}</IgnorePublicAcls></PublicAccessBlockConfiguration>"
+            ))
+            .signed()
+    };
+    assert_eq!(call(app, settings(true, false)).await.status, 200);
+    let doc = call(app, config()).await.text();
+    assert_eq!(
+        (
+            element(&doc, "BlockPublicAcls"),
+            element(&doc, "IgnorePublicAcls"),
+            element(&doc, "BlockPublicPolicy")
+        ),
+        (
+            Some("true".into()),
+            Some("false".into()),
+            Some("false".into())
+        )
+    );
+    // Blocked: every way of setting a public ACL is refused and changes nothing.
+    for acl in ["public-read", "public-read-write", "authenticated-read"] {
+        let r = call(app, put("new", acl)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (403, "AccessDenied"),
+            "{acl}"
+        );
+    }
+    assert_eq!(
+        call(app, Req::new("HEAD", "/bpa/new").signed())
+            .await
+            .status,
+        404
+    );
+    let r = call(
+        app,
+        Req::new("PUT", "/bpa/open?acl")
+            .header("x-amz-acl", "public-read-write")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let r = call(
+        app,
+        Req::new("POST", "/bpa/mp?uploads")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let r = call(
+        app,
+        Req::new("PUT", "/bpa?acl")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    // Private ACLs are still fine, and existing public ACLs still count (not ignored).
+    assert_eq!(call(app, put("closed", "private")).await.status, 200);
+    assert_eq!(call(app, anonymous_get()).await.status, 200);
+
+    // Ignored: the public object and the public-read-write bucket are private to anonymous users.
+    assert_eq!(call(app, settings(false, true)).await.status, 200);
+    assert_eq!(call(app, anonymous_get()).await.status, 403);
+    let r = call(app, Req::new("PUT", "/bpa/anon").body("x").anonymous()).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        call(app, Req::new("GET", "/bpa").anonymous()).await.status,
+        403
+    );
+    // ...while setting one is allowed again, and the ACL itself is kept as it was.
+    assert_eq!(call(app, put("new", "public-read")).await.status, 200);
+    let acl = call(app, Req::new("GET", "/bpa/open?acl").signed())
+        .await
+        .text();
+    assert!(acl.contains("AllUsers"), "{acl}");
+
+    let r = call(
+        app,
+        Req::new("PUT", "/bpa?publicAccessBlock")
+            .body("<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>")
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "MalformedXML"));
+    assert!(call(app, config())
+        .await
+        .text()
+        .contains("<IgnorePublicAcls>true"));
+    let r = call(app, Req::new("DELETE", "/bpa?publicAccessBlock").signed()).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(call(app, anonymous_get()).await.status, 200);
+    assert_eq!(call(app, config()).await.status, 404);
+}

@@ -1443,7 +1443,6 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
         ("lifecycle", "NoSuchLifecycleConfiguration"),
         ("replication", "ReplicationConfigurationNotFoundError"),
         ("object-lock", "ObjectLockConfigurationNotFoundError"),
-        ("publicAccessBlock", "NoSuchPublicAccessBlockConfiguration"),
         ("ownershipControls", "OwnershipControlsNotFoundError"),
     ] {
         let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;

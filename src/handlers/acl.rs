@@ -10,7 +10,7 @@ use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::{Endpoint, ResponseOverrides};
 use crate::s3_error;
-use crate::storage::{CannedAcl, Store};
+use crate::storage::{BucketMeta, CannedAcl, Store};
 use crate::xml::{self, Grant, Grantee};
 use actix_web::HttpResponse;
 
@@ -64,6 +64,42 @@ pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
     }
 }
 
+/// Whether S3 counts an ACL as public: it grants AllUsers or AuthenticatedUsers something.
+pub fn is_public(acl: CannedAcl) -> bool {
+    matches!(
+        acl,
+        CannedAcl::PublicRead | CannedAcl::PublicReadWrite | CannedAcl::AuthenticatedRead
+    )
+}
+
+/// An ACL as access checks must see it: a public one counts for nothing in a bucket whose
+/// Block Public Access settings ignore public ACLs.
+pub fn effective_acl(bucket: &BucketMeta, acl: CannedAcl) -> CannedAcl {
+    let ignored = bucket
+        .public_access_block
+        .is_some_and(|b| b.ignore_public_acls);
+    if ignored && is_public(acl) {
+        CannedAcl::Private
+    } else {
+        acl
+    }
+}
+
+/// A request that sets `acl` on `bucket` or one of its objects: refused with 403, as S3 refuses
+/// it, where the bucket blocks public ACLs.
+pub fn check_acl_allowed(bucket: &BucketMeta, acl: CannedAcl) -> Result<(), S3Error> {
+    let blocked = bucket
+        .public_access_block
+        .is_some_and(|b| b.block_public_acls);
+    if blocked && is_public(acl) {
+        return Err(s3_error!(
+            AccessDenied,
+            "The bucket's Block Public Access settings (BlockPublicAcls) refuse public ACLs."
+        ));
+    }
+    Ok(())
+}
+
 /// Whether everyone, signed or not, may read (objects: GET/HEAD; buckets: list).
 pub fn grants_public_read(acl: CannedAcl) -> bool {
     matches!(acl, CannedAcl::PublicRead | CannedAcl::PublicReadWrite)
@@ -96,15 +132,17 @@ pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3E
         }
         Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
             match store.object(bucket, key)? {
-                Some(object) => grants_public_read(object.acl),
-                None => grants_public_read(meta.acl),
+                Some(object) => grants_public_read(effective_acl(&meta, object.acl)),
+                None => grants_public_read(effective_acl(&meta, meta.acl)),
             }
         }
         Endpoint::ListObjects { .. }
         | Endpoint::ListObjectsV2 { .. }
         | Endpoint::ListObjectVersions { .. }
-        | Endpoint::HeadBucket { .. } => grants_public_read(meta.acl),
-        Endpoint::PutObject { .. } | Endpoint::DeleteObject { .. } => grants_public_write(meta.acl),
+        | Endpoint::HeadBucket { .. } => grants_public_read(effective_acl(&meta, meta.acl)),
+        Endpoint::PutObject { .. } | Endpoint::DeleteObject { .. } => {
+            grants_public_write(effective_acl(&meta, meta.acl))
+        }
         _ => false,
     };
     if allowed {
@@ -237,8 +275,9 @@ pub async fn handle_put_bucket_acl(
     bucket: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    require_bucket(ctx, bucket)?;
+    let bucket_meta = require_bucket(ctx, bucket)?;
     let acl = acl_to_set(ctx, &mut body).await?;
+    check_acl_allowed(&bucket_meta, acl)?;
     ctx.store.update_bucket(bucket, |meta| meta.acl = acl)?;
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
@@ -259,12 +298,50 @@ pub async fn handle_put_object_acl(
     key: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
+    let bucket_meta = require_bucket(ctx, bucket)?;
     let acl = acl_to_set(ctx, &mut body).await?;
+    check_acl_allowed(&bucket_meta, acl)?;
     ctx.store
         .set_object_acl(bucket, key, acl)
         .map_err(|e| S3Error::from(e).detail("Key", key))?;
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
+}
+
+pub async fn handle_put_public_access_block(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    require_bucket(ctx, bucket)?;
+    let document = super::read_document(ctx, &mut body, MAX_POLICY_BYTES).await?;
+    let parsed: xml::PublicAccessBlockBody = xml::parse(&document)?;
+    let settings = parsed.into_settings();
+    ctx.store
+        .update_bucket(bucket, |meta| meta.public_access_block = Some(settings))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+pub fn handle_get_public_access_block(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    match meta.public_access_block {
+        Some(settings) => Ok(xml_response(xml::public_access_block(&settings))),
+        None => Err(s3_error!(NoSuchPublicAccessBlockConfiguration).detail("BucketName", bucket)),
+    }
+}
+
+pub async fn handle_delete_public_access_block(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    ctx.store
+        .update_bucket(bucket, |meta| meta.public_access_block = None)?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[cfg(test)]

@@ -90,6 +90,7 @@ pub async fn handle_create_bucket(
         encryption: None,
         sse_c_allowed: false,
         tags: Vec::new(),
+        public_access_block: None,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;
@@ -155,11 +156,8 @@ pub fn handle_get_bucket_setting(
         BucketSetting::ObjectLock => {
             return missing(s3_error!(ObjectLockConfigurationNotFoundError))
         }
-        // S3 blocks public access and enforces bucket ownership on new buckets; minis3 has
-        // canned ACLs, public ones included, as a bucket without either configuration does.
-        BucketSetting::PublicAccessBlock => {
-            return missing(s3_error!(NoSuchPublicAccessBlockConfiguration))
-        }
+        // S3 enforces bucket ownership on new buckets; minis3 has canned ACLs, as a bucket
+        // without ownership controls does.
         BucketSetting::OwnershipControls => {
             return missing(s3_error!(OwnershipControlsNotFoundError))
         }

@@ -310,6 +310,15 @@ pub fn dispatch<'a>(
         Endpoint::DeleteBucketTagging { bucket } => {
             later(async move { tagging::handle_delete_bucket_tagging(&ctx, &bucket).await })
         }
+        Endpoint::GetPublicAccessBlock { bucket } => {
+            Ready(acl::handle_get_public_access_block(&ctx, &bucket))
+        }
+        Endpoint::PutPublicAccessBlock { bucket } => {
+            later(async move { acl::handle_put_public_access_block(&ctx, &bucket, body).await })
+        }
+        Endpoint::DeletePublicAccessBlock { bucket } => {
+            later(async move { acl::handle_delete_public_access_block(&ctx, &bucket).await })
+        }
         Endpoint::GetBucketSetting { bucket, setting } => {
             Ready(bucket::handle_get_bucket_setting(&ctx, &bucket, setting))
         }

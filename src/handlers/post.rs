@@ -313,6 +313,7 @@ impl FormUpload {
             Some(name) => acl::parse_canned_acl(name)?,
             None => CannedAcl::Private,
         };
+        acl::check_acl_allowed(bucket_meta, acl)?;
         let redirect = text("success_action_redirect")
             .or_else(|| text("redirect"))
             .filter(|url| is_redirect_url(url));
@@ -363,7 +364,7 @@ async fn store_file(
 
     let limits = match post_policy::authenticate_form(&fields, ctx.auth, ctx.auth.now())? {
         FormSigner::Anonymous => {
-            if !acl::grants_public_write(bucket_meta.acl) {
+            if !acl::grants_public_write(acl::effective_acl(bucket_meta, bucket_meta.acl)) {
                 return Err(s3_error!(AccessDenied));
             }
             SizeLimits::up_to(put::MAX_PUT_SIZE)

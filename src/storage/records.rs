@@ -27,6 +27,21 @@ pub struct BucketMeta {
     /// The bucket's tag set (PutBucketTagging); empty when it has none.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// PutPublicAccessBlock's switches; `None` when the bucket has no such configuration.
+    #[serde(default)]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+/// A bucket's Block Public Access settings, as PutPublicAccessBlock names them. minis3 has no
+/// bucket policies, so the two about policies are kept and reported but have nothing to act on.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublicAccessBlock {
+    /// Refuse requests that would set a public ACL.
+    pub block_public_acls: bool,
+    /// Treat public ACLs on the bucket and its objects as private.
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
 }
 
 /// A canned ACL as S3 names them. minis3 has one owner, so a canned ACL is the whole access list.
