@@ -533,3 +533,41 @@ def test_public_access_block_through_the_cli(cli, s3, bucket):
     assert out["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
     }
+
+
+# -- Object Ownership ------------------------------------------------------------------------------
+
+
+@pytest.mark.minis3_only  # moto does not disable ACLs
+def test_bucket_owner_enforced_disables_acls(s3, server):
+    bucket = bucket_name("owner-enforced")
+    s3.create_bucket(Bucket=bucket, ObjectOwnership="BucketOwnerEnforced")
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    for acl in ("public-read", "private"):
+        expect_client_error(s3.put_object, "AccessControlListNotSupported", 400,
+                            Bucket=bucket, Key="k", Body=b"x", ACL=acl)
+    assert keys_in(s3, bucket) == []
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    expect_client_error(s3.put_bucket_acl, "AccessControlListNotSupported", 400, Bucket=bucket, ACL="public-read")
+    grants = s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
+    # Back to ACLs.
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_object(Bucket=bucket, Key="open", Body=b"open", ACL="public-read")
+    assert anonymous_get(server, bucket, "open").status_code == 200
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    expect_client_error(s3.get_bucket_ownership_controls, "OwnershipControlsNotFoundError", 404, Bucket=bucket)
+
+
+@pytest.mark.minis3_only  # moto does not check the bucket's ACL
+def test_acls_cannot_be_disabled_on_a_bucket_that_grants_others(s3, cli):
+    bucket = bucket_name("public-then-enforced")
+    s3.create_bucket(Bucket=bucket, ACL="public-read")
+    result = cli.run("s3api", "put-bucket-ownership-controls", "--bucket", bucket,
+                     "--ownership-controls", "Rules=[{ObjectOwnership=BucketOwnerEnforced}]", check=False)
+    assert result.returncode != 0
+    assert "InvalidBucketAclWithObjectOwnership" in result.stderr_text
+    expect_client_error(s3.create_bucket, "InvalidBucketAclWithObjectOwnership", 400,
+                        Bucket=bucket_name("born-enforced"), ACL="public-read", ObjectOwnership="BucketOwnerEnforced")

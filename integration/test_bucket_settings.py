@@ -63,7 +63,7 @@ ABSENT = [
     ("get_bucket_replication", "ReplicationConfigurationNotFoundError"),
     ("get_object_lock_configuration", "ObjectLockConfigurationNotFoundError"),
     ("get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
-    ("get_bucket_ownership_controls", "OwnershipControlsNotFoundError"),
+    ("get_bucket_ownership_controls", "OwnershipControlsNotFoundError"),  # until one is put
 ]
 
 

@@ -43,6 +43,7 @@ macro_rules! error_codes {
 
 error_codes! {
     AccessDenied => 403, "Access Denied";
+    AccessControlListNotSupported => 400, "The bucket does not allow ACLs";
     AccessForbidden => 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
     BadRequest => 400, "Bad Request";
     AuthorizationHeaderMalformed => 400, "The authorization header is malformed.";
@@ -60,6 +61,7 @@ error_codes! {
     InvalidAccessKeyId => 403, "The AWS Access Key Id you provided does not exist in our records.";
     InvalidArgument => 400, "Invalid Argument";
     InvalidBucketName => 400, "The specified bucket is not valid.";
+    InvalidBucketAclWithObjectOwnership => 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidChunkSizeError => 400, "Only the last chunk is allowed to have a size less than 8192 bytes";
     InvalidDigest => 400, "The Content-MD5 you specified is not valid.";
     InvalidPolicyDocument => 400, "The content of the form does not meet the conditions specified in the policy document.";

@@ -380,6 +380,15 @@ pub enum Endpoint {
     GetPublicAccessBlock {
         bucket: String,
     },
+    GetBucketOwnershipControls {
+        bucket: String,
+    },
+    PutBucketOwnershipControls {
+        bucket: String,
+    },
+    DeleteBucketOwnershipControls {
+        bucket: String,
+    },
     PutPublicAccessBlock {
         bucket: String,
     },
@@ -459,7 +468,6 @@ pub enum BucketSetting {
     Lifecycle,
     Replication,
     ObjectLock,
-    OwnershipControls,
     Accelerate,
     RequestPayment,
     Logging,
@@ -468,14 +476,13 @@ pub enum BucketSetting {
 
 impl BucketSetting {
     /// Each setting by the sub-resource that names it.
-    const NAMED: [(&'static str, BucketSetting); 11] = [
+    const NAMED: [(&'static str, BucketSetting); 10] = [
         ("policy", BucketSetting::Policy),
         ("policyStatus", BucketSetting::PolicyStatus),
         ("website", BucketSetting::Website),
         ("lifecycle", BucketSetting::Lifecycle),
         ("replication", BucketSetting::Replication),
         ("object-lock", BucketSetting::ObjectLock),
-        ("ownershipControls", BucketSetting::OwnershipControls),
         ("accelerate", BucketSetting::Accelerate),
         ("requestPayment", BucketSetting::RequestPayment),
         ("logging", BucketSetting::Logging),
@@ -571,6 +578,15 @@ impl Endpoint {
             "GET" if q.has("tagging") => Ok(Endpoint::GetBucketTagging { bucket }),
             "PUT" if q.has("tagging") => Ok(Endpoint::PutBucketTagging { bucket }),
             "DELETE" if q.has("tagging") => Ok(Endpoint::DeleteBucketTagging { bucket }),
+            "GET" if q.has("ownershipControls") => {
+                Ok(Endpoint::GetBucketOwnershipControls { bucket })
+            }
+            "PUT" if q.has("ownershipControls") => {
+                Ok(Endpoint::PutBucketOwnershipControls { bucket })
+            }
+            "DELETE" if q.has("ownershipControls") => {
+                Ok(Endpoint::DeleteBucketOwnershipControls { bucket })
+            }
             "GET" if q.has("publicAccessBlock") => Ok(Endpoint::GetPublicAccessBlock { bucket }),
             "PUT" if q.has("publicAccessBlock") => Ok(Endpoint::PutPublicAccessBlock { bucket }),
             "DELETE" if q.has("publicAccessBlock") => {
@@ -796,6 +812,9 @@ impl Endpoint {
             | Endpoint::DeleteBucketTagging { bucket }
             | Endpoint::GetBucketSetting { bucket, .. }
             | Endpoint::GetPublicAccessBlock { bucket }
+            | Endpoint::GetBucketOwnershipControls { bucket }
+            | Endpoint::PutBucketOwnershipControls { bucket }
+            | Endpoint::DeleteBucketOwnershipControls { bucket }
             | Endpoint::PutPublicAccessBlock { bucket }
             | Endpoint::DeletePublicAccessBlock { bucket }
             | Endpoint::GetBucketAcl { bucket }
@@ -997,6 +1016,24 @@ mod tests {
             ("DELETE", "/b", "tagging", "DeleteBucketTagging"),
             ("GET", "/b", "lifecycle", "GetBucketSetting"),
             ("GET", "/b", "publicAccessBlock", "GetPublicAccessBlock"),
+            (
+                "GET",
+                "/b",
+                "ownershipControls",
+                "GetBucketOwnershipControls",
+            ),
+            (
+                "PUT",
+                "/b",
+                "ownershipControls",
+                "PutBucketOwnershipControls",
+            ),
+            (
+                "DELETE",
+                "/b",
+                "ownershipControls",
+                "DeleteBucketOwnershipControls",
+            ),
             ("PUT", "/b", "publicAccessBlock", "PutPublicAccessBlock"),
             (
                 "DELETE",

@@ -787,6 +787,30 @@ impl PublicAccessBlockBody {
     }
 }
 
+/// `OwnershipControls` body of PutBucketOwnershipControls.
+#[derive(Debug, Deserialize)]
+pub struct OwnershipControlsBody {
+    #[serde(default, rename = "Rule")]
+    pub rules: Vec<OwnershipRuleBody>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OwnershipRuleBody {
+    #[serde(rename = "ObjectOwnership")]
+    pub object_ownership: String,
+}
+
+/// GetBucketOwnershipControls: the bucket's one rule.
+pub fn ownership_controls(object_ownership: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("OwnershipControls");
+    w.open("Rule");
+    w.text_element("ObjectOwnership", object_ownership);
+    w.close("Rule");
+    w.close("OwnershipControls");
+    w.finish()
+}
+
 /// GetPublicAccessBlock.
 pub fn public_access_block(settings: &crate::storage::PublicAccessBlock) -> String {
     let mut w = XmlWriter::new();

@@ -634,3 +634,172 @@ async fn public_access_block_refuses_and_ignores_public_acls() {
     assert_eq!(call(app, anonymous_get()).await.status, 200);
     assert_eq!(call(app, config()).await.status, 404);
 }
+
+/// Object Ownership: `BucketOwnerEnforced` disables ACLs (only bucket-owner-full-control may be
+/// named, reads report the owner's control alone, anonymous requests get nothing), can be set
+/// only on a bucket whose ACL is the owner's alone, and lifting it brings the ACLs back.
+#[actix_web::test]
+async fn bucket_owner_enforced_disables_acls() {
+    let s = start().await;
+    let app = &s.service;
+    call(
+        app,
+        Req::new("PUT", "/own")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    let put = |key: &str, acl: Option<&str>| {
+        let mut req = Req::new("PUT", &format!("/own/{key}")).body("data");
+        if let Some(acl) = acl {
+            req = req.header("x-amz-acl", acl);
+        }
+        req.signed()
+    };
+    assert_eq!(
+        call(app, put("open", Some("public-read"))).await.status,
+        200
+    );
+    let controls = |ownership: &str| {
+        Req::new("PUT", "/own?ownershipControls")
+            .body(format!(
+                "<OwnershipControls><Rule><ObjectOwnership>{ownership}</ObjectOwnership></Rule>\
+                 </OwnershipControls>"
+            ))
+            .signed()
+    };
+    let get_controls = || Req::new("GET", "/own?ownershipControls").signed();
+    let r = call(app, get_controls()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "OwnershipControlsNotFoundError")
+    );
+    // The bucket's own ACL is public: ACLs cannot be disabled yet.
+    let r = call(app, controls("BucketOwnerEnforced")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidBucketAclWithObjectOwnership")
+    );
+    assert_eq!(call(app, get_controls()).await.status, 404);
+    let r = call(app, controls("Nobody")).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "MalformedXML"));
+    let r = call(
+        app,
+        Req::new("PUT", "/own?acl")
+            .header("x-amz-acl", "private")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(call(app, controls("BucketOwnerEnforced")).await.status, 200);
+    let r = call(app, get_controls()).await;
+    assert_eq!(
+        element(&r.text(), "ObjectOwnership").as_deref(),
+        Some("BucketOwnerEnforced")
+    );
+
+    // ACLs disabled: the public object reads as private, to anonymous users and in its ACL.
+    assert_eq!(
+        call(app, Req::new("GET", "/own/open").anonymous())
+            .await
+            .status,
+        403
+    );
+    let acl = call(app, Req::new("GET", "/own/open?acl").signed())
+        .await
+        .text();
+    assert!(!acl.contains("AllUsers"), "{acl}");
+    // Naming any ACL but bucket-owner-full-control is refused, and stores nothing.
+    for acl in ["private", "public-read", "authenticated-read"] {
+        let r = call(app, put("new", Some(acl))).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "AccessControlListNotSupported"),
+            "{acl}"
+        );
+        let r = call(
+            app,
+            Req::new("PUT", "/own/open?acl")
+                .header("x-amz-acl", acl)
+                .signed(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{acl}");
+    }
+    assert_eq!(
+        call(app, Req::new("HEAD", "/own/new").signed())
+            .await
+            .status,
+        404
+    );
+    assert_eq!(call(app, put("new", None)).await.status, 200);
+    assert_eq!(
+        call(app, put("full", Some("bucket-owner-full-control")))
+            .await
+            .status,
+        200
+    );
+    let r = call(
+        app,
+        Req::new("POST", "/own/mp?uploads")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+
+    // Back to ACLs: the object's public-read counts again.
+    assert_eq!(call(app, controls("ObjectWriter")).await.status, 200);
+    assert_eq!(
+        call(app, Req::new("GET", "/own/open").anonymous())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        call(app, put("new2", Some("public-read"))).await.status,
+        200
+    );
+    let r = call(app, Req::new("DELETE", "/own?ownershipControls").signed()).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(call(app, get_controls()).await.status, 404);
+
+    // CreateBucket may set it, under the same rule about the bucket's ACL.
+    let r = call(
+        app,
+        Req::new("PUT", "/own2")
+            .header("x-amz-object-ownership", "BucketOwnerEnforced")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.error_code(), "InvalidBucketAclWithObjectOwnership");
+    assert_eq!(
+        call(app, Req::new("HEAD", "/own2").signed()).await.status,
+        404
+    );
+    let r = call(
+        app,
+        Req::new("PUT", "/own2")
+            .header("x-amz-object-ownership", "BucketOwnerWhatever")
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
+    let r = call(
+        app,
+        Req::new("PUT", "/own2")
+            .header("x-amz-object-ownership", "BucketOwnerEnforced")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = call(app, Req::new("GET", "/own2?ownershipControls").signed()).await;
+    assert_eq!(
+        element(&r.text(), "ObjectOwnership").as_deref(),
+        Some("BucketOwnerEnforced")
+    );
+}

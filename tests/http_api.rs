@@ -1443,7 +1443,6 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
         ("lifecycle", "NoSuchLifecycleConfiguration"),
         ("replication", "ReplicationConfigurationNotFoundError"),
         ("object-lock", "ObjectLockConfigurationNotFoundError"),
-        ("ownershipControls", "OwnershipControlsNotFoundError"),
     ] {
         let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;
         assert_eq!((r.status, r.error_code().as_str()), (404, code), "{query}");

@@ -10,7 +10,7 @@ use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::{Endpoint, ResponseOverrides};
 use crate::s3_error;
-use crate::storage::{BucketMeta, CannedAcl, Store};
+use crate::storage::{BucketMeta, CannedAcl, ObjectOwnership, Store};
 use crate::xml::{self, Grant, Grantee};
 use actix_web::HttpResponse;
 
@@ -48,6 +48,11 @@ pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
 /// The ACL a request asks for with `x-amz-acl` (private when absent). Any `x-amz-grant-*` header is
 /// refused: ignoring it would leave the object less open (or more) than the client believes.
 pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
+    Ok(named_acl(ctx)?.unwrap_or(CannedAcl::Private))
+}
+
+/// The canned ACL `x-amz-acl` names, if the request names one ([`requested_acl`]'s rules).
+pub fn named_acl(ctx: &RequestContext<'_>) -> Result<Option<CannedAcl>, S3Error> {
     if let Some(name) = names::GRANTS
         .iter()
         .find(|name| ctx.req.headers().contains_key(*name))
@@ -58,10 +63,7 @@ pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
         )
         .detail("Header", name.as_str()));
     }
-    match ctx.header(names::ACL) {
-        Some(name) => parse_canned_acl(name),
-        None => Ok(CannedAcl::Private),
-    }
+    ctx.header(names::ACL).map(parse_canned_acl).transpose()
 }
 
 /// Whether S3 counts an ACL as public: it grants AllUsers or AuthenticatedUsers something.
@@ -72,22 +74,36 @@ pub fn is_public(acl: CannedAcl) -> bool {
     )
 }
 
-/// An ACL as access checks must see it: a public one counts for nothing in a bucket whose
-/// Block Public Access settings ignore public ACLs.
+/// Whether the bucket's Object Ownership is `BucketOwnerEnforced`: ACLs disabled.
+fn acls_disabled(bucket: &BucketMeta) -> bool {
+    bucket.object_ownership == Some(ObjectOwnership::BucketOwnerEnforced)
+}
+
+/// An ACL as access checks must see it: nothing but the owner's where ACLs are disabled, and a
+/// public one counts for nothing in a bucket whose Block Public Access settings ignore them.
 pub fn effective_acl(bucket: &BucketMeta, acl: CannedAcl) -> CannedAcl {
     let ignored = bucket
         .public_access_block
         .is_some_and(|b| b.ignore_public_acls);
-    if ignored && is_public(acl) {
+    if acls_disabled(bucket) || (ignored && is_public(acl)) {
         CannedAcl::Private
     } else {
         acl
     }
 }
 
-/// A request that sets `acl` on `bucket` or one of its objects: refused with 403, as S3 refuses
-/// it, where the bucket blocks public ACLs.
-pub fn check_acl_allowed(bucket: &BucketMeta, acl: CannedAcl) -> Result<(), S3Error> {
+/// The ACL a request that sets one on `bucket` or one of its objects gets, `named` being what it
+/// asked for (`None`: nothing). Where ACLs are disabled only `bucket-owner-full-control` may be
+/// named (400 AccessControlListNotSupported otherwise) and nothing is granted; where the bucket
+/// blocks public ACLs a public one is refused with 403, as S3 refuses both.
+pub fn acl_for_write(bucket: &BucketMeta, named: Option<CannedAcl>) -> Result<CannedAcl, S3Error> {
+    if acls_disabled(bucket) {
+        return match named {
+            None | Some(CannedAcl::BucketOwnerFullControl) => Ok(CannedAcl::Private),
+            Some(_) => Err(s3_error!(AccessControlListNotSupported)),
+        };
+    }
+    let acl = named.unwrap_or(CannedAcl::Private);
     let blocked = bucket
         .public_access_block
         .is_some_and(|b| b.block_public_acls);
@@ -97,7 +113,7 @@ pub fn check_acl_allowed(bucket: &BucketMeta, acl: CannedAcl) -> Result<(), S3Er
             "The bucket's Block Public Access settings (BlockPublicAcls) refuse public ACLs."
         ));
     }
-    Ok(())
+    Ok(acl)
 }
 
 /// Whether everyone, signed or not, may read (objects: GET/HEAD; buckets: list).
@@ -267,7 +283,16 @@ pub fn handle_get_bucket_acl(
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
     let meta = require_bucket(ctx, bucket)?;
-    Ok(xml_response(policy_document(meta.acl)))
+    Ok(xml_response(policy_document(shown_acl(&meta, meta.acl))))
+}
+
+/// What GetBucketAcl / GetObjectAcl report: with ACLs disabled, the owner's full control only.
+fn shown_acl(bucket: &BucketMeta, acl: CannedAcl) -> CannedAcl {
+    if acls_disabled(bucket) {
+        CannedAcl::Private
+    } else {
+        acl
+    }
 }
 
 pub async fn handle_put_bucket_acl(
@@ -276,8 +301,7 @@ pub async fn handle_put_bucket_acl(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let bucket_meta = require_bucket(ctx, bucket)?;
-    let acl = acl_to_set(ctx, &mut body).await?;
-    check_acl_allowed(&bucket_meta, acl)?;
+    let acl = acl_for_write(&bucket_meta, Some(acl_to_set(ctx, &mut body).await?))?;
     ctx.store.update_bucket(bucket, |meta| meta.acl = acl)?;
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
@@ -288,8 +312,12 @@ pub fn handle_get_object_acl(
     bucket: &str,
     key: &str,
 ) -> Result<HttpResponse, S3Error> {
+    let bucket_meta = require_bucket(ctx, bucket)?;
     let meta = require_object(ctx, bucket, key)?;
-    Ok(xml_response(policy_document(meta.acl)))
+    Ok(xml_response(policy_document(shown_acl(
+        &bucket_meta,
+        meta.acl,
+    ))))
 }
 
 pub async fn handle_put_object_acl(
@@ -299,8 +327,7 @@ pub async fn handle_put_object_acl(
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     let bucket_meta = require_bucket(ctx, bucket)?;
-    let acl = acl_to_set(ctx, &mut body).await?;
-    check_acl_allowed(&bucket_meta, acl)?;
+    let acl = acl_for_write(&bucket_meta, Some(acl_to_set(ctx, &mut body).await?))?;
     ctx.store
         .set_object_acl(bucket, key, acl)
         .map_err(|e| S3Error::from(e).detail("Key", key))?;
@@ -340,6 +367,63 @@ pub async fn handle_delete_public_access_block(
 ) -> Result<HttpResponse, S3Error> {
     ctx.store
         .update_bucket(bucket, |meta| meta.public_access_block = None)?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn handle_put_ownership_controls(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    mut body: RequestBody,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    let document = super::read_document(ctx, &mut body, MAX_POLICY_BYTES).await?;
+    let parsed: xml::OwnershipControlsBody = xml::parse(&document)?;
+    let mut rules = parsed.rules.into_iter();
+    let (Some(rule), None) = (rules.next(), rules.next()) else {
+        return Err(s3_error!(MalformedXML));
+    };
+    let ownership = ObjectOwnership::from_name(&rule.object_ownership)
+        .ok_or_else(|| s3_error!(MalformedXML))?;
+    check_ownership_allows(ownership, meta.acl)?;
+    ctx.store
+        .update_bucket(bucket, |meta| meta.object_ownership = Some(ownership))?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// ACLs can be disabled only on a bucket whose own ACL grants nobody but its owner anything.
+pub fn check_ownership_allows(
+    ownership: ObjectOwnership,
+    bucket_acl: CannedAcl,
+) -> Result<(), S3Error> {
+    let owner_only = matches!(
+        bucket_acl,
+        CannedAcl::Private | CannedAcl::BucketOwnerFullControl
+    );
+    if ownership == ObjectOwnership::BucketOwnerEnforced && !owner_only {
+        return Err(s3_error!(InvalidBucketAclWithObjectOwnership));
+    }
+    Ok(())
+}
+
+pub fn handle_get_ownership_controls(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    let meta = require_bucket(ctx, bucket)?;
+    match meta.object_ownership {
+        Some(ownership) => Ok(xml_response(xml::ownership_controls(ownership.name()))),
+        None => Err(s3_error!(OwnershipControlsNotFoundError).detail("BucketName", bucket)),
+    }
+}
+
+pub async fn handle_delete_ownership_controls(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+) -> Result<HttpResponse, S3Error> {
+    ctx.store
+        .update_bucket(bucket, |meta| meta.object_ownership = None)?;
     ctx.store.sync().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,7 @@ use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::BucketSetting;
 use crate::s3_error;
-use crate::storage::BucketMeta;
+use crate::storage::{BucketMeta, ObjectOwnership};
 use crate::timefmt;
 use crate::xml;
 use actix_web::HttpResponse;
@@ -75,6 +75,21 @@ pub async fn handle_create_bucket(
 ) -> Result<HttpResponse, S3Error> {
     validate_bucket_name(bucket)?;
     let acl = super::acl::requested_acl(ctx)?;
+    let object_ownership = match ctx.req.headers().get(super::names::OBJECT_OWNERSHIP) {
+        None => None,
+        Some(value) => {
+            let name = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let ownership = ObjectOwnership::from_name(&name).ok_or_else(|| {
+                s3_error!(
+                    InvalidArgument,
+                    "Invalid x-amz-object-ownership header: {name}"
+                )
+                .detail("ArgumentName", "x-amz-object-ownership")
+            })?;
+            super::acl::check_ownership_allows(ownership, acl)?;
+            Some(ownership)
+        }
+    };
     let config_xml = body.read_to_end(MAX_CONFIGURATION_BYTES).await?;
     let location = if config_xml.iter().all(u8::is_ascii_whitespace) {
         String::new()
@@ -91,6 +106,7 @@ pub async fn handle_create_bucket(
         sse_c_allowed: false,
         tags: Vec::new(),
         public_access_block: None,
+        object_ownership,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;
@@ -155,11 +171,6 @@ pub fn handle_get_bucket_setting(
         }
         BucketSetting::ObjectLock => {
             return missing(s3_error!(ObjectLockConfigurationNotFoundError))
-        }
-        // S3 enforces bucket ownership on new buckets; minis3 has canned ACLs, as a bucket
-        // without ownership controls does.
-        BucketSetting::OwnershipControls => {
-            return missing(s3_error!(OwnershipControlsNotFoundError))
         }
         BucketSetting::Accelerate => "AccelerateConfiguration",
         BucketSetting::RequestPayment => "RequestPaymentConfiguration",

@@ -27,8 +27,7 @@ pub async fn handle_copy_object(
     let replace_metadata = directive(ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(ctx, "x-amz-tagging-directive")?;
     // ACLs are not copied: the copy gets what this request asks for, private by default.
-    let acl = super::acl::requested_acl(ctx)?;
-    super::acl::check_acl_allowed(&bucket_meta, acl)?;
+    let acl = super::acl::acl_for_write(&bucket_meta, super::acl::named_acl(ctx)?)?;
     // Neither is copied either: the copy gets what the request names, else STANDARD and the
     // destination bucket's default encryption.
     let storage_class = super::put::requested_storage_class(ctx)?;

@@ -319,6 +319,15 @@ pub fn dispatch<'a>(
         Endpoint::DeletePublicAccessBlock { bucket } => {
             later(async move { acl::handle_delete_public_access_block(&ctx, &bucket).await })
         }
+        Endpoint::GetBucketOwnershipControls { bucket } => {
+            Ready(acl::handle_get_ownership_controls(&ctx, &bucket))
+        }
+        Endpoint::PutBucketOwnershipControls { bucket } => {
+            later(async move { acl::handle_put_ownership_controls(&ctx, &bucket, body).await })
+        }
+        Endpoint::DeleteBucketOwnershipControls { bucket } => {
+            later(async move { acl::handle_delete_ownership_controls(&ctx, &bucket).await })
+        }
         Endpoint::GetBucketSetting { bucket, setting } => {
             Ready(bucket::handle_get_bucket_setting(&ctx, &bucket, setting))
         }

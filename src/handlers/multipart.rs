@@ -81,11 +81,7 @@ pub async fn handle_create_multipart_upload(
         checksum_algorithm: algorithm.map(|a| a.name().to_string()),
         checksum_full_object: full_object && algorithm.is_some(),
         tags: tagging::tags_from_header(ctx)?,
-        acl: {
-            let acl = super::acl::requested_acl(ctx)?;
-            super::acl::check_acl_allowed(&bucket_meta, acl)?;
-            acl
-        },
+        acl: super::acl::acl_for_write(&bucket_meta, super::acl::named_acl(ctx)?)?,
         storage_class: super::put::requested_storage_class(ctx)?,
         encryption: encryption::requested_by_headers(ctx, &bucket_meta)?,
     };

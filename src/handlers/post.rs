@@ -309,11 +309,8 @@ impl FormUpload {
                 tags
             }
         };
-        let acl = match fields.get("acl") {
-            Some(name) => acl::parse_canned_acl(name)?,
-            None => CannedAcl::Private,
-        };
-        acl::check_acl_allowed(bucket_meta, acl)?;
+        let named = fields.get("acl").map(acl::parse_canned_acl).transpose()?;
+        let acl = acl::acl_for_write(bucket_meta, named)?;
         let redirect = text("success_action_redirect")
             .or_else(|| text("redirect"))
             .filter(|url| is_redirect_url(url));

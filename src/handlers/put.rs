@@ -34,8 +34,7 @@ pub async fn handle_put_object(
     let headers = content_headers(ctx);
     let user_metadata = user_metadata(ctx)?;
     let tags = tagging::tags_from_header(ctx)?;
-    let acl = acl::requested_acl(ctx)?;
-    acl::check_acl_allowed(&bucket_meta, acl)?;
+    let acl = acl::acl_for_write(&bucket_meta, acl::named_acl(ctx)?)?;
     let storage_class = requested_storage_class(ctx)?;
     let encryption = encryption::requested_by_headers(ctx, &bucket_meta)?;
     let condition = write_condition(ctx)?;

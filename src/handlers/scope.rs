@@ -41,17 +41,20 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::PutBucketAcl { bucket }
         | E::PutBucketEncryption { bucket }
         | E::PutBucketTagging { bucket }
-        | E::PutPublicAccessBlock { bucket } => Need::Bucket(Write, bucket),
+        | E::PutPublicAccessBlock { bucket }
+        | E::PutBucketOwnershipControls { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucketCors { bucket }
         | E::DeleteBucketEncryption { bucket }
         | E::DeleteBucketTagging { bucket }
-        | E::DeletePublicAccessBlock { bucket } => Need::Bucket(Write, bucket),
+        | E::DeletePublicAccessBlock { bucket }
+        | E::DeleteBucketOwnershipControls { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
         E::GetBucketCors { bucket }
         | E::GetBucketAcl { bucket }
         | E::GetBucketEncryption { bucket }
         | E::GetBucketTagging { bucket }
         | E::GetPublicAccessBlock { bucket }
+        | E::GetBucketOwnershipControls { bucket }
         | E::GetBucketSetting { bucket, .. } => Need::Bucket(Read, bucket),
         E::HeadBucket { bucket }
         | E::GetBucketLocation { bucket }

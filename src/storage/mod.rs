@@ -37,7 +37,8 @@ pub use list::{ListEntry, ListPage, ListQuery};
 pub use multipart::{Completion, UploadEntry, UploadListEntry, UploadPage, UPLOAD_ID_LEN};
 pub use records::{
     BucketMeta, CannedAcl, ContentHeaders, CorsRule, Encryption, NewObject, NewPart, ObjectMeta,
-    PartMeta, PublicAccessBlock, Segment, SseAlgorithm, StorageClass, StoredChecksum, UploadMeta,
+    ObjectOwnership, PartMeta, PublicAccessBlock, Segment, SseAlgorithm, StorageClass,
+    StoredChecksum, UploadMeta,
 };
 
 pub use commit::Durability;

@@ -30,6 +30,38 @@ pub struct BucketMeta {
     /// PutPublicAccessBlock's switches; `None` when the bucket has no such configuration.
     #[serde(default)]
     pub public_access_block: Option<PublicAccessBlock>,
+    /// PutBucketOwnershipControls' rule; `None` when the bucket has none (ACLs in force).
+    #[serde(default)]
+    pub object_ownership: Option<ObjectOwnership>,
+}
+
+/// S3 Object Ownership. minis3 has one owner, so only whether ACLs are disabled matters:
+/// `BucketOwnerEnforced` disables them; the other two leave them as they are.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ObjectOwnership {
+    BucketOwnerEnforced,
+    BucketOwnerPreferred,
+    ObjectWriter,
+}
+
+impl ObjectOwnership {
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectOwnership::BucketOwnerEnforced => "BucketOwnerEnforced",
+            ObjectOwnership::BucketOwnerPreferred => "BucketOwnerPreferred",
+            ObjectOwnership::ObjectWriter => "ObjectWriter",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ObjectOwnership> {
+        [
+            ObjectOwnership::BucketOwnerEnforced,
+            ObjectOwnership::BucketOwnerPreferred,
+            ObjectOwnership::ObjectWriter,
+        ]
+        .into_iter()
+        .find(|o| o.name() == name)
+    }
 }
 
 /// A bucket's Block Public Access settings, as PutPublicAccessBlock names them. minis3 has no
