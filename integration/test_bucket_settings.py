@@ -1,8 +1,8 @@
 """Bucket tagging (Put/Get/DeleteBucketTagging, 50 tags where objects take 10) and the bucket
-settings minis3 does not keep (policy, lifecycle, website, replication, object lock, public
-access block, ownership controls, accelerate, request payment, logging, notifications): read
-through boto3 and the aws CLI, they answer as S3 does for a bucket never given them, which is
-what SDKs and infrastructure tools look at first."""
+settings minis3 does not keep (policy, lifecycle, website, replication, object lock,
+accelerate, request payment, logging, notifications; and ownership controls and public access
+block until one is put): read through boto3 and the aws CLI, they answer as S3 does for a bucket
+never given them, which is what SDKs and infrastructure tools look at first."""
 
 import json
 

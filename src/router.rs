@@ -489,12 +489,12 @@ impl BucketSetting {
         ("notification", BucketSetting::Notification),
     ];
 
-    /// The setting a bucket request's query names, if any.
-    fn named_in(q: &Query<'_>) -> Option<BucketSetting> {
+    /// The setting a bucket request's query names (with its name), if any.
+    fn named_in(q: &Query<'_>) -> Option<(&'static str, BucketSetting)> {
         BucketSetting::NAMED
             .iter()
             .find(|(name, _)| q.has(name))
-            .map(|(_, setting)| *setting)
+            .copied()
     }
 }
 
@@ -614,7 +614,11 @@ impl Endpoint {
                 upload_id_marker: q.owned("upload-id-marker").filter(|m| !m.is_empty()),
             }),
             _ => {
-                if let Some(setting) = BucketSetting::named_in(q).filter(|_| method == "GET") {
+                if let Some((name, setting)) =
+                    BucketSetting::named_in(q).filter(|_| method == "GET")
+                {
+                    // Another sub-resource minis3 lacks, named beside it, is still refused.
+                    reject_unsupported(q, Some(name))?;
                     return Ok(Endpoint::GetBucketSetting { bucket, setting });
                 }
                 reject_unsupported(q, None)?;
@@ -1088,6 +1092,8 @@ mod tests {
             parse("GET", "/b", "inventory").unwrap_err().code.as_str(),
             "NotImplemented"
         );
+        let err = parse("GET", "/b", "inventory&policy").unwrap_err();
+        assert!(err.message.contains("'inventory'"), "{}", err.message);
         // Buckets are unversioned: versioning can be read, not turned on.
         assert_eq!(
             name(&parse("GET", "/b", "versioning").unwrap()),

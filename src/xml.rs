@@ -89,13 +89,39 @@ impl XmlWriter {
     }
 }
 
-/// Parses a request body into one of the serde shapes below, answering `MalformedXML` on failure.
-pub fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, S3Error> {
+/// A document shape `parse` reads, named by its root element.
+pub trait Document: for<'de> Deserialize<'de> {
+    const ROOT: &'static str;
+}
+
+/// Parses a request body into one of the serde shapes below, answering `MalformedXML` on failure,
+/// a root element other than the shape's included (serde alone would take any root).
+pub fn parse<T: Document>(body: &[u8]) -> Result<T, S3Error> {
     let text = std::str::from_utf8(body).map_err(|_| s3_error!(MalformedXML))?;
+    if root_element(text).as_deref() != Some(T::ROOT) {
+        return Err(s3_error!(MalformedXML));
+    }
     quick_xml::de::from_str(text).map_err(|e| {
         tracing::debug!(error = %e, "malformed XML body");
         s3_error!(MalformedXML)
     })
+}
+
+/// The local name of a document's first element, if it has one.
+fn root_element(text: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return std::str::from_utf8(e.local_name().as_ref())
+                    .ok()
+                    .map(str::to_string)
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
 
 /// An S3 `<Error>` document as a client reads it (`minis3 admin` reporting a refusal).
@@ -108,11 +134,19 @@ pub struct ErrorDocument {
     pub message: String,
 }
 
+impl Document for ErrorDocument {
+    const ROOT: &'static str = "Error";
+}
+
 /// `CreateBucketConfiguration` body of CreateBucket.
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateBucketConfiguration {
     pub location_constraint: Option<String>,
+}
+
+impl Document for CreateBucketConfiguration {
+    const ROOT: &'static str = "CreateBucketConfiguration";
 }
 
 /// `Delete` body of DeleteObjects.
@@ -123,6 +157,10 @@ pub struct Delete {
     pub quiet: Option<bool>,
     #[serde(default, rename = "Object")]
     pub objects: Vec<ObjectIdentifier>,
+}
+
+impl Document for Delete {
+    const ROOT: &'static str = "Delete";
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +175,10 @@ pub struct ObjectIdentifier {
 #[serde(rename_all = "PascalCase")]
 pub struct Tagging {
     pub tag_set: TagSet,
+}
+
+impl Document for Tagging {
+    const ROOT: &'static str = "Tagging";
 }
 
 #[derive(Debug, Deserialize)]
@@ -699,6 +741,10 @@ pub struct CorsConfigurationBody {
     pub rules: Vec<CorsRuleBody>,
 }
 
+impl Document for CorsConfigurationBody {
+    const ROOT: &'static str = "CORSConfiguration";
+}
+
 #[derive(Debug, Deserialize)]
 pub struct CorsRuleBody {
     #[serde(rename = "ID")]
@@ -736,6 +782,10 @@ impl CorsConfigurationBody {
 pub struct EncryptionConfigurationBody {
     #[serde(default, rename = "Rule")]
     pub rules: Vec<EncryptionRuleBody>,
+}
+
+impl Document for EncryptionConfigurationBody {
+    const ROOT: &'static str = "ServerSideEncryptionConfiguration";
 }
 
 #[derive(Debug, Deserialize)]
@@ -776,7 +826,19 @@ pub struct PublicAccessBlockBody {
     pub restrict_public_buckets: Option<bool>,
 }
 
+impl Document for PublicAccessBlockBody {
+    const ROOT: &'static str = "PublicAccessBlockConfiguration";
+}
+
 impl PublicAccessBlockBody {
+    /// Whether the document names none of the four settings.
+    pub fn is_empty(&self) -> bool {
+        self.block_public_acls.is_none()
+            && self.ignore_public_acls.is_none()
+            && self.block_public_policy.is_none()
+            && self.restrict_public_buckets.is_none()
+    }
+
     pub fn into_settings(self) -> crate::storage::PublicAccessBlock {
         crate::storage::PublicAccessBlock {
             block_public_acls: self.block_public_acls.unwrap_or(false),
@@ -792,6 +854,10 @@ impl PublicAccessBlockBody {
 pub struct OwnershipControlsBody {
     #[serde(default, rename = "Rule")]
     pub rules: Vec<OwnershipRuleBody>,
+}
+
+impl Document for OwnershipControlsBody {
+    const ROOT: &'static str = "OwnershipControls";
 }
 
 #[derive(Debug, Deserialize)]
@@ -927,6 +993,10 @@ pub struct AccessControlPolicyBody {
     pub access_control_list: AccessControlListBody,
 }
 
+impl Document for AccessControlPolicyBody {
+    const ROOT: &'static str = "AccessControlPolicy";
+}
+
 #[derive(Debug, Deserialize)]
 pub struct AccessControlListBody {
     #[serde(default, rename = "Grant")]
@@ -956,6 +1026,10 @@ pub struct GranteeBody {
 pub struct CompleteMultipartUpload {
     #[serde(default, rename = "Part")]
     pub parts: Vec<CompletedPart>,
+}
+
+impl Document for CompleteMultipartUpload {
+    const ROOT: &'static str = "CompleteMultipartUpload";
 }
 
 #[derive(Debug, Deserialize)]
@@ -1249,6 +1323,17 @@ mod tests {
 
     #[test]
     fn rejects_garbage_as_malformed_xml() {
+        // Any other root is refused, not read as if it were the expected one.
+        for body in [
+            &b"<Tagging><Object><Key>a</Key></Object></Tagging>"[..],
+            b"<?xml version=\"1.0\"?><!-- c --><s3:Remove xmlns:s3=\"x\"><Object><Key>a</Key></Object></s3:Remove>",
+            b"",
+            b"just text",
+        ] {
+            assert!(parse::<Delete>(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+        let prefixed = b"<?xml version=\"1.0\"?><s3:Delete xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\"><s3:Object><s3:Key>a</s3:Key></s3:Object></s3:Delete>";
+        assert!(parse::<Delete>(prefixed).is_ok());
         let err = parse::<Delete>(b"<Delete><Object>").unwrap_err();
         assert_eq!(err.code.as_str(), "MalformedXML");
     }

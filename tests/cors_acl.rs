@@ -527,6 +527,26 @@ async fn public_access_block_refuses_and_ignores_public_acls() {
             .signed()
     };
     assert_eq!(call(app, put("open", "public-read")).await.status, 200);
+    // An upload begun before public ACLs are blocked.
+    let early = call(
+        app,
+        Req::new("POST", "/bpa/early?uploads")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    let early_id = element(&early.text(), "UploadId").expect("upload id");
+    let part = call(
+        app,
+        Req::new(
+            "PUT",
+            &format!("/bpa/early?partNumber=1&uploadId={early_id}"),
+        )
+        .body("part")
+        .signed(),
+    )
+    .await;
+    let part_etag = part.header("etag").expect("etag").to_string();
     let anonymous_get = || Req::new("GET", "/bpa/open").anonymous();
     assert_eq!(call(app, anonymous_get()).await.status, 200);
     let config = || Req::new("GET", "/bpa?publicAccessBlock").signed();
@@ -597,6 +617,55 @@ async fn public_access_block_refuses_and_ignores_public_acls() {
     )
     .await;
     assert_eq!(r.status, 403);
+    // Written in an ACL document rather than a header, the same.
+    let document = call(app, Req::new("GET", "/bpa/open?acl").signed())
+        .await
+        .text();
+    assert_eq!(call(app, put("closed0", "private")).await.status, 200);
+    let r = call(
+        app,
+        Req::new("PUT", "/bpa/closed0?acl").body(document).signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "AccessDenied"));
+    // None of the refusals changed an ACL.
+    let acl = call(app, Req::new("GET", "/bpa/closed0?acl").signed())
+        .await
+        .text();
+    assert!(!acl.contains("AllUsers"), "{acl}");
+    let acl = call(app, Req::new("GET", "/bpa/open?acl").signed())
+        .await
+        .text();
+    assert!(!acl.contains("WRITE"), "{acl}");
+    let acl = call(app, Req::new("GET", "/bpa?acl").signed()).await.text();
+    assert!(acl.contains("WRITE"), "still public-read-write: {acl}");
+    assert!(call(app, Req::new("GET", "/bpa?uploads").signed())
+        .await
+        .text()
+        .contains("<Key>early</Key>"));
+    assert!(!call(app, Req::new("GET", "/bpa?uploads").signed())
+        .await
+        .text()
+        .contains("<Key>mp</Key>"));
+    // The upload begun before the block cannot make its public object now; it stays open.
+    let complete = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part_etag}</ETag>\
+         </Part></CompleteMultipartUpload>"
+    );
+    let r = call(
+        app,
+        Req::new("POST", &format!("/bpa/early?uploadId={early_id}"))
+            .body(complete)
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "AccessDenied"));
+    assert_eq!(
+        call(app, Req::new("HEAD", "/bpa/early").signed())
+            .await
+            .status,
+        404
+    );
     // Private ACLs are still fine, and existing public ACLs still count (not ignored).
     assert_eq!(call(app, put("closed", "private")).await.status, 200);
     assert_eq!(call(app, anonymous_get()).await.status, 200);
@@ -625,6 +694,22 @@ async fn public_access_block_refuses_and_ignores_public_acls() {
     )
     .await;
     assert_eq!((r.status, r.error_code().as_str()), (400, "MalformedXML"));
+    for (body, code) in [
+        ("<PublicAccessBlockConfiguration/>", "InvalidRequest"),
+        (
+            "<Tagging><BlockPublicAcls>true</BlockPublicAcls></Tagging>",
+            "MalformedXML",
+        ),
+    ] {
+        let r = call(
+            app,
+            Req::new("PUT", "/bpa?publicAccessBlock")
+                .body(body)
+                .signed(),
+        )
+        .await;
+        assert_eq!((r.status, r.error_code().as_str()), (400, code), "{body}");
+    }
     assert!(call(app, config())
         .await
         .text()

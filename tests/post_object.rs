@@ -657,3 +657,76 @@ async fn virtual_hosted_forms_name_the_object_by_host() {
         Some("http://forms.localhost:9000/vh")
     );
 }
+
+/// Block Public Access applies to forms too: a public `acl` field is refused where public ACLs
+/// are blocked, and an unsigned form finds no public write where they are ignored.
+#[actix_web::test]
+async fn forms_meet_the_buckets_block_public_access() {
+    let s = start().await;
+    let app = &s.service;
+    call(
+        app,
+        Req::new("PUT", "/guarded")
+            .header("x-amz-acl", "public-read-write")
+            .signed(),
+    )
+    .await;
+    let settings = |block: bool, ignore: bool| {
+        Req::new("PUT", "/guarded?publicAccessBlock")
+            .body(format!(
+                "<PublicAccessBlockConfiguration><BlockPublicAcls>{block}</BlockPublicAcls>\
+                 <IgnorePublicAcls>{ignore}</IgnorePublicAcls></PublicAccessBlockConfiguration>"
+            ))
+            .signed()
+    };
+    assert_eq!(call(app, settings(true, false)).await.status, 200);
+    let signed = SignedForm::new(&[
+        r#"{"bucket": "guarded"}"#,
+        r#"["starts-with", "$key", ""]"#,
+        r#"["starts-with", "$acl", ""]"#,
+    ]);
+    let public = signed
+        .form(&[("key", "public.txt"), ("acl", "public-read")])
+        .file("a.txt", b"public?");
+    assert_error(
+        &call(app, public.post("guarded").anonymous()).await,
+        403,
+        "AccessDenied",
+    );
+    let private = signed
+        .form(&[("key", "private.txt"), ("acl", "private")])
+        .file("a.txt", b"private");
+    assert_eq!(
+        call(app, private.post("guarded").anonymous()).await.status,
+        204
+    );
+    assert_eq!(keys_in(app, "guarded").await, ["private.txt"]);
+
+    // The bucket is public-read-write, but its public ACL is ignored: no anonymous form lands.
+    let anonymous = || {
+        Form::new()
+            .field("key", "anonymous.txt")
+            .file("a.txt", b"anyone")
+    };
+    assert_eq!(
+        call(app, anonymous().post("guarded").anonymous())
+            .await
+            .status,
+        204
+    );
+    assert_eq!(call(app, settings(false, true)).await.status, 200);
+    let reply = call(
+        app,
+        Form::new()
+            .field("key", "anonymous2.txt")
+            .file("a.txt", b"anyone")
+            .post("guarded")
+            .anonymous(),
+    )
+    .await;
+    assert_error(&reply, 403, "AccessDenied");
+    assert_eq!(
+        keys_in(app, "guarded").await,
+        ["anonymous.txt", "private.txt"]
+    );
+}

@@ -104,6 +104,12 @@ pub fn acl_for_write(bucket: &BucketMeta, named: Option<CannedAcl>) -> Result<Ca
         };
     }
     let acl = named.unwrap_or(CannedAcl::Private);
+    check_public_block(bucket, acl)?;
+    Ok(acl)
+}
+
+/// A public `acl` is refused with 403 where the bucket blocks public ACLs.
+pub fn check_public_block(bucket: &BucketMeta, acl: CannedAcl) -> Result<(), S3Error> {
     let blocked = bucket
         .public_access_block
         .is_some_and(|b| b.block_public_acls);
@@ -113,7 +119,21 @@ pub fn acl_for_write(bucket: &BucketMeta, named: Option<CannedAcl>) -> Result<Ca
             "The bucket's Block Public Access settings (BlockPublicAcls) refuse public ACLs."
         ));
     }
-    Ok(acl)
+    Ok(())
+}
+
+/// A write's public ACL checked again once its body has arrived, against the bucket's
+/// settings as they are then: Block Public Access turned on while the body streamed still
+/// applies. (Only public ACLs can be refused late, so other writes skip the extra read.)
+pub fn recheck_public_acl(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    acl: CannedAcl,
+) -> Result<(), S3Error> {
+    if !is_public(acl) {
+        return Ok(());
+    }
+    check_public_block(&require_bucket(ctx, bucket)?, acl)
 }
 
 /// Whether everyone, signed or not, may read (objects: GET/HEAD; buckets: list).
@@ -300,8 +320,10 @@ pub async fn handle_put_bucket_acl(
     bucket: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    let bucket_meta = require_bucket(ctx, bucket)?;
-    let acl = acl_for_write(&bucket_meta, Some(acl_to_set(ctx, &mut body).await?))?;
+    require_bucket(ctx, bucket)?;
+    let named = acl_to_set(ctx, &mut body).await?;
+    // The bucket's settings as they are once the body has arrived.
+    let acl = acl_for_write(&require_bucket(ctx, bucket)?, Some(named))?;
     ctx.store.update_bucket(bucket, |meta| meta.acl = acl)?;
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
@@ -326,8 +348,9 @@ pub async fn handle_put_object_acl(
     key: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    let bucket_meta = require_bucket(ctx, bucket)?;
-    let acl = acl_for_write(&bucket_meta, Some(acl_to_set(ctx, &mut body).await?))?;
+    require_bucket(ctx, bucket)?;
+    let named = acl_to_set(ctx, &mut body).await?;
+    let acl = acl_for_write(&require_bucket(ctx, bucket)?, Some(named))?;
     ctx.store
         .set_object_acl(bucket, key, acl)
         .map_err(|e| S3Error::from(e).detail("Key", key))?;
@@ -343,6 +366,12 @@ pub async fn handle_put_public_access_block(
     require_bucket(ctx, bucket)?;
     let document = super::read_document(ctx, &mut body, MAX_POLICY_BYTES).await?;
     let parsed: xml::PublicAccessBlockBody = xml::parse(&document)?;
+    if parsed.is_empty() {
+        return Err(s3_error!(
+            InvalidRequest,
+            "Must specify at least one configuration."
+        ));
+    }
     let settings = parsed.into_settings();
     ctx.store
         .update_bucket(bucket, |meta| meta.public_access_block = Some(settings))?;

@@ -401,6 +401,7 @@ async fn store_file(
         .await
         .ok_or_else(|| S3Error::internal("the body's hashing thread stopped"))?;
     let etag = hex::encode(digests.md5);
+    acl::recheck_public_acl(ctx, bucket, upload.acl)?;
     let object = NewObject {
         headers: upload.headers,
         user_metadata: upload.user_metadata,
