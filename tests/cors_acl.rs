@@ -776,6 +776,26 @@ async fn bucket_owner_enforced_disables_acls() {
     )
     .await;
     assert_eq!(r.status, 200);
+    // An upload with a public ACL begun while ACLs are still in force.
+    let early = call(
+        app,
+        Req::new("POST", "/own/early?uploads")
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    let early_id = element(&early.text(), "UploadId").expect("upload id");
+    let part = call(
+        app,
+        Req::new(
+            "PUT",
+            &format!("/own/early?partNumber=1&uploadId={early_id}"),
+        )
+        .body("part")
+        .signed(),
+    )
+    .await;
+    let part_etag = part.header("etag").expect("etag").to_string();
     assert_eq!(call(app, controls("BucketOwnerEnforced")).await.status, 200);
     let r = call(app, get_controls()).await;
     assert_eq!(
@@ -833,6 +853,35 @@ async fn bucket_owner_enforced_disables_acls() {
     .await;
     assert_eq!(r.status, 400);
 
+    // The upload begun before cannot complete with its public ACL now.
+    let r = call(
+        app,
+        Req::new("POST", &format!("/own/early?uploadId={early_id}"))
+            .body(format!(
+                "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part_etag}</ETag>\
+                 </Part></CompleteMultipartUpload>"
+            ))
+            .signed(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "AccessControlListNotSupported")
+    );
+    // An ACL document granting the owner alone is bucket-owner-full-control, and is taken.
+    let owner_only = call(app, Req::new("GET", "/own/new?acl").signed())
+        .await
+        .text();
+    let r = call(
+        app,
+        Req::new("PUT", "/own/new?acl")
+            .body(owner_only.clone())
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = call(app, Req::new("PUT", "/own?acl").body(owner_only).signed()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
     // Back to ACLs: the object's public-read counts again.
     assert_eq!(call(app, controls("ObjectWriter")).await.status, 200);
     assert_eq!(

@@ -122,18 +122,19 @@ pub fn check_public_block(bucket: &BucketMeta, acl: CannedAcl) -> Result<(), S3E
     Ok(())
 }
 
-/// A write's public ACL checked again once its body has arrived, against the bucket's
-/// settings as they are then: Block Public Access turned on while the body streamed still
-/// applies. (Only public ACLs can be refused late, so other writes skip the extra read.)
-pub fn recheck_public_acl(
+/// A write's ACL decided again once its body has arrived, against the bucket's settings as
+/// they are then: Block Public Access turned on, or ACLs disabled, while the body streamed (or
+/// since CreateMultipartUpload) still apply. A private ACL passes every setting, so the usual
+/// write skips the extra read.
+pub fn recheck_acl(
     ctx: &RequestContext<'_>,
     bucket: &str,
     acl: CannedAcl,
-) -> Result<(), S3Error> {
-    if !is_public(acl) {
-        return Ok(());
+) -> Result<CannedAcl, S3Error> {
+    if acl == CannedAcl::Private {
+        return Ok(acl);
     }
-    check_public_block(&require_bucket(ctx, bucket)?, acl)
+    acl_for_write(&require_bucket(ctx, bucket)?, Some(acl))
 }
 
 /// Whether everyone, signed or not, may read (objects: GET/HEAD; buckets: list).
@@ -288,7 +289,12 @@ async fn acl_to_set(
         (true, true) => Err(s3_error!(UnexpectedContent)),
         (false, true) => {
             requested_acl(ctx)?;
-            canned_from_policy(&document)
+            // A document granting the owner alone is what bucket-owner-full-control means here
+            // (one owner), and is what S3 takes as that where ACLs are disabled.
+            Ok(match canned_from_policy(&document)? {
+                CannedAcl::Private => CannedAcl::BucketOwnerFullControl,
+                acl => acl,
+            })
         }
         (true, false) => requested_acl(ctx),
         (false, false) => {
@@ -405,8 +411,10 @@ pub async fn handle_put_ownership_controls(
     bucket: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    let meta = require_bucket(ctx, bucket)?;
+    require_bucket(ctx, bucket)?;
     let document = super::read_document(ctx, &mut body, MAX_POLICY_BYTES).await?;
+    // The bucket's ACL as it is once the body has arrived.
+    let meta = require_bucket(ctx, bucket)?;
     let parsed: xml::OwnershipControlsBody = xml::parse(&document)?;
     let mut rules = parsed.rules.into_iter();
     let (Some(rule), None) = (rules.next(), rules.next()) else {

@@ -78,7 +78,7 @@ pub async fn handle_copy_object(
     writer.require(condition);
     let copied = copy_data(reader, writer, (0, src.size), algorithm).await?;
     let checksum = copied.checksum.clone();
-    super::acl::recheck_public_acl(ctx, bucket, acl)?;
+    let acl = super::acl::recheck_acl(ctx, bucket, acl)?;
     let object = NewObject {
         headers,
         user_metadata,

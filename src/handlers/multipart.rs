@@ -269,8 +269,9 @@ pub async fn handle_complete_multipart_upload(
 ) -> Result<HttpResponse, S3Error> {
     let upload = require_upload(ctx, bucket, key, upload_id)?;
     encryption::refuse_sse_header(ctx)?;
-    // Block Public Access turned on since the upload began applies to the object it makes.
-    super::acl::recheck_public_acl(ctx, bucket, upload.acl)?;
+    // Block Public Access turned on, or ACLs disabled, since the upload began apply to the
+    // object it makes (which, with ACLs disabled, grants nothing by its ACL anyway).
+    super::acl::recheck_acl(ctx, bucket, upload.acl)?;
     let condition = super::put::write_condition(ctx)?;
     let document = body.read_to_end(MAX_COMPLETE_BODY).await?;
     let request: xml::CompleteMultipartUpload = xml::parse(&document)?;

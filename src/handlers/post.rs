@@ -401,14 +401,14 @@ async fn store_file(
         .await
         .ok_or_else(|| S3Error::internal("the body's hashing thread stopped"))?;
     let etag = hex::encode(digests.md5);
-    acl::recheck_public_acl(ctx, bucket, upload.acl)?;
+    let acl = acl::recheck_acl(ctx, bucket, upload.acl)?;
     let object = NewObject {
         headers: upload.headers,
         user_metadata: upload.user_metadata,
         checksum: None,
         etag,
         tags: upload.tags,
-        acl: upload.acl,
+        acl,
         storage_class: upload.storage_class,
         encryption: upload.encryption,
     };

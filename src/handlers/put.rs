@@ -42,7 +42,7 @@ pub async fn handle_put_object(
     let mut writer = ctx.store.begin_write()?;
     writer.require(condition);
     let received = receive_body(&mut body, &mut writer, content_md5, checksum).await?;
-    acl::recheck_public_acl(ctx, bucket, acl)?;
+    let acl = acl::recheck_acl(ctx, bucket, acl)?;
     let stored_checksum = received.checksum;
 
     let object = NewObject {
