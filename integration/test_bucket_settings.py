@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from support import expect_client_error
+from support import expect_client_error, signed_request
 
 
 def tags_of(s3, bucket):
@@ -97,3 +97,15 @@ def test_changing_an_unkept_setting_is_not_implemented(s3, bucket):
 def test_settings_of_a_missing_bucket(s3):
     for operation in ("get_bucket_tagging", "get_bucket_policy", "get_bucket_logging"):
         expect_client_error(getattr(s3, operation), "NoSuchBucket", 404, Bucket="minis3-no-such-bucket")
+
+
+@pytest.mark.minis3_only  # moto takes these bodies without an integrity header
+@pytest.mark.parametrize("method,query", [("PUT", "tagging"), ("PUT", "cors"), ("POST", "delete")])
+def test_configuration_bodies_need_content_md5_or_a_checksum(server, s3, bucket, method, query):
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "kept", "Value": "yes"}]})
+    body = b"<Tagging><TagSet><Tag><Key>new</Key><Value>v</Value></Tag></TagSet></Tagging>"
+    resp, _ = signed_request(method, f"{server.url}/{bucket}?{query}", body=body)
+    assert resp.status_code == 400, resp.text
+    assert "<Code>InvalidRequest</Code>" in resp.text
+    assert "Content-MD5" in resp.text
+    assert tags_of(s3, bucket) == [{"Key": "kept", "Value": "yes"}]

@@ -1424,6 +1424,41 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
             "{query}"
         );
     }
+    // S3 takes none of these bodies (nor a DeleteObjects one) without Content-MD5 or a checksum.
+    for (method, target) in [
+        ("PUT", "/bkt?tagging"),
+        ("PUT", "/bkt?encryption"),
+        ("PUT", "/bkt?cors"),
+        ("PUT", "/bkt?publicAccessBlock"),
+        ("PUT", "/bkt?ownershipControls"),
+        ("POST", "/bkt?delete"),
+    ] {
+        let r = call(
+            app,
+            Req::new(method, target)
+                .body("<Tagging><TagSet></TagSet></Tagging>")
+                .without_content_md5()
+                .signed(),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "InvalidRequest"),
+            "{target}"
+        );
+        assert!(r.text().contains("Content-MD5"), "{}", r.text());
+    }
+    // A checksum header stands in for Content-MD5.
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt?tagging")
+            .header("x-amz-checksum-crc32", "AAAAAA==")
+            .body("<Tagging><TagSet></TagSet></Tagging>")
+            .without_content_md5()
+            .signed(),
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "BadDigest"));
     assert_eq!(
         elements(&call(app, get_tags()).await.text(), "Key").len(),
         50

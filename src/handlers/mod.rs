@@ -337,9 +337,10 @@ pub fn dispatch<'a>(
     }
 }
 
-/// A request's XML document, at most `limit` bytes, checked against its `Content-MD5` and
-/// `x-amz-checksum-*` headers when it has them (BadDigest otherwise): current SDKs send a CRC
-/// instead of Content-MD5, and S3 verifies whichever came.
+/// A configuration request's XML document (DeleteObjects, and PUTs of bucket CORS, encryption,
+/// tagging, public access block, ownership controls and object tagging), at most `limit` bytes.
+/// S3 requires these to carry `Content-MD5` or an `x-amz-checksum-*` value (current SDKs send a
+/// CRC instead of Content-MD5; every SDK sends one) and verifies whichever came (BadDigest).
 async fn read_document(
     ctx: &RequestContext<'_>,
     body: &mut RequestBody,
@@ -348,6 +349,15 @@ async fn read_document(
     use md5::{Digest, Md5};
     let expected_md5 = put::content_md5(ctx)?;
     let checksum = put::requested_checksum(ctx)?;
+    let checksum_sent = checksum
+        .as_ref()
+        .is_some_and(|c| c.header_value.is_some() || c.trailer_declared);
+    if expected_md5.is_none() && !checksum_sent {
+        return Err(s3_error!(
+            InvalidRequest,
+            "Missing required header for this request: Content-MD5 OR x-amz-checksum-*"
+        ));
+    }
     let document = body.read_to_end(limit).await?;
     if let Some(expected) = expected_md5 {
         if expected.as_slice() != Md5::digest(&document).as_slice() {

@@ -218,9 +218,9 @@ pub(super) fn content_md5(ctx: &RequestContext<'_>) -> Result<Option<Vec<u8>>, S
 #[derive(Debug)]
 pub(super) struct RequestedChecksum {
     pub(super) algorithm: ChecksumAlgorithm,
-    header_value: Option<String>,
+    pub(super) header_value: Option<String>,
     /// Announced by `x-amz-trailer`: the body must end with it.
-    trailer_declared: bool,
+    pub(super) trailer_declared: bool,
 }
 
 impl RequestedChecksum {
