@@ -45,8 +45,15 @@ STORAGE_CLASSES = [
     "GLACIER_IR",
 ]
 NON_STANDARD_CLASSES = [c for c in STORAGE_CLASSES if c != "STANDARD"]
-# Readable only after a restore on S3 (and moto); minis3 emulates no restore and serves them.
+# Readable only after a restore (RestoreObject), on S3, moto and minis3 alike.
 ARCHIVE_CLASSES = {"GLACIER", "DEEP_ARCHIVE"}
+
+
+def read_archived(s3, bucket, key):
+    """GET of an object, restored first when its class wants that."""
+    if s3.head_object(Bucket=bucket, Key=key).get("StorageClass") in ARCHIVE_CLASSES:
+        s3.restore_object(Bucket=bucket, Key=key, RestoreRequest={"Days": 1})
+    return s3.get_object(Bucket=bucket, Key=key)
 # Not classes of a general-purpose bucket (lower case, an Outposts or a directory bucket's class).
 REJECTED_CLASSES = ["BOGUS", "standard_ia", "OUTPOSTS", "EXPRESS_ONEZONE"]
 MOTO_ACCEPTS = {"EXPRESS_ONEZONE"}
@@ -148,8 +155,8 @@ def test_storage_class_round_trips(s3, bucket, storage_class):
     head = s3.head_object(Bucket=bucket, Key="obj")
     assert headers(head).get(CLASS) == storage_class
     assert head["StorageClass"] == storage_class
-    # No restore emulation: even GLACIER and DEEP_ARCHIVE objects read back.
-    got = s3.get_object(Bucket=bucket, Key="obj")
+    # GLACIER and DEEP_ARCHIVE objects read back once restored.
+    got = read_archived(s3, bucket, "obj")
     assert headers(got).get(CLASS) == storage_class
     assert got["StorageClass"] == storage_class
     assert got["Body"].read() == body
@@ -366,7 +373,7 @@ def test_multipart_without_sse_reports_aes256(s3, bucket):
     head = s3.head_object(Bucket=bucket, Key=key)
     assert sse_headers(head) == want
     assert head["StorageClass"] == "GLACIER"
-    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    assert read_archived(s3, bucket, key)["Body"].read() == body
 
 
 @pytest.mark.minis3_only  # moto drops the KMS key id of aws:kms:dsse
@@ -618,7 +625,7 @@ def test_post_form_class_and_encryption(s3, bucket, storage_class, algorithm):
     assert head["StorageClass"] == storage_class
     assert sse_headers(head) == expected_sse(algorithm)
     assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["StorageClass"] == storage_class
-    assert s3.get_object(Bucket=bucket, Key="form.bin")["Body"].read() == b"from a form"
+    assert read_archived(s3, bucket, "form.bin")["Body"].read() == b"from a form"
 
 
 @pytest.mark.minis3_only  # moto ignores these form fields
@@ -783,6 +790,58 @@ def test_bucket_encryption_on_a_missing_bucket(s3):
     expect_client_error(s3.get_bucket_encryption, "NoSuchBucket", 404, Bucket=missing)
     expect_client_error(s3.delete_bucket_encryption, "NoSuchBucket", 404, Bucket=missing)
     expect_client_error(s3.head_bucket, "404", 404, Bucket=missing)
+
+
+# -- archived objects and RestoreObject ---------------------------------------------------------------
+
+
+@pytest.mark.minis3_only  # moto does not round the restore's expiry up to midnight UTC
+@pytest.mark.parametrize("storage_class", sorted(ARCHIVE_CLASSES))
+def test_archived_objects_are_read_only_once_restored(s3, bucket, storage_class):
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"frozen bytes", StorageClass=storage_class)
+    err = expect_client_error(s3.get_object, "InvalidObjectState", 403, Bucket=bucket, Key="cold")
+    assert err["Error"]["StorageClass"] == storage_class
+    expect_client_error(s3.copy_object, "ObjectNotInActiveTierError", 403, Bucket=bucket, Key="copy",
+                        CopySource={"Bucket": bucket, "Key": "cold"})
+    head = s3.head_object(Bucket=bucket, Key="cold")
+    assert "Restore" not in head
+    first = s3.restore_object(Bucket=bucket, Key="cold",
+                              RestoreRequest={"Days": 2, "GlacierJobParameters": {"Tier": "Bulk"}})
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 202
+    head = s3.head_object(Bucket=bucket, Key="cold")
+    assert head["Restore"].startswith('ongoing-request="false", expiry-date="')
+    assert head["Restore"].endswith(' 00:00:00 GMT"')
+    assert s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"frozen bytes"
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
+    assert s3.head_object(Bucket=bucket, Key="copy").get("StorageClass") is None
+    # Asked again while restored: 200, the copy kept longer.
+    again = s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 5})
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    # An overwrite is a new object: archived again, not restored.
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"new", StorageClass=storage_class)
+    expect_client_error(s3.get_object, "InvalidObjectState", 403, Bucket=bucket, Key="cold")
+
+
+@pytest.mark.minis3_only  # moto answers other codes for these
+def test_restore_requests_that_cannot_be_met(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="warm", Body=b"x", StorageClass="GLACIER_IR")
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"x", StorageClass="GLACIER")
+    expect_client_error(s3.restore_object, "InvalidObjectState", 403, Bucket=bucket, Key="warm",
+                        RestoreRequest={"Days": 1})
+    expect_client_error(s3.restore_object, "NoSuchKey", 404, Bucket=bucket, Key="missing",
+                        RestoreRequest={"Days": 1})
+    expect_client_error(s3.restore_object, "InvalidArgument", 400, Bucket=bucket, Key="cold",
+                        RestoreRequest={"GlacierJobParameters": {"Tier": "Standard"}})
+    expect_client_error(s3.restore_object, "MalformedXML", 400, Bucket=bucket, Key="cold",
+                        RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Instant"}})
+    expect_client_error(s3.get_object, "InvalidObjectState", 403, Bucket=bucket, Key="cold")
+    assert s3.get_object(Bucket=bucket, Key="warm")["Body"].read() == b"x"
+
+
+def test_restore_through_the_cli(cli, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"cli", StorageClass="DEEP_ARCHIVE")
+    cli.run("s3api", "restore-object", "--bucket", bucket, "--key", "cold", "--restore-request", "Days=1")
+    assert s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"cli"
 
 
 # -- SSE-C (customer-provided keys) ----------------------------------------------------------------------

@@ -64,6 +64,7 @@ error_codes! {
     InvalidBucketAclWithObjectOwnership => 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidChunkSizeError => 400, "Only the last chunk is allowed to have a size less than 8192 bytes";
     InvalidDigest => 400, "The Content-MD5 you specified is not valid.";
+    InvalidObjectState => 403, "The operation is not valid for the object's storage class";
     InvalidPolicyDocument => 400, "The content of the form does not meet the conditions specified in the policy document.";
     InvalidPartNumber => 416, "The requested partnumber is not satisfiable";
     InvalidURI => 400, "Couldn't parse the specified URI.";
@@ -87,6 +88,7 @@ error_codes! {
     NoSuchEntity => 404, "The request was rejected because it referenced a resource that does not exist.";
     NoSuchCORSConfiguration => 404, "The CORS configuration does not exist";
     NoSuchKey => 404, "The specified key does not exist.";
+    ObjectNotInActiveTierError => 403, "The source object of the COPY operation is not in the active tier and is only stored in Amazon Glacier.";
     NoSuchBucketPolicy => 404, "The bucket policy does not exist";
     NoSuchLifecycleConfiguration => 404, "The lifecycle configuration does not exist";
     NoSuchPublicAccessBlockConfiguration => 404, "The public access block configuration was not found";

@@ -298,6 +298,10 @@ pub enum Endpoint {
         bucket: String,
         key: String,
     },
+    RestoreObject {
+        bucket: String,
+        key: String,
+    },
     GetObjectAttributes {
         bucket: String,
         key: String,
@@ -668,6 +672,7 @@ impl Endpoint {
             "POST" if q.has("uploads") => {
                 return Ok(Endpoint::CreateMultipartUpload { bucket, key })
             }
+            "POST" if q.has("restore") => return Ok(Endpoint::RestoreObject { bucket, key }),
             "PUT" if q.has("tagging") => return Ok(Endpoint::PutObjectTagging { bucket, key }),
             "GET" if q.has("acl") => return Ok(Endpoint::GetObjectAcl { bucket, key }),
             "PUT" if q.has("acl") => return Ok(Endpoint::PutObjectAcl { bucket, key }),
@@ -796,6 +801,7 @@ impl Endpoint {
             | Endpoint::PutObjectTagging { bucket, .. }
             | Endpoint::GetObjectTagging { bucket, .. }
             | Endpoint::GetObjectAttributes { bucket, .. }
+            | Endpoint::RestoreObject { bucket, .. }
             | Endpoint::DeleteObjectTagging { bucket, .. }
             | Endpoint::CreateMultipartUpload { bucket, .. }
             | Endpoint::UploadPart { bucket, .. }
@@ -990,6 +996,7 @@ mod tests {
             ("DELETE", "/b/k", "", "DeleteObject"),
             ("DELETE", "/b/k", "versionId=null", "DeleteObject"),
             ("POST", "/b/k", "uploads", "CreateMultipartUpload"),
+            ("POST", "/b/k", "restore", "RestoreObject"),
             ("PUT", "/b/k", "partNumber=2&uploadId=u", "UploadPart"),
             ("POST", "/b/k", "uploadId=u", "CompleteMultipartUpload"),
             ("DELETE", "/b/k", "uploadId=u", "AbortMultipartUpload"),

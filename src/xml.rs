@@ -849,6 +849,28 @@ impl PublicAccessBlockBody {
     }
 }
 
+/// `RestoreRequest` body of RestoreObject.
+#[derive(Debug, Deserialize)]
+pub struct RestoreRequestBody {
+    #[serde(rename = "Days")]
+    pub days: Option<u32>,
+    #[serde(rename = "GlacierJobParameters")]
+    pub job: Option<GlacierJobParametersBody>,
+    /// `SELECT` asks for a query over the archive, which minis3 does not run.
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+}
+
+impl Document for RestoreRequestBody {
+    const ROOT: &'static str = "RestoreRequest";
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GlacierJobParametersBody {
+    #[serde(rename = "Tier")]
+    pub tier: String,
+}
+
 /// `OwnershipControls` body of PutBucketOwnershipControls.
 #[derive(Debug, Deserialize)]
 pub struct OwnershipControlsBody {

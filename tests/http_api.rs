@@ -1515,3 +1515,137 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
     .await;
     assert_eq!((r.status, r.error_code().as_str()), (404, "NoSuchBucket"));
 }
+
+/// GLACIER and DEEP_ARCHIVE objects: their bytes only from a restored copy (RestoreObject, done
+/// at once here), HEAD and listings as usual; an overwrite is archived afresh.
+#[actix_web::test]
+async fn archived_objects_are_read_once_restored() {
+    let s = start().await;
+    let app = &s.service;
+    call(app, Req::new("PUT", "/bkt").signed()).await;
+    let put = |key: &str, class: &str, body: &str| {
+        Req::new("PUT", &format!("/bkt/{key}"))
+            .header("x-amz-storage-class", class)
+            .body(body.to_string())
+            .signed()
+    };
+    assert_eq!(
+        call(app, put("cold", "GLACIER", "frozen")).await.status,
+        200
+    );
+    assert_eq!(
+        call(app, put("warm", "GLACIER_IR", "instant")).await.status,
+        200
+    );
+    let get = |key: &str| Req::new("GET", &format!("/bkt/{key}")).signed();
+    let r = call(app, get("cold")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "InvalidObjectState")
+    );
+    assert_eq!(
+        element(&r.text(), "StorageClass").as_deref(),
+        Some("GLACIER")
+    );
+    let ranged = call(
+        app,
+        Req::new("GET", "/bkt/cold")
+            .header("range", "bytes=0-1")
+            .signed(),
+    )
+    .await;
+    assert_eq!(ranged.status, 403);
+    let copy = || {
+        Req::new("PUT", "/bkt/copy")
+            .header("x-amz-copy-source", "/bkt/cold")
+            .signed()
+    };
+    let r = call(app, copy()).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "ObjectNotInActiveTierError")
+    );
+    let head = call(app, Req::new("HEAD", "/bkt/cold").signed()).await;
+    assert_eq!((head.status, head.header("x-amz-restore")), (200, None));
+    assert_eq!(call(app, get("warm")).await.text(), "instant");
+
+    let restore = |key: &str, body: &str| {
+        Req::new("POST", &format!("/bkt/{key}?restore"))
+            .body(body.to_string())
+            .signed()
+    };
+    let days = |n: u32| format!("<RestoreRequest><Days>{n}</Days></RestoreRequest>");
+    for (key, body, status, code) in [
+        ("warm", days(1), 403, "InvalidObjectState"),
+        ("nothere", days(1), 404, "NoSuchKey"),
+        ("cold", days(0), 400, "InvalidArgument"),
+        (
+            "cold",
+            "<RestoreRequest/>".to_string(),
+            400,
+            "InvalidArgument",
+        ),
+        (
+            "cold",
+            "<RestoreRequest><Days>1</Days><GlacierJobParameters><Tier>Now</Tier>\
+             </GlacierJobParameters></RestoreRequest>"
+                .to_string(),
+            400,
+            "MalformedXML",
+        ),
+        (
+            "cold",
+            "<Restore><Days>1</Days></Restore>".to_string(),
+            400,
+            "MalformedXML",
+        ),
+        (
+            "cold",
+            "<RestoreRequest><Days>1</Days><Type>SELECT</Type></RestoreRequest>".to_string(),
+            501,
+            "NotImplemented",
+        ),
+    ] {
+        let r = call(app, restore(key, &body)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (status, code),
+            "{key} {body}"
+        );
+    }
+    assert_eq!(
+        call(app, get("cold")).await.status,
+        403,
+        "nothing restored yet"
+    );
+
+    assert_eq!(call(app, restore("cold", &days(2))).await.status, 202);
+    let head = call(app, Req::new("HEAD", "/bkt/cold").signed()).await;
+    let restored = head
+        .header("x-amz-restore")
+        .expect("x-amz-restore")
+        .to_string();
+    assert!(
+        restored.starts_with("ongoing-request=\"false\", expiry-date=\""),
+        "{restored}"
+    );
+    assert!(restored.ends_with(" 00:00:00 GMT\""), "{restored}");
+    assert_eq!(call(app, get("cold")).await.text(), "frozen");
+    assert_eq!(call(app, copy()).await.status, 200);
+    assert_eq!(
+        call(app, restore("cold", &days(3))).await.status,
+        200,
+        "already restored"
+    );
+    // Overwritten, the key holds a new object that has not been restored.
+    assert_eq!(
+        call(app, put("cold", "DEEP_ARCHIVE", "new")).await.status,
+        200
+    );
+    let r = call(app, get("cold")).await;
+    assert_eq!(
+        element(&r.text(), "StorageClass").as_deref(),
+        Some("DEEP_ARCHIVE")
+    );
+    assert_eq!(r.status, 403);
+}

@@ -119,6 +119,7 @@ pub(super) fn open_source(
         .open_read(&source.bucket, &source.key)?
         .ok_or_else(|| s3_error!(NoSuchKey).detail("Key", source.key.as_str()))?;
     check_preconditions(ctx, &meta, Conditions::CopySource)?;
+    super::restore::check_readable(&meta, true)?;
     super::encryption::refuse_customer_key(ctx, &super::names::COPY_SOURCE_SSE_CUSTOMER)?;
     Ok((meta, reader))
 }

@@ -37,6 +37,9 @@ pub fn handle_get_object(
     // Before the preconditions: a request S3 refuses is refused even where a 304 would do.
     super::encryption::refuse_sse_header(ctx)?;
     super::encryption::refuse_customer_key(ctx, &names::SSE_CUSTOMER[..1])?;
+    if reader.is_some() {
+        super::restore::check_readable(&meta, false)?;
+    }
     check_preconditions(ctx, &meta, Conditions::Read)?;
 
     let range = match (part_number, ctx.header(header::RANGE)) {
@@ -316,6 +319,7 @@ fn object_headers(
             super::names::STORAGE_CLASS,
             HeaderValue::from_static(meta.storage_class.name()),
         ));
+        super::restore::restore_header(response, meta);
     }
     for (name, value) in &meta.user_metadata {
         response.append_header((format!("x-amz-meta-{name}"), value.as_str()));

@@ -13,6 +13,7 @@ mod multipart;
 pub mod names;
 mod post;
 mod put;
+mod restore;
 pub mod scope;
 pub mod sts;
 mod tagging;
@@ -196,6 +197,9 @@ pub fn dispatch<'a>(
         }
         Endpoint::GetObjectTagging { bucket, key } => {
             Ready(tagging::handle_get_object_tagging(&ctx, &bucket, &key))
+        }
+        Endpoint::RestoreObject { bucket, key } => {
+            later(async move { restore::handle_restore_object(&ctx, &bucket, &key, body).await })
         }
         Endpoint::GetObjectAttributes { bucket, key } => {
             Ready(get::handle_get_object_attributes(&ctx, &bucket, &key))

@@ -70,6 +70,7 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::GetObjectAcl { bucket, key }
         | E::ListParts { bucket, key, .. } => Need::Key(Read, bucket, key),
         E::PutObject { bucket, key }
+        | E::RestoreObject { bucket, key }
         | E::PutObjectTagging { bucket, key }
         | E::DeleteObjectTagging { bucket, key }
         | E::PutObjectAcl { bucket, key }

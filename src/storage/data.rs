@@ -423,6 +423,7 @@ impl ObjectWriter {
             acl: object.acl,
             storage_class: object.storage_class,
             encryption: object.encryption,
+            restore_expiry_ms: None,
         };
         let (record_data, chunk) = if segment.in_record {
             (&self.inline[..], None)

@@ -461,6 +461,11 @@ impl Store {
         self.update_object(bucket, key, |meta| meta.acl = acl)
     }
 
+    /// Makes an archived object's restored copy readable until `expiry_ms` (RestoreObject).
+    pub fn set_restore_expiry(&self, bucket: &str, key: &str, expiry_ms: i64) -> StorageResult<()> {
+        self.update_object(bucket, key, |meta| meta.restore_expiry_ms = Some(expiry_ms))
+    }
+
     /// Changes an object's record in place (compare-and-swap, so a concurrent overwrite is not
     /// undone); `NoSuchKey` when it does not exist. Durable once [`Store::sync`] returns.
     fn update_object(

@@ -225,6 +225,7 @@ impl Store {
                     acl: upload.acl,
                     storage_class: upload.storage_class,
                     encryption: upload.encryption,
+                    restore_expiry_ms: None,
                 };
                 let value = records::encode(&meta).map_err(abort)?;
                 if !completion.condition.is_unconditional() {

@@ -131,6 +131,11 @@ impl StorageClass {
         }
     }
 
+    /// Whether S3 serves the object's bytes only from a restored copy (RestoreObject).
+    pub fn is_archived(self) -> bool {
+        matches!(self, StorageClass::Glacier | StorageClass::DeepArchive)
+    }
+
     /// The class an S3 name stands for (exact, case-sensitive, as S3 compares it).
     pub fn from_name(name: &str) -> Option<StorageClass> {
         StorageClass::ALL.into_iter().find(|c| c.name() == name)
@@ -290,9 +295,18 @@ pub struct ObjectMeta {
     pub storage_class: StorageClass,
     #[serde(default)]
     pub encryption: Encryption,
+    /// Until when (ms since the epoch) the restored copy of a GLACIER / DEEP_ARCHIVE object may
+    /// be read (RestoreObject); `None` when it was never restored. An overwrite starts afresh.
+    #[serde(default)]
+    pub restore_expiry_ms: Option<i64>,
 }
 
 impl ObjectMeta {
+    /// The expiry of a restored copy that may still be read at `now_ms`.
+    pub fn restored_until(&self, now_ms: i64) -> Option<i64> {
+        self.restore_expiry_ms.filter(|expiry| *expiry > now_ms)
+    }
+
     /// The byte range (end exclusive) of part `part_number` (1-based) of a multipart object.
     pub fn part_range(&self, part_number: u32) -> Option<(u64, u64)> {
         if part_number == 0 || part_number > self.parts_count {
@@ -402,12 +416,18 @@ const RECORD_JSON_WITH_DATA: u8 = 0;
 /// `[1][metadata in `ObjectMetaV1`'s layout, postcard][data]`. Read, no longer written.
 const RECORD_BINARY_V1: u8 = 1;
 
-/// First byte of an object record as written now: `[2][metadata, postcard][data]`. Decoding JSON
-/// was a twentieth of the server's CPU for a small GET and is most of a listing's.
-const RECORD_BINARY: u8 = 2;
+/// First byte of an object record written before restores were kept: `[2][ObjectMetaV1's
+/// fields, storage class, encryption][data]`. Read, no longer written.
+const RECORD_BINARY_V2: u8 = 2;
 
-/// [`ObjectMeta`] as tag-1 records hold it: postcard has no field names, so this layout stays
-/// frozen for as long as such records may exist.
+/// First byte of an object record as written now: `[3][metadata, postcard][data]`. Decoding JSON
+/// was a twentieth of the server's CPU for a small GET and is most of a listing's. Each layout
+/// extends the one before at its end (postcard writes a struct's fields one after another), so
+/// an older record is its older fields followed by the newer ones' defaults.
+const RECORD_BINARY: u8 = 3;
+
+/// [`ObjectMeta`]'s first fields, as tag-1 records hold them: postcard has no field names, so
+/// this layout stays frozen for as long as such records may exist.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 struct ObjectMetaV1 {
@@ -423,8 +443,10 @@ struct ObjectMetaV1 {
     acl: CannedAcl,
 }
 
-impl From<ObjectMetaV1> for ObjectMeta {
-    fn from(v1: ObjectMetaV1) -> Self {
+impl ObjectMetaV1 {
+    /// The full metadata, with what later layouts added.
+    fn extended(self, storage_class: StorageClass, encryption: Encryption) -> ObjectMeta {
+        let v1 = self;
         ObjectMeta {
             size: v1.size,
             etag: v1.etag,
@@ -436,9 +458,9 @@ impl From<ObjectMetaV1> for ObjectMeta {
             parts_count: v1.parts_count,
             tags: v1.tags,
             acl: v1.acl,
-            // What S3 reports for an object stored before either was chosen.
-            storage_class: StorageClass::Standard,
-            encryption: Encryption::default(),
+            storage_class,
+            encryption,
+            restore_expiry_ms: None,
         }
     }
 }
@@ -465,9 +487,21 @@ pub fn decode_object(record: &[u8]) -> StorageResult<(ObjectMeta, std::ops::Rang
             (meta, record.len() - data.len())
         }
         Some((&RECORD_BINARY_V1, rest)) => {
-            let (meta, data) = postcard::take_from_bytes::<ObjectMetaV1>(rest)
+            let (v1, data) = postcard::take_from_bytes::<ObjectMetaV1>(rest)
                 .map_err(|e| StorageError::Corrupt(format!("object record: {e}")))?;
-            (meta.into(), record.len() - data.len())
+            // What S3 reports for an object stored before either was chosen.
+            let meta = v1.extended(StorageClass::Standard, Encryption::default());
+            (meta, record.len() - data.len())
+        }
+        Some((&RECORD_BINARY_V2, rest)) => {
+            let corrupt = |e: postcard::Error| StorageError::Corrupt(format!("object record: {e}"));
+            let (v1, rest) = postcard::take_from_bytes::<ObjectMetaV1>(rest).map_err(corrupt)?;
+            let ((storage_class, encryption), data) =
+                postcard::take_from_bytes::<(StorageClass, Encryption)>(rest).map_err(corrupt)?;
+            (
+                v1.extended(storage_class, encryption),
+                record.len() - data.len(),
+            )
         }
         Some((&RECORD_JSON_WITH_DATA, rest)) => {
             let corrupt = || StorageError::Corrupt("object record shorter than its header".into());
@@ -576,6 +610,7 @@ mod tests {
                 kms_key_id: Some("arn:aws:kms:us-east-1:1:key/k".into()),
                 bucket_key_enabled: true,
             },
+            restore_expiry_ms: Some(1_800_000_000_000),
         }
     }
 
@@ -606,6 +641,7 @@ mod tests {
             acl: CannedAcl::Private,
             storage_class: StorageClass::Standard,
             encryption: Encryption::default(),
+            restore_expiry_ms: None,
         }
     }
 
@@ -681,6 +717,23 @@ mod tests {
         // The same record under today's tag would take the data's bytes for the new fields.
         record[0] = RECORD_BINARY;
         assert!(decode_object(&record).is_err());
+    }
+
+    #[test]
+    fn tag_two_records_keep_their_class_and_encryption_and_have_no_restore() {
+        let mut expected = full_meta();
+        expected.restore_expiry_ms = None;
+        // A tag-2 record is tag 3's encoding without the trailing restore field.
+        let current = encode_object(&expected, b"").expect("encodes");
+        assert_eq!(current.last(), Some(&0), "None is one zero byte at the end");
+        let mut tag_two = current[..current.len() - 1].to_vec();
+        tag_two[0] = RECORD_BINARY_V2;
+        let (back, data) = decode_object(&tag_two).expect("decodes");
+        assert_eq!(back, expected);
+        assert!(data.is_empty());
+        for cut in 1..tag_two.len() {
+            assert!(decode_object(&tag_two[..cut]).is_err(), "cut at {cut}");
+        }
     }
 
     #[test]
