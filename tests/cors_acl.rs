@@ -528,25 +528,7 @@ async fn public_access_block_refuses_and_ignores_public_acls() {
     };
     assert_eq!(call(app, put("open", "public-read")).await.status, 200);
     // An upload begun before public ACLs are blocked.
-    let early = call(
-        app,
-        Req::new("POST", "/bpa/early?uploads")
-            .header("x-amz-acl", "public-read")
-            .signed(),
-    )
-    .await;
-    let early_id = element(&early.text(), "UploadId").expect("upload id");
-    let part = call(
-        app,
-        Req::new(
-            "PUT",
-            &format!("/bpa/early?partNumber=1&uploadId={early_id}"),
-        )
-        .body("part")
-        .signed(),
-    )
-    .await;
-    let part_etag = part.header("etag").expect("etag").to_string();
+    let (early_id, part_etag) = public_upload_with_a_part(app, "/bpa/early").await;
     let anonymous_get = || Req::new("GET", "/bpa/open").anonymous();
     assert_eq!(call(app, anonymous_get()).await.status, 200);
     let config = || Req::new("GET", "/bpa?publicAccessBlock").signed();
@@ -777,25 +759,7 @@ async fn bucket_owner_enforced_disables_acls() {
     .await;
     assert_eq!(r.status, 200);
     // An upload with a public ACL begun while ACLs are still in force.
-    let early = call(
-        app,
-        Req::new("POST", "/own/early?uploads")
-            .header("x-amz-acl", "public-read")
-            .signed(),
-    )
-    .await;
-    let early_id = element(&early.text(), "UploadId").expect("upload id");
-    let part = call(
-        app,
-        Req::new(
-            "PUT",
-            &format!("/own/early?partNumber=1&uploadId={early_id}"),
-        )
-        .body("part")
-        .signed(),
-    )
-    .await;
-    let part_etag = part.header("etag").expect("etag").to_string();
+    let (early_id, part_etag) = public_upload_with_a_part(app, "/own/early").await;
     assert_eq!(call(app, controls("BucketOwnerEnforced")).await.status, 200);
     let r = call(app, get_controls()).await;
     assert_eq!(
@@ -936,4 +900,32 @@ async fn bucket_owner_enforced_disables_acls() {
         element(&r.text(), "ObjectOwnership").as_deref(),
         Some("BucketOwnerEnforced")
     );
+}
+
+/// An upload to `path` begun with a public-read ACL, with one part: its id and the part's ETag.
+async fn public_upload_with_a_part<S>(app: &S, path: &str) -> (String, String)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let created = call(
+        app,
+        Req::new("POST", &format!("{path}?uploads"))
+            .header("x-amz-acl", "public-read")
+            .signed(),
+    )
+    .await;
+    let upload_id = element(&created.text(), "UploadId").expect("upload id");
+    let part = call(
+        app,
+        Req::new("PUT", &format!("{path}?partNumber=1&uploadId={upload_id}"))
+            .body("part")
+            .signed(),
+    )
+    .await;
+    let etag = part.header("etag").expect("etag").to_string();
+    (upload_id, etag)
 }
