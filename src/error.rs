@@ -88,6 +88,8 @@ error_codes! {
     NoSuchEntity => 404, "The request was rejected because it referenced a resource that does not exist.";
     NoSuchCORSConfiguration => 404, "The CORS configuration does not exist";
     NoSuchKey => 404, "The specified key does not exist.";
+    ObjectAlreadyInActiveTierError => 403, "The object is already in the active tier";
+    OperationAborted => 409, "A conflicting conditional operation is currently in progress against this resource. Please try again.";
     ObjectNotInActiveTierError => 403, "The source object of the COPY operation is not in the active tier and is only stored in Amazon Glacier.";
     NoSuchBucketPolicy => 404, "The bucket policy does not exist";
     NoSuchLifecycleConfiguration => 404, "The lifecycle configuration does not exist";
@@ -250,6 +252,7 @@ impl From<crate::storage::StorageError> for S3Error {
                 };
                 S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", header)
             }
+            E::ObjectReplaced => S3Error::new(ErrorCode::OperationAborted),
             E::DiskFull => {
                 tracing::error!("disk full");
                 S3Error::new(ErrorCode::InsufficientStorage)

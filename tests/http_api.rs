@@ -1619,23 +1619,61 @@ async fn archived_objects_are_read_once_restored() {
         "nothing restored yet"
     );
 
+    // The copy is kept until the midnight UTC after its days.
+    let expiry = |head: &common::Reply| {
+        let value = head.header("x-amz-restore").expect("x-amz-restore");
+        let date = value
+            .strip_prefix("ongoing-request=\"false\", expiry-date=\"")
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("{value}"));
+        assert!(date.ends_with(" 00:00:00 GMT"), "{date}");
+        httpdate::parse_http_date(date).expect("an HTTP date")
+    };
+    let within = |expiry: SystemTime, days: u32| {
+        let day = std::time::Duration::from_secs(86_400);
+        let earliest = SystemTime::now() + day * days - day / 24;
+        let latest = SystemTime::now() + day * (days + 1);
+        assert!(
+            expiry >= earliest && expiry <= latest,
+            "{expiry:?} for {days} days"
+        );
+    };
     assert_eq!(call(app, restore("cold", &days(2))).await.status, 202);
-    let head = call(app, Req::new("HEAD", "/bkt/cold").signed()).await;
-    let restored = head
-        .header("x-amz-restore")
-        .expect("x-amz-restore")
-        .to_string();
-    assert!(
-        restored.starts_with("ongoing-request=\"false\", expiry-date=\""),
-        "{restored}"
+    within(
+        expiry(&call(app, Req::new("HEAD", "/bkt/cold").signed()).await),
+        2,
     );
-    assert!(restored.ends_with(" 00:00:00 GMT\""), "{restored}");
-    assert_eq!(call(app, get("cold")).await.text(), "frozen");
+    let got = call(app, get("cold")).await;
+    assert_eq!(got.text(), "frozen");
+    within(expiry(&got), 2);
     assert_eq!(call(app, copy()).await.status, 200);
+    let again = call(app, restore("cold", &days(9))).await;
+    assert_eq!(again.status, 200, "already restored");
+    within(
+        expiry(&call(app, Req::new("HEAD", "/bkt/cold").signed()).await),
+        9,
+    );
+    // INTELLIGENT_TIERING objects here are always in their active tier.
     assert_eq!(
-        call(app, restore("cold", &days(3))).await.status,
-        200,
-        "already restored"
+        call(app, put("tiered", "INTELLIGENT_TIERING", "t"))
+            .await
+            .status,
+        200
+    );
+    let r = call(app, restore("tiered", &days(1))).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
+    let r = call(app, restore("tiered", "<RestoreRequest/>")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "ObjectAlreadyInActiveTierError")
+    );
+    let r = call(app, restore("cold", &days(36_501))).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
     );
     // Overwritten, the key holds a new object that has not been restored.
     assert_eq!(

@@ -6,7 +6,7 @@ use super::{names, require_object, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::s3_error;
-use crate::storage::ObjectMeta;
+use crate::storage::{ObjectMeta, StorageClass};
 use crate::{timefmt, xml};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
@@ -14,6 +14,8 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// A restore request is a few short elements.
 const MAX_RESTORE_BODY: usize = 16 * 1024;
+/// A century: an expiry date past that would not even fit the header's four-digit year.
+const MAX_RESTORE_DAYS: u32 = 36_500;
 
 /// An archived object's bytes are refused until it is restored: to a GET with
 /// InvalidObjectState, as the source of a copy with ObjectNotInActiveTierError (S3's codes).
@@ -28,8 +30,11 @@ pub(super) fn check_readable(meta: &ObjectMeta, as_copy_source: bool) -> Result<
     })
 }
 
-/// `x-amz-restore` on GET and HEAD of an object whose restored copy can be read.
+/// `x-amz-restore` on GET and HEAD of an archived object whose restored copy can be read.
 pub(super) fn restore_header(response: &mut HttpResponseBuilder, meta: &ObjectMeta) {
+    if !meta.storage_class.is_archived() {
+        return;
+    }
     if let Some(expiry) = meta.restored_until(timefmt::now_ms()) {
         let value = format!(
             "ongoing-request=\"false\", expiry-date=\"{}\"",
@@ -53,9 +58,11 @@ pub async fn handle_restore_object(
     key: &str,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
-    let meta = require_object(ctx, bucket, key)?;
+    super::require_bucket(ctx, bucket)?;
     let document = body.read_to_end(MAX_RESTORE_BODY).await?;
     let request: xml::RestoreRequestBody = xml::parse(&document)?;
+    // The object as it is once the body has arrived; the restore applies to it alone.
+    let meta = require_object(ctx, bucket, key)?;
     if request.kind.is_some_and(|kind| !kind.is_empty()) {
         return Err(s3_error!(
             NotImplemented,
@@ -67,6 +74,16 @@ pub async fn handle_restore_object(
             return Err(s3_error!(MalformedXML));
         }
     }
+    if meta.storage_class == StorageClass::IntelligentTiering {
+        // minis3 has no archive tiers: such an object is always in its active tier.
+        return Err(match request.days {
+            Some(_) => s3_error!(
+                InvalidArgument,
+                "INTELLIGENT_TIERING objects are not subject to restore expiry. Do not specify Days."
+            ),
+            None => s3_error!(ObjectAlreadyInActiveTierError),
+        });
+    }
     if !meta.storage_class.is_archived() {
         return Err(s3_error!(
             InvalidObjectState,
@@ -75,11 +92,11 @@ pub async fn handle_restore_object(
         .detail("StorageClass", meta.storage_class.name().to_string()));
     }
     let days = match request.days {
-        Some(days) if days >= 1 => days,
+        Some(days) if (1..=MAX_RESTORE_DAYS).contains(&days) => days,
         _ => {
             return Err(s3_error!(
                 InvalidArgument,
-                "Days must be a positive integer for an archived object's restore."
+                "Days must be from 1 to {MAX_RESTORE_DAYS} for an archived object's restore."
             )
             .detail("ArgumentName", "Days"))
         }
@@ -87,7 +104,7 @@ pub async fn handle_restore_object(
     let now = timefmt::now_ms();
     let already = meta.restored_until(now).is_some();
     ctx.store
-        .set_restore_expiry(bucket, key, expiry_after(now, days))
+        .set_restore_expiry(bucket, key, &meta, expiry_after(now, days))
         .map_err(|e| S3Error::from(e).detail("Key", key))?;
     ctx.store.sync().await?;
     let status = if already {

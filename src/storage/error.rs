@@ -13,6 +13,8 @@ pub enum StorageError {
     InvalidPart(u32),
     /// A conditional write's condition did not hold; nothing was written.
     ConditionFailed(super::condition::FailedCondition),
+    /// The object a change was meant for was replaced meanwhile; nothing was written.
+    ObjectReplaced,
     /// sled reported a failure (I/O, corruption, ...).
     Db(sled::Error),
     /// A stored record could not be decoded.
@@ -70,6 +72,7 @@ impl fmt::Display for StorageError {
             StorageError::NoSuchUpload => write!(f, "no such upload"),
             StorageError::InvalidPart(n) => write!(f, "part {n} is missing or changed"),
             StorageError::ConditionFailed(which) => write!(f, "write condition failed: {which:?}"),
+            StorageError::ObjectReplaced => write!(f, "the object was replaced meanwhile"),
             StorageError::Db(e) => write!(f, "database error: {e}"),
             StorageError::Corrupt(what) => write!(f, "corrupt record: {what}"),
             StorageError::DiskFull => write!(f, "disk full"),

@@ -461,9 +461,26 @@ impl Store {
         self.update_object(bucket, key, |meta| meta.acl = acl)
     }
 
-    /// Makes an archived object's restored copy readable until `expiry_ms` (RestoreObject).
-    pub fn set_restore_expiry(&self, bucket: &str, key: &str, expiry_ms: i64) -> StorageResult<()> {
-        self.update_object(bucket, key, |meta| meta.restore_expiry_ms = Some(expiry_ms))
+    /// Makes the restored copy of the archived object `restored` (as read before) readable until
+    /// `expiry_ms` (RestoreObject); `ObjectReplaced` if another object took its key meanwhile.
+    pub fn set_restore_expiry(
+        &self,
+        bucket: &str,
+        key: &str,
+        restored: &ObjectMeta,
+        expiry_ms: i64,
+    ) -> StorageResult<()> {
+        self.try_update_object(bucket, key, |meta| {
+            let same = meta.etag == restored.etag
+                && meta.last_modified_ms == restored.last_modified_ms
+                && meta.segments == restored.segments
+                && meta.storage_class.is_archived();
+            if !same {
+                return Err(StorageError::ObjectReplaced);
+            }
+            meta.restore_expiry_ms = Some(expiry_ms);
+            Ok(())
+        })
     }
 
     /// Changes an object's record in place (compare-and-swap, so a concurrent overwrite is not
@@ -474,6 +491,19 @@ impl Store {
         key: &str,
         change: impl Fn(&mut ObjectMeta),
     ) -> StorageResult<()> {
+        self.try_update_object(bucket, key, |meta| {
+            change(meta);
+            Ok(())
+        })
+    }
+
+    /// [`Store::update_object`] with a change that may refuse (nothing is written then).
+    fn try_update_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl Fn(&mut ObjectMeta) -> StorageResult<()>,
+    ) -> StorageResult<()> {
         self.require_bucket(bucket)?;
         self.ensure_room()?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
@@ -483,7 +513,7 @@ impl Store {
                 return Err(StorageError::NoSuchKey);
             };
             let (mut meta, data) = records::decode_object(&current)?;
-            change(&mut meta);
+            change(&mut meta)?;
             let updated = records::encode_object(&meta, &current[data])?;
             if objects
                 .compare_and_swap(&tree_key, Some(current), Some(updated))?

@@ -737,6 +737,16 @@ mod tests {
     }
 
     #[test]
+    fn a_restored_copy_is_readable_until_its_expiry_only() {
+        let mut meta = full_meta();
+        meta.restore_expiry_ms = Some(1_000);
+        assert_eq!(meta.restored_until(999), Some(1_000));
+        assert_eq!(meta.restored_until(1_000), None, "expired at its expiry");
+        meta.restore_expiry_ms = None;
+        assert_eq!(meta.restored_until(0), None);
+    }
+
+    #[test]
     fn storage_class_and_sse_names_round_trip() {
         assert_eq!(StorageClass::GlacierIr.name(), "GLACIER_IR");
         assert_eq!(

@@ -1128,3 +1128,54 @@ fn a_free_space_reading_is_reused_only_within_its_margin() {
         Err(StorageError::DiskFull)
     ));
 }
+
+#[test]
+fn a_restore_applies_only_to_the_object_it_was_asked_for() {
+    let (_dir, store) = open_temp();
+    let put_class = |body: &[u8], class: StorageClass| {
+        let mut w = store.begin_write().expect("begin");
+        w.write(Bytes::copy_from_slice(body)).expect("write");
+        let object = NewObject {
+            etag: format!("etag-{}", body.len()),
+            storage_class: class,
+            ..Default::default()
+        };
+        w.commit("b", "cold", object, 1).expect("commit")
+    };
+    let first = put_class(b"first", StorageClass::Glacier);
+    // Replaced (same size, same second: only the bytes' place tells them apart).
+    let second = put_class(b"other", StorageClass::Glacier);
+    assert!(matches!(
+        store.set_restore_expiry("b", "cold", &first, 5),
+        Err(StorageError::ObjectReplaced)
+    ));
+    assert_eq!(
+        store
+            .object("b", "cold")
+            .unwrap()
+            .unwrap()
+            .restore_expiry_ms,
+        None
+    );
+    store
+        .set_restore_expiry("b", "cold", &second, 5)
+        .expect("restores");
+    assert_eq!(
+        store
+            .object("b", "cold")
+            .unwrap()
+            .unwrap()
+            .restore_expiry_ms,
+        Some(5)
+    );
+    // Nor does a restore reach an object of a class that has none.
+    let warm = put_class(b"warm!", StorageClass::StandardIa);
+    assert!(matches!(
+        store.set_restore_expiry("b", "cold", &warm, 5),
+        Err(StorageError::ObjectReplaced)
+    ));
+    assert!(matches!(
+        store.set_restore_expiry("b", "missing", &warm, 5),
+        Err(StorageError::NoSuchKey)
+    ));
+}
