@@ -400,10 +400,7 @@ pub async fn handle_delete_public_access_block(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store
-        .update_bucket(bucket, |meta| meta.public_access_block = None)?;
-    ctx.store.sync().await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::remove_bucket_setting(ctx, bucket, |meta| meta.public_access_block = None).await
 }
 
 pub async fn handle_put_ownership_controls(
@@ -459,10 +456,7 @@ pub async fn handle_delete_ownership_controls(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store
-        .update_bucket(bucket, |meta| meta.object_ownership = None)?;
-    ctx.store.sync().await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::remove_bucket_setting(ctx, bucket, |meta| meta.object_ownership = None).await
 }
 
 #[cfg(test)]

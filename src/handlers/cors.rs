@@ -50,7 +50,5 @@ pub async fn handle_delete_bucket_cors(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store.update_bucket(bucket, |meta| meta.cors = None)?;
-    ctx.store.sync().await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::remove_bucket_setting(ctx, bucket, |meta| meta.cors = None).await
 }

@@ -300,12 +300,11 @@ pub async fn handle_delete_bucket_encryption(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store.update_bucket(bucket, |meta| {
+    super::remove_bucket_setting(ctx, bucket, |meta| {
         meta.encryption = None;
         meta.sse_c_allowed = false;
-    })?;
-    ctx.store.sync().await?;
-    Ok(HttpResponse::NoContent().finish())
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -376,6 +376,19 @@ async fn read_document(
     Ok(document)
 }
 
+/// DeleteBucketCors, -Encryption, -Tagging, -OwnershipControls, DeletePublicAccessBlock: the
+/// setting is taken off the bucket record (durably), and S3 answers 204 whether or not it was
+/// there.
+async fn remove_bucket_setting(
+    ctx: &RequestContext<'_>,
+    bucket: &str,
+    remove: impl Fn(&mut crate::storage::BucketMeta),
+) -> Result<HttpResponse, S3Error> {
+    ctx.store.update_bucket(bucket, remove)?;
+    ctx.store.sync().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// A 200 with an XML document.
 fn xml_response(body: String) -> HttpResponse {
     HttpResponse::build(StatusCode::OK)

@@ -89,10 +89,7 @@ pub async fn handle_delete_bucket_tagging(
     ctx: &RequestContext<'_>,
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
-    ctx.store
-        .update_bucket(bucket, |meta| meta.tags = Vec::new())?;
-    ctx.store.sync().await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::remove_bucket_setting(ctx, bucket, |meta| meta.tags = Vec::new()).await
 }
 
 /// The tags of a `Tagging` document body.
