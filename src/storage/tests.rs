@@ -1149,25 +1149,18 @@ fn a_restore_applies_only_to_the_object_it_was_asked_for() {
         store.set_restore_expiry("b", "cold", &first, 5),
         Err(StorageError::ObjectReplaced)
     ));
-    assert_eq!(
+    let restore_expiry = || {
         store
             .object("b", "cold")
             .unwrap()
             .unwrap()
-            .restore_expiry_ms,
-        None
-    );
+            .restore_expiry_ms
+    };
+    assert_eq!(restore_expiry(), None);
     store
         .set_restore_expiry("b", "cold", &second, 5)
         .expect("restores");
-    assert_eq!(
-        store
-            .object("b", "cold")
-            .unwrap()
-            .unwrap()
-            .restore_expiry_ms,
-        Some(5)
-    );
+    assert_eq!(restore_expiry(), Some(5));
     // Nor does a restore reach an object of a class that has none.
     let warm = put_class(b"warm!", StorageClass::StandardIa);
     assert!(matches!(
