@@ -812,6 +812,11 @@ def test_archived_objects_are_read_only_once_restored(s3, bucket, storage_class)
     assert head["Restore"].startswith('ongoing-request="false", expiry-date="')
     assert head["Restore"].endswith(' 00:00:00 GMT"')
     assert s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"frozen bytes"
+    [listed] = s3.list_objects_v2(Bucket=bucket, OptionalObjectAttributes=["RestoreStatus"])["Contents"]
+    assert listed["RestoreStatus"]["IsRestoreInProgress"] is False
+    assert listed["RestoreStatus"]["RestoreExpiryDate"].strftime("%H:%M:%S") == "00:00:00"
+    [plain] = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert "RestoreStatus" not in plain
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
     assert s3.head_object(Bucket=bucket, Key="copy").get("StorageClass") is None
     # Asked again while restored: 200, the copy kept longer.

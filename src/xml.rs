@@ -288,9 +288,22 @@ pub struct ObjectEntry<'a> {
     pub checksum: Option<(&'a str, bool)>,
     pub owner: Option<&'a Owner<'a>>,
     pub storage_class: &'static str,
+    /// When the listing asked for `RestoreStatus`: the expiry (ISO 8601) of a restored copy.
+    pub restored_until: Option<String>,
 }
 
 impl XmlWriter {
+    /// `RestoreStatus` of a listed object whose restored copy can be read (minis3 restores at
+    /// once, so none is ever in progress).
+    fn restore_status(&mut self, restored_until: Option<&str>) {
+        if let Some(expiry) = restored_until {
+            self.open("RestoreStatus");
+            self.bool_element("IsRestoreInProgress", false);
+            self.text_element("RestoreExpiryDate", expiry);
+            self.close("RestoreStatus");
+        }
+    }
+
     /// The fields of `Contents` (or, as a version, of `Version`, which adds its id after the key).
     fn object_fields(&mut self, o: &ObjectEntry<'_>, as_version: bool) {
         self.text_element("Key", &o.key);
@@ -396,6 +409,7 @@ pub fn list_bucket_result(list: &ListCommon<'_>, flavour: &ListFlavour) -> Strin
             w.owner("Owner", owner);
         }
         w.text_element("StorageClass", o.storage_class);
+        w.restore_status(o.restored_until.as_deref());
         w.close("Contents");
     }
     w.common_prefixes(&list.common_prefixes);
@@ -425,6 +439,7 @@ pub fn list_versions_result(
         w.open("Version");
         w.object_fields(o, true);
         w.text_element("StorageClass", o.storage_class);
+        w.restore_status(o.restored_until.as_deref());
         if let Some(owner) = o.owner {
             w.owner("Owner", owner);
         }
@@ -1381,6 +1396,7 @@ mod tests {
                 checksum: None,
                 owner: Some(&owner),
                 storage_class: "STANDARD_IA",
+                restored_until: None,
             }],
             common_prefixes: vec!["p/d/".into()],
         };
@@ -1494,6 +1510,7 @@ mod tests {
                 checksum: Some(("CRC32", true)),
                 owner: None,
                 storage_class: "GLACIER",
+                restored_until: Some("2026-12-09T00:00:00.000Z".into()),
             }],
             common_prefixes: vec![],
         };
@@ -1502,7 +1519,10 @@ mod tests {
             "<Version><Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>\
              <LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;e-2&quot;</ETag>\
              <ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>\
-             <Size>1</Size><StorageClass>GLACIER</StorageClass></Version>"
+             <Size>1</Size><StorageClass>GLACIER</StorageClass><RestoreStatus>\
+             <IsRestoreInProgress>false</IsRestoreInProgress>\
+             <RestoreExpiryDate>2026-12-09T00:00:00.000Z</RestoreExpiryDate></RestoreStatus>\
+             </Version>"
         ));
     }
 

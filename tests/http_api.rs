@@ -1647,6 +1647,25 @@ async fn archived_objects_are_read_once_restored() {
     assert_eq!(got.text(), "frozen");
     within(expiry(&got), 2);
     assert_eq!(call(app, copy()).await.status, 200);
+    // Listings give the restore when asked for it, to restored objects only.
+    let list = |attributes: Option<&str>| {
+        let mut req = Req::new("GET", "/bkt?list-type=2");
+        if let Some(attributes) = attributes {
+            req = req.header("x-amz-optional-object-attributes", attributes);
+        }
+        req.signed()
+    };
+    let listed = call(app, list(Some("RestoreStatus"))).await.text();
+    assert_eq!(elements(&listed, "IsRestoreInProgress"), ["false"]);
+    assert!(listed.contains("<Key>cold</Key><LastModified>"), "{listed}");
+    let date = element(&listed, "RestoreExpiryDate").expect("expiry");
+    assert!(date.ends_with("T00:00:00.000Z"), "{date}");
+    assert!(!call(app, list(None)).await.text().contains("RestoreStatus"));
+    let r = call(app, list(Some("Owner"))).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
     let again = call(app, restore("cold", &days(9))).await;
     assert_eq!(again.status, 200, "already restored");
     within(

@@ -25,10 +25,12 @@ pub fn handle_list_objects_v2(
         Some(token) => Some(decode_token(token)?),
         None => start_after.clone(),
     };
+    let restore_status = wants_restore_status(ctx)?;
     let page = list_page(ctx, bucket, params, resume_after)?;
     let next_continuation_token = next_name(&page).map(encode_token);
     let the_owner = owner();
-    let list = list_common(bucket, params, &page, fetch_owner.then_some(&the_owner));
+    let owner = fetch_owner.then_some(&the_owner);
+    let list = list_common(bucket, params, &page, owner, restore_status);
     let flavour = ListFlavour::V2 {
         continuation_token,
         next_continuation_token,
@@ -43,13 +45,14 @@ pub fn handle_list_objects(
     params: &ListParams,
     marker: Option<String>,
 ) -> Result<HttpResponse, S3Error> {
+    let restore_status = wants_restore_status(ctx)?;
     let page = list_page(ctx, bucket, params, marker.clone())?;
     // S3 returns NextMarker only when a delimiter was given; otherwise clients use the last key.
     let next_marker = next_name(&page)
         .filter(|_| params.delimiter.is_some())
         .map(|name| encode_if(params.url_encoding, name));
     let the_owner = owner();
-    let list = list_common(bucket, params, &page, Some(&the_owner));
+    let list = list_common(bucket, params, &page, Some(&the_owner), restore_status);
     let flavour = ListFlavour::V1 {
         marker: encode_if(params.url_encoding, marker.as_deref().unwrap_or_default()),
         next_marker,
@@ -80,7 +83,13 @@ pub fn handle_list_object_versions(
     let page = list_page(ctx, bucket, params, key_marker.clone())?;
     let next_key_marker = next_name(&page).map(|name| encode_if(params.url_encoding, name));
     let the_owner = owner();
-    let list = list_common(bucket, params, &page, Some(&the_owner));
+    let list = list_common(
+        bucket,
+        params,
+        &page,
+        Some(&the_owner),
+        wants_restore_status(ctx)?,
+    );
     Ok(xml_response(xml::list_versions_result(
         &list,
         &encode_if(
@@ -115,13 +124,32 @@ fn next_name(page: &ListPage) -> Option<&str> {
         .map(ListEntry::name)
 }
 
+/// `x-amz-optional-object-attributes`: whether the listing should give each restored object's
+/// `RestoreStatus` (the one attribute S3 defines there).
+fn wants_restore_status(ctx: &RequestContext<'_>) -> Result<bool, S3Error> {
+    let Some(names) = super::header_values(ctx, super::names::OPTIONAL_OBJECT_ATTRIBUTES) else {
+        return Ok(false);
+    };
+    if names.iter().any(|name| name != "RestoreStatus") {
+        return Err(
+            s3_error!(InvalidArgument, "Invalid attribute name specified.").detail(
+                "ArgumentName",
+                super::names::OPTIONAL_OBJECT_ATTRIBUTES.as_str(),
+            ),
+        );
+    }
+    Ok(true)
+}
+
 fn list_common<'a>(
     bucket: &'a str,
     params: &ListParams,
     page: &'a ListPage,
     owner: Option<&'a Owner<'a>>,
+    restore_status: bool,
 ) -> ListCommon<'a> {
     let url = params.url_encoding;
+    let now = timefmt::now_ms();
     let mut objects = Vec::new();
     let mut common_prefixes = Vec::new();
     for entry in &page.entries {
@@ -137,6 +165,10 @@ fn list_common<'a>(
                     .map(|c| (c.algorithm.as_str(), c.composite)),
                 owner,
                 storage_class: meta.storage_class.name(),
+                restored_until: meta
+                    .restored_until(now)
+                    .filter(|_| restore_status && meta.storage_class.is_archived())
+                    .map(timefmt::iso8601_ms),
             }),
             ListEntry::CommonPrefix(prefix) => common_prefixes.push(encode_if(url, prefix)),
         }

@@ -13,6 +13,8 @@ pub const DECODED_CONTENT_LENGTH: HeaderName =
     HeaderName::from_static("x-amz-decoded-content-length");
 pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-sdk-checksum-algorithm");
+pub const OPTIONAL_OBJECT_ATTRIBUTES: HeaderName =
+    HeaderName::from_static("x-amz-optional-object-attributes");
 pub const RESTORE: HeaderName = HeaderName::from_static("x-amz-restore");
 pub const OBJECT_OWNERSHIP: HeaderName = HeaderName::from_static("x-amz-object-ownership");
 pub const SSE: HeaderName = HeaderName::from_static("x-amz-server-side-encryption");
