@@ -874,6 +874,9 @@ pub struct RestoreRequestBody {
     /// `SELECT` asks for a query over the archive, which minis3 does not run.
     #[serde(rename = "Type")]
     pub kind: Option<String>,
+    /// The tier of a `SELECT` request; beside `Days` S3 finds the document malformed.
+    #[serde(rename = "Tier")]
+    pub select_tier: Option<String>,
 }
 
 impl Document for RestoreRequestBody {

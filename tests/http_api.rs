@@ -1601,6 +1601,12 @@ async fn archived_objects_are_read_once_restored() {
         ),
         (
             "cold",
+            "<RestoreRequest><Days>1</Days><Tier>Bulk</Tier></RestoreRequest>".to_string(),
+            400,
+            "MalformedXML",
+        ),
+        (
+            "cold",
             "<RestoreRequest><Days>1</Days><Type>SELECT</Type></RestoreRequest>".to_string(),
             501,
             "NotImplemented",

@@ -69,6 +69,10 @@ pub async fn handle_restore_object(
             "minis3 does not implement restore requests of a Type (S3 Select)."
         ));
     }
+    // A restore names its tier in GlacierJobParameters; a top-level Tier belongs to SELECT.
+    if request.select_tier.is_some() {
+        return Err(s3_error!(MalformedXML));
+    }
     if let Some(job) = &request.job {
         if !["Standard", "Bulk", "Expedited"].contains(&job.tier.as_str()) {
             return Err(s3_error!(MalformedXML));
