@@ -600,17 +600,8 @@ impl Endpoint {
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             // Reading versioning is implemented (above); changing it is not, and must not fall
             // through to CreateBucket (PutBucketVersioning once answered BucketAlreadyOwnedByYou).
-            _ if q.has("versioning") || q.has("versions") => {
-                let name = if q.has("versioning") {
-                    "versioning"
-                } else {
-                    "versions"
-                };
-                Err(s3_error!(
-                    NotImplemented,
-                    "minis3 does not implement the '{name}' sub-resource yet."
-                ))
-            }
+            _ if q.has("versioning") => Err(unsupported_subresource("versioning")),
+            _ if q.has("versions") => Err(unsupported_subresource("versions")),
             "GET" if q.has("uploads") => Ok(Endpoint::ListMultipartUploads {
                 bucket,
                 params: list_params_named(q, "max-uploads")?,

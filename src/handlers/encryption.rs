@@ -18,7 +18,7 @@ const MAX_CONFIGURATION_BYTES: usize = 16 * 1024;
 
 /// The encryption a PutObject, CopyObject (for its destination), CreateMultipartUpload or form
 /// upload asks for: `x-amz-server-side-encryption` with, for KMS, the key and the bucket-key
-/// flag; without it, the bucket's default. `fields` looks a header (or form field) up by name.
+/// flag; without it, the bucket's default. `field` looks a header (or form field) up by name.
 pub(super) fn requested_encryption(
     bucket: &BucketMeta,
     field: impl Fn(&HeaderName) -> Option<Result<String, ()>>,

@@ -167,7 +167,7 @@ fn list_common<'a>(
                 storage_class: meta.storage_class.name(),
                 restored_until: meta
                     .restored_until(now)
-                    .filter(|_| restore_status && meta.storage_class.is_archived())
+                    .filter(|_| restore_status)
                     .map(timefmt::iso8601_ms),
             }),
             ListEntry::CommonPrefix(prefix) => common_prefixes.push(encode_if(url, prefix)),

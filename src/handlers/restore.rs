@@ -32,9 +32,6 @@ pub(super) fn check_readable(meta: &ObjectMeta, as_copy_source: bool) -> Result<
 
 /// `x-amz-restore` on GET and HEAD of an archived object whose restored copy can be read.
 pub(super) fn restore_header(response: &mut HttpResponseBuilder, meta: &ObjectMeta) {
-    if !meta.storage_class.is_archived() {
-        return;
-    }
     if let Some(expiry) = meta.restored_until(timefmt::now_ms()) {
         let value = format!(
             "ongoing-request=\"false\", expiry-date=\"{}\"",

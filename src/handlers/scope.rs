@@ -3,8 +3,8 @@
 //!
 //! - read: GetObject, HeadObject, object tagging/ACL reads, ListParts, bucket CORS/ACL reads;
 //! - write: PutObject, CopyObject (plus read on the source), multipart uploads, tagging and ACL
-//!   changes, RestoreObject, form POST (checked in `post.rs` once the key is known), CreateBucket and bucket
-//!   settings (whole-bucket scope only);
+//!   changes, RestoreObject, form POST (checked in `post.rs` once the key is known),
+//!   CreateBucket and bucket settings (whole-bucket scope only);
 //! - list: the listings (their `prefix` must lie inside the scope) and ListBuckets (filtered);
 //! - delete: DeleteObject, DeleteObjects (per key, in `delete.rs`), DeleteBucket (whole bucket).
 //!

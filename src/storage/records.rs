@@ -302,9 +302,11 @@ pub struct ObjectMeta {
 }
 
 impl ObjectMeta {
-    /// The expiry of a restored copy that may still be read at `now_ms`.
+    /// The expiry of an archived object's restored copy that may still be read at `now_ms`
+    /// (only GLACIER / DEEP_ARCHIVE objects have restored copies).
     pub fn restored_until(&self, now_ms: i64) -> Option<i64> {
-        self.restore_expiry_ms.filter(|expiry| *expiry > now_ms)
+        self.restore_expiry_ms
+            .filter(|expiry| *expiry > now_ms && self.storage_class.is_archived())
     }
 
     /// The byte range (end exclusive) of part `part_number` (1-based) of a multipart object.
@@ -739,9 +741,13 @@ mod tests {
     #[test]
     fn a_restored_copy_is_readable_until_its_expiry_only() {
         let mut meta = full_meta();
+        meta.storage_class = StorageClass::Glacier;
         meta.restore_expiry_ms = Some(1_000);
         assert_eq!(meta.restored_until(999), Some(1_000));
         assert_eq!(meta.restored_until(1_000), None, "expired at its expiry");
+        meta.storage_class = StorageClass::GlacierIr;
+        assert_eq!(meta.restored_until(999), None, "not an archived class");
+        meta.storage_class = StorageClass::Glacier;
         meta.restore_expiry_ms = None;
         assert_eq!(meta.restored_until(0), None);
     }
