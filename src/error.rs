@@ -108,6 +108,7 @@ error_codes! {
     UnexpectedContent => 400, "This request does not support content";
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
     ValidationError => 400, "The request did not satisfy a constraint.";
+    MalformedPolicy => 400, "Policies must be valid JSON and the first byte must be '{'";
     MalformedPolicyDocument => 400, "The policy document is malformed.";
     MissingAuthenticationToken => 403, "Request is missing Authentication Token";
     InvalidClientTokenId => 403, "The security token included in the request is invalid.";

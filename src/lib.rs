@@ -23,6 +23,7 @@ pub mod cors;
 pub mod demo;
 pub mod digest;
 pub mod error;
+pub mod glob;
 pub mod handlers;
 pub mod memory;
 pub mod presign;

@@ -399,7 +399,19 @@ pub enum Endpoint {
     DeletePublicAccessBlock {
         bucket: String,
     },
-    /// Reading a bucket configuration minis3 does not keep (policy, lifecycle, website, ...).
+    PutBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicy {
+        bucket: String,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicyStatus {
+        bucket: String,
+    },
+    /// Reading a bucket configuration minis3 does not keep (lifecycle, website, ...).
     GetBucketSetting {
         bucket: String,
         setting: BucketSetting,
@@ -466,8 +478,6 @@ impl CopySource {
 /// expect, or the empty document S3 sends where every bucket has the setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BucketSetting {
-    Policy,
-    PolicyStatus,
     Website,
     Lifecycle,
     Replication,
@@ -480,9 +490,7 @@ pub enum BucketSetting {
 
 impl BucketSetting {
     /// Each setting by the sub-resource that names it.
-    const NAMED: [(&'static str, BucketSetting); 10] = [
-        ("policy", BucketSetting::Policy),
-        ("policyStatus", BucketSetting::PolicyStatus),
+    const NAMED: [(&'static str, BucketSetting); 8] = [
         ("website", BucketSetting::Website),
         ("lifecycle", BucketSetting::Lifecycle),
         ("replication", BucketSetting::Replication),
@@ -596,6 +604,10 @@ impl Endpoint {
             "DELETE" if q.has("publicAccessBlock") => {
                 Ok(Endpoint::DeletePublicAccessBlock { bucket })
             }
+            "GET" if q.has("policy") => Ok(Endpoint::GetBucketPolicy { bucket }),
+            "PUT" if q.has("policy") => Ok(Endpoint::PutBucketPolicy { bucket }),
+            "DELETE" if q.has("policy") => Ok(Endpoint::DeleteBucketPolicy { bucket }),
+            "GET" if q.has("policyStatus") => Ok(Endpoint::GetBucketPolicyStatus { bucket }),
             "GET" if q.has("acl") => Ok(Endpoint::GetBucketAcl { bucket }),
             "PUT" if q.has("acl") => Ok(Endpoint::PutBucketAcl { bucket }),
             // Reading versioning is implemented (above); changing it is not, and must not fall
@@ -812,6 +824,10 @@ impl Endpoint {
             | Endpoint::PutBucketTagging { bucket }
             | Endpoint::DeleteBucketTagging { bucket }
             | Endpoint::GetBucketSetting { bucket, .. }
+            | Endpoint::PutBucketPolicy { bucket }
+            | Endpoint::GetBucketPolicy { bucket }
+            | Endpoint::DeleteBucketPolicy { bucket }
+            | Endpoint::GetBucketPolicyStatus { bucket }
             | Endpoint::GetPublicAccessBlock { bucket }
             | Endpoint::GetBucketOwnershipControls { bucket }
             | Endpoint::PutBucketOwnershipControls { bucket }
@@ -1043,7 +1059,10 @@ mod tests {
                 "publicAccessBlock",
                 "DeletePublicAccessBlock",
             ),
-            ("GET", "/b", "policy&X-Amz-Expires=60", "GetBucketSetting"),
+            ("GET", "/b", "policy&X-Amz-Expires=60", "GetBucketPolicy"),
+            ("PUT", "/b", "policy", "PutBucketPolicy"),
+            ("DELETE", "/b", "policy", "DeleteBucketPolicy"),
+            ("GET", "/b", "policyStatus", "GetBucketPolicyStatus"),
             ("GET", "/b", "acl", "GetBucketAcl"),
             ("PUT", "/b", "acl", "PutBucketAcl"),
             ("GET", "/b/k", "acl", "GetObjectAcl"),
@@ -1090,7 +1109,7 @@ mod tests {
             parse("GET", "/b", "inventory").unwrap_err().code.as_str(),
             "NotImplemented"
         );
-        let err = parse("GET", "/b", "inventory&policy").unwrap_err();
+        let err = parse("GET", "/b", "inventory&lifecycle").unwrap_err();
         assert!(err.message.contains("'inventory'"), "{}", err.message);
         // Buckets are unversioned: versioning can be read, not turned on.
         assert_eq!(

@@ -282,7 +282,7 @@ fn serve<'a>(
         return Err(t.unauthorized().or_resource(&resource()));
     }
     if anonymous {
-        handlers::acl::authorize_anonymous(&state.store, &endpoint)
+        handlers::acl::authorize_anonymous(&state.store, &endpoint, req)
             .map_err(|e| e.or_resource(&resource()))?;
     }
     if let Some(scope) = &authenticated.scope {

@@ -262,6 +262,15 @@ pub fn versioning_configuration() -> String {
     w.finish()
 }
 
+/// GetBucketPolicyStatus.
+pub fn policy_status(is_public: bool) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root("PolicyStatus");
+    w.bool_element("IsPublic", is_public);
+    w.close("PolicyStatus");
+    w.finish()
+}
+
 /// The document S3 sends for a bucket setting every bucket has, left as it starts: transfer
 /// acceleration never enabled, the owner paying for requests, no access logging, no
 /// notifications.

@@ -1471,9 +1471,15 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
     assert_eq!(r.status, 204);
     assert_eq!(call(app, get_tags()).await.status, 404);
 
+    for query in ["policy", "policyStatus"] {
+        let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (404, "NoSuchBucketPolicy")
+        );
+        assert_eq!(element(&r.text(), "BucketName").as_deref(), Some("bkt"));
+    }
     for (query, code) in [
-        ("policy", "NoSuchBucketPolicy"),
-        ("policyStatus", "NoSuchBucketPolicy"),
         ("website", "NoSuchWebsiteConfiguration"),
         ("lifecycle", "NoSuchLifecycleConfiguration"),
         ("replication", "ReplicationConfigurationNotFoundError"),

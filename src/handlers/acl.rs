@@ -1,10 +1,11 @@
-//! Canned ACLs: the `x-amz-acl` header, Get/Put Bucket/Object ACL, and what each ACL lets an
-//! anonymous request do.
+//! Canned ACLs: the `x-amz-acl` header, Get/Put Bucket/Object ACL, and what an anonymous request
+//! may do, from the ACLs and the bucket's policy together.
 //!
 //! minis3 has one owner, so an access list is always "owner FULL_CONTROL" plus the grants a canned
 //! ACL adds for S3's predefined groups. Grants to other accounts cannot be expressed and are refused
 //! as `NotImplemented` rather than silently dropped.
 
+use super::policy::{self, Verdict};
 use super::{names, owner, require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
@@ -12,7 +13,7 @@ use crate::router::{Endpoint, ResponseOverrides};
 use crate::s3_error;
 use crate::storage::{BucketMeta, CannedAcl, ObjectOwnership, Store};
 use crate::xml::{self, Grant, Grantee};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
@@ -147,11 +148,16 @@ pub fn grants_public_write(acl: CannedAcl) -> bool {
     acl == CannedAcl::PublicReadWrite
 }
 
-/// Whether a request without any signature may perform `endpoint`: exactly where a canned ACL
-/// grants AllUsers the permission S3 requires. Reading a missing key needs the bucket's READ (else
-/// the answer would reveal that the key does not exist). A form POST checks its own signature or
-/// the bucket's WRITE grant itself.
-pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3Error> {
+/// Whether a request without any signature may perform `endpoint`: where a canned ACL grants
+/// AllUsers the permission S3 requires, or the bucket's policy allows it, and the policy denies
+/// it nothing. Reading a missing key needs the bucket's READ or `s3:ListBucket` (else the answer
+/// would reveal that the key does not exist). A form POST checks its own signature, or the
+/// bucket's WRITE grant and policy, itself.
+pub fn authorize_anonymous(
+    store: &Store,
+    endpoint: &Endpoint,
+    req: &HttpRequest,
+) -> Result<(), S3Error> {
     let denied = || s3_error!(AccessDenied);
     let Some(bucket) = endpoint.bucket() else {
         return Err(denied());
@@ -159,6 +165,13 @@ pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3E
     let meta = store
         .bucket(bucket)?
         .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))?;
+    let facts = policy::AnonymousFacts::new(req, endpoint);
+    let verdict = |action, key| policy::decide_anonymous(&meta, bucket, action, key, &facts);
+    let permits = |acl_grants: bool, action, key| -> Result<bool, S3Error> {
+        Ok(verdict(action, key)?.permits(acl_grants))
+    };
+    let bucket_readable = grants_public_read(effective_acl(&meta, meta.acl));
+    let bucket_writable = grants_public_write(effective_acl(&meta, meta.acl));
     let allowed = match endpoint {
         Endpoint::PostObject { .. } => true,
         Endpoint::GetObject { overrides, .. } if *overrides != ResponseOverrides::default() => {
@@ -169,18 +182,29 @@ pub fn authorize_anonymous(store: &Store, endpoint: &Endpoint) -> Result<(), S3E
         }
         Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
             match store.object(bucket, key)? {
-                Some(object) => grants_public_read(effective_acl(&meta, object.acl)),
-                None => grants_public_read(effective_acl(&meta, meta.acl)),
+                Some(object) => permits(
+                    grants_public_read(effective_acl(&meta, object.acl)),
+                    "GetObject",
+                    Some(key),
+                )?,
+                None => {
+                    verdict("GetObject", Some(key))? != Verdict::Denied
+                        && permits(bucket_readable, "ListBucket", None)?
+                }
             }
         }
         Endpoint::ListObjects { .. }
         | Endpoint::ListObjectsV2 { .. }
-        | Endpoint::ListObjectVersions { .. }
-        | Endpoint::HeadBucket { .. } => grants_public_read(effective_acl(&meta, meta.acl)),
-        Endpoint::PutObject { .. } | Endpoint::DeleteObject { .. } => {
-            grants_public_write(effective_acl(&meta, meta.acl))
+        | Endpoint::HeadBucket { .. } => permits(bucket_readable, "ListBucket", None)?,
+        Endpoint::ListObjectVersions { .. } => {
+            permits(bucket_readable, "ListBucketVersions", None)?
         }
-        _ => false,
+        Endpoint::PutObject { key, .. } => permits(bucket_writable, "PutObject", Some(key))?,
+        Endpoint::DeleteObject { key, .. } => permits(bucket_writable, "DeleteObject", Some(key))?,
+        other => match policy::policy_only_action(other) {
+            Some((action, key)) => permits(false, action, key)?,
+            None => false,
+        },
     };
     if allowed {
         Ok(())

@@ -107,6 +107,7 @@ pub async fn handle_create_bucket(
         tags: Vec::new(),
         public_access_block: None,
         object_ownership,
+        policy: None,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;
@@ -161,9 +162,6 @@ pub fn handle_get_bucket_setting(
     require_bucket(ctx, bucket)?;
     let missing = |e: S3Error| Err(e.detail("BucketName", bucket));
     let document = match setting {
-        BucketSetting::Policy | BucketSetting::PolicyStatus => {
-            return missing(s3_error!(NoSuchBucketPolicy))
-        }
         BucketSetting::Website => return missing(s3_error!(NoSuchWebsiteConfiguration)),
         BucketSetting::Lifecycle => return missing(s3_error!(NoSuchLifecycleConfiguration)),
         BucketSetting::Replication => {

@@ -11,6 +11,7 @@ mod get;
 mod list;
 mod multipart;
 pub mod names;
+pub mod policy;
 mod post;
 mod put;
 mod restore;
@@ -331,6 +332,18 @@ pub fn dispatch<'a>(
         }
         Endpoint::DeleteBucketOwnershipControls { bucket } => {
             later(async move { acl::handle_delete_ownership_controls(&ctx, &bucket).await })
+        }
+        Endpoint::PutBucketPolicy { bucket } => {
+            later(async move { policy::handle_put_bucket_policy(&ctx, &bucket, body).await })
+        }
+        Endpoint::GetBucketPolicy { bucket } => {
+            Ready(policy::handle_get_bucket_policy(&ctx, &bucket))
+        }
+        Endpoint::DeleteBucketPolicy { bucket } => {
+            later(async move { policy::handle_delete_bucket_policy(&ctx, &bucket).await })
+        }
+        Endpoint::GetBucketPolicyStatus { bucket } => {
+            Ready(policy::handle_get_bucket_policy_status(&ctx, &bucket))
         }
         Endpoint::GetBucketSetting { bucket, setting } => {
             Ready(bucket::handle_get_bucket_setting(&ctx, &bucket, setting))

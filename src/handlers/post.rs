@@ -6,7 +6,7 @@
 //! streams into storage with the policy's size range enforced as it flows. Parts after the file are
 //! ignored, as S3 ignores them.
 
-use super::{acl, encryption, put, require_bucket, tagging, RequestContext};
+use super::{acl, encryption, policy, put, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::auth::post_policy::{self, FormFields, FormSigner, SizeLimits};
 use crate::auth::sigv4::uri_encode;
@@ -361,7 +361,12 @@ async fn store_file(
 
     let limits = match post_policy::authenticate_form(&fields, ctx.auth, ctx.auth.now())? {
         FormSigner::Anonymous => {
-            if !acl::grants_public_write(acl::effective_acl(bucket_meta, bucket_meta.acl)) {
+            let facts = policy::AnonymousFacts::form(ctx.req, |name| fields.get(name));
+            let verdict =
+                policy::decide_anonymous(bucket_meta, bucket, "PutObject", Some(&key), &facts)?;
+            let acl_grants =
+                acl::grants_public_write(acl::effective_acl(bucket_meta, bucket_meta.acl));
+            if !verdict.permits(acl_grants) {
                 return Err(s3_error!(AccessDenied));
             }
             SizeLimits::up_to(put::MAX_PUT_SIZE)

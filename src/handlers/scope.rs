@@ -42,12 +42,14 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::PutBucketEncryption { bucket }
         | E::PutBucketTagging { bucket }
         | E::PutPublicAccessBlock { bucket }
-        | E::PutBucketOwnershipControls { bucket } => Need::Bucket(Write, bucket),
+        | E::PutBucketOwnershipControls { bucket }
+        | E::PutBucketPolicy { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucketCors { bucket }
         | E::DeleteBucketEncryption { bucket }
         | E::DeleteBucketTagging { bucket }
         | E::DeletePublicAccessBlock { bucket }
-        | E::DeleteBucketOwnershipControls { bucket } => Need::Bucket(Write, bucket),
+        | E::DeleteBucketOwnershipControls { bucket }
+        | E::DeleteBucketPolicy { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
         E::GetBucketCors { bucket }
         | E::GetBucketAcl { bucket }
@@ -55,7 +57,9 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::GetBucketTagging { bucket }
         | E::GetPublicAccessBlock { bucket }
         | E::GetBucketOwnershipControls { bucket }
-        | E::GetBucketSetting { bucket, .. } => Need::Bucket(Read, bucket),
+        | E::GetBucketSetting { bucket, .. }
+        | E::GetBucketPolicy { bucket }
+        | E::GetBucketPolicyStatus { bucket } => Need::Bucket(Read, bucket),
         E::HeadBucket { bucket }
         | E::GetBucketLocation { bucket }
         | E::GetBucketVersioning { bucket } => Need::Reach(bucket),

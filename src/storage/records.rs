@@ -33,6 +33,9 @@ pub struct BucketMeta {
     /// PutBucketOwnershipControls' rule; `None` when the bucket has none (ACLs in force).
     #[serde(default)]
     pub object_ownership: Option<ObjectOwnership>,
+    /// PutBucketPolicy's document as GetBucketPolicy answers it; `None` when it has none.
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// S3 Object Ownership. minis3 has one owner, so only whether ACLs are disabled matters:

@@ -203,13 +203,7 @@ fn strings<'a>(value: Option<&'a Value>, name: &str) -> Result<Vec<&'a str>, S3E
 
 /// `*` and `?` as IAM matches them, ASCII case-insensitively (action names are).
 fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob_matches(rest, &text[skip..])),
-        Some((&p, rest)) => text.split_first().is_some_and(|(&t, text_rest)| {
-            (p == b'?' || p.eq_ignore_ascii_case(&t)) && glob_matches(rest, text_rest)
-        }),
-    }
+    crate::glob::matches(pattern, text, true)
 }
 
 /// What one `Action` entry allows.
