@@ -165,7 +165,16 @@ pub fn authorize_anonymous(
     let meta = store
         .bucket(bucket)?
         .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))?;
-    let facts = policy::AnonymousFacts::new(req, endpoint);
+    // The object a read acts on, looked up once: its ACL and tags decide.
+    let object = match endpoint {
+        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
+            store.object(bucket, key)?
+        }
+        _ => None,
+    };
+    let no_tags = Vec::new();
+    let tags = object.as_ref().map_or(&no_tags, |o| &o.tags);
+    let facts = policy::AnonymousFacts::new(req, endpoint).with_object_tags(tags);
     let verdict = |action, key| policy::decide_anonymous(&meta, bucket, action, key, &facts);
     let permits = |acl_grants: bool, action, key| -> Result<bool, S3Error> {
         Ok(verdict(action, key)?.permits(acl_grants))
@@ -180,19 +189,17 @@ pub fn authorize_anonymous(
                 "Request specific response headers cannot be used for anonymous GET requests."
             ))
         }
-        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
-            match store.object(bucket, key)? {
-                Some(object) => permits(
-                    grants_public_read(effective_acl(&meta, object.acl)),
-                    "GetObject",
-                    Some(key),
-                )?,
-                None => {
-                    verdict("GetObject", Some(key))? != Verdict::Denied
-                        && permits(bucket_readable, "ListBucket", None)?
-                }
+        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => match &object {
+            Some(object) => permits(
+                grants_public_read(effective_acl(&meta, object.acl)),
+                "GetObject",
+                Some(key),
+            )?,
+            None => {
+                verdict("GetObject", Some(key))? != Verdict::Denied
+                    && permits(bucket_readable, "ListBucket", None)?
             }
-        }
+        },
         Endpoint::ListObjects { .. }
         | Endpoint::ListObjectsV2 { .. }
         | Endpoint::HeadBucket { .. } => permits(bucket_readable, "ListBucket", None)?,

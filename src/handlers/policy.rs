@@ -156,6 +156,14 @@ pub fn policy_only_action(endpoint: &Endpoint) -> Option<(&'static str, Option<&
     })
 }
 
+/// The value of the tag whose key is `lower_key` when lower-cased. Condition keys are compared
+/// case-insensitively, which reaches into the tag key they carry.
+fn tag_value<'t>(tags: &'t [(String, String)], lower_key: &str) -> Option<&'t str> {
+    tags.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(lower_key))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Form fields that stand in for request headers: (header, field).
 const FORM_HEADERS: &[(&str, &str)] = &[
     ("x-amz-acl", "acl"),
@@ -178,6 +186,8 @@ const FORM_HEADERS: &[(&str, &str)] = &[
 pub struct AnonymousFacts<'a> {
     req: &'a HttpRequest,
     listing: Option<&'a ListParams>,
+    /// The tags of the object the request reads or changes (`s3:ExistingObjectTag/KEY`).
+    object_tags: &'a [(String, String)],
     /// A form upload's fields that stand in for request headers (`acl` for `x-amz-acl`), by
     /// header name.
     form_fields: Vec<(&'static str, &'a str)>,
@@ -195,6 +205,7 @@ impl<'a> AnonymousFacts<'a> {
         AnonymousFacts {
             req,
             listing,
+            object_tags: &[],
             form_fields: Vec::new(),
             now: timefmt::now_secs(),
         }
@@ -210,8 +221,17 @@ impl<'a> AnonymousFacts<'a> {
         AnonymousFacts {
             req,
             listing: None,
+            object_tags: &[],
             form_fields,
             now: timefmt::now_secs(),
+        }
+    }
+
+    /// The same facts, knowing the tags of the object the request acts on.
+    pub fn with_object_tags(self, tags: &'a [(String, String)]) -> Self {
+        AnonymousFacts {
+            object_tags: tags,
+            ..self
         }
     }
 
@@ -250,7 +270,167 @@ impl condition::Facts for AnonymousFacts<'_> {
             | "s3:x-amz-metadata-directive"
             | "s3:x-amz-content-sha256"
             | "s3:x-amz-website-redirect-location" => self.header(key.trim_start_matches("s3:")),
-            _ => None,
+            _ => {
+                // Tag keys compare exactly, but the condition key arrives lower-cased.
+                if let Some(tag) = key.strip_prefix("s3:existingobjecttag/") {
+                    return tag_value(self.object_tags, tag).map(Cow::Borrowed);
+                }
+                let tag = key.strip_prefix("s3:requestobjecttag/")?;
+                let header = self.header(super::names::TAGGING.as_str())?;
+                let tags = super::tagging::parse_tagging_header(&header).ok()?;
+                tag_value(&tags, tag).map(|v| Cow::Owned(v.to_owned()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::condition::Facts;
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn listing(prefix: &str, delimiter: Option<&str>) -> Endpoint {
+        Endpoint::ListObjectsV2 {
+            bucket: "b".into(),
+            params: ListParams {
+                prefix: prefix.into(),
+                delimiter: delimiter.map(str::to_owned),
+                max_keys: 50,
+                url_encoding: false,
+            },
+            continuation_token: None,
+            start_after: None,
+            fetch_owner: false,
+        }
+    }
+
+    #[test]
+    fn facts_come_from_the_connection_headers_and_listing() {
+        let req = TestRequest::get()
+            .peer_addr("10.1.2.3:4567".parse().expect("address"))
+            .insert_header(("Referer", "http://example.com/page"))
+            .insert_header(("User-Agent", "curl/8"))
+            .insert_header(("x-amz-acl", "public-read"))
+            .insert_header(("x-amz-tagging", "team=web&Stage=prod"))
+            .to_http_request();
+        let endpoint = listing("photos/", None);
+        let facts = AnonymousFacts::new(&req, &endpoint);
+        let value = |key: &str| facts.value(key).map(|v| v.into_owned());
+        assert_eq!(value("aws:sourceip").as_deref(), Some("10.1.2.3"));
+        assert_eq!(value("aws:securetransport").as_deref(), Some("false"));
+        assert_eq!(
+            value("aws:referer").as_deref(),
+            Some("http://example.com/page")
+        );
+        assert_eq!(value("aws:useragent").as_deref(), Some("curl/8"));
+        assert_eq!(value("aws:principaltype").as_deref(), Some("Anonymous"));
+        assert_eq!(value("s3:prefix").as_deref(), Some("photos/"));
+        assert_eq!(value("s3:delimiter"), None);
+        assert_eq!(value("s3:max-keys").as_deref(), Some("50"));
+        assert_eq!(value("s3:x-amz-acl").as_deref(), Some("public-read"));
+        assert_eq!(value("s3:requestobjecttag/team").as_deref(), Some("web"));
+        assert_eq!(value("s3:requestobjecttag/stage").as_deref(), Some("prod"));
+        assert_eq!(value("s3:requestobjecttag/owner"), None);
+        assert_eq!(value("aws:sourcevpc"), None);
+        let now: i64 = value("aws:epochtime")
+            .and_then(|v| v.parse().ok())
+            .expect("epoch");
+        assert!((now - timefmt::now_secs()).abs() <= 1);
+        assert!(value("aws:currenttime").is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn object_tags_and_form_fields_are_facts_too() {
+        let req = TestRequest::post()
+            .insert_header(("x-amz-acl", "private"))
+            .to_http_request();
+        let tags = vec![("Public".to_owned(), "yes".to_owned())];
+        let endpoint = listing("", Some("/"));
+        let facts = AnonymousFacts::new(&req, &endpoint).with_object_tags(&tags);
+        assert_eq!(
+            facts.value("s3:existingobjecttag/public").as_deref(),
+            Some("yes")
+        );
+        assert_eq!(facts.value("s3:prefix").as_deref(), Some(""));
+        assert_eq!(facts.value("s3:delimiter").as_deref(), Some("/"));
+        // A form's `acl` field is what its upload asks for, whatever the headers say.
+        let form = AnonymousFacts::form(&req, |name| (name == "acl").then_some("public-read"));
+        assert_eq!(form.value("s3:x-amz-acl").as_deref(), Some("public-read"));
+        assert_eq!(form.value("s3:prefix"), None);
+    }
+
+    #[test]
+    fn operations_only_a_policy_opens_name_s3s_actions() {
+        use crate::router::Query;
+        let table = [
+            (
+                "GET",
+                Some("k"),
+                "tagging",
+                Some(("GetObjectTagging", Some("k"))),
+            ),
+            (
+                "PUT",
+                Some("k"),
+                "tagging",
+                Some(("PutObjectTagging", Some("k"))),
+            ),
+            (
+                "DELETE",
+                Some("k"),
+                "tagging",
+                Some(("DeleteObjectTagging", Some("k"))),
+            ),
+            ("GET", Some("k"), "acl", Some(("GetObjectAcl", Some("k")))),
+            ("POST", Some("k"), "uploads", Some(("PutObject", Some("k")))),
+            (
+                "PUT",
+                Some("k"),
+                "partNumber=1&uploadId=u",
+                Some(("PutObject", Some("k"))),
+            ),
+            (
+                "POST",
+                Some("k"),
+                "uploadId=u",
+                Some(("PutObject", Some("k"))),
+            ),
+            (
+                "DELETE",
+                Some("k"),
+                "uploadId=u",
+                Some(("AbortMultipartUpload", Some("k"))),
+            ),
+            (
+                "GET",
+                Some("k"),
+                "uploadId=u",
+                Some(("ListMultipartUploadParts", Some("k"))),
+            ),
+            (
+                "GET",
+                None,
+                "uploads",
+                Some(("ListBucketMultipartUploads", None)),
+            ),
+            ("GET", None, "acl", Some(("GetBucketAcl", None))),
+            ("GET", None, "location", Some(("GetBucketLocation", None))),
+            ("GET", None, "policy", Some(("GetBucketPolicy", None))),
+            ("GET", None, "cors", Some(("GetBucketCORS", None))),
+            ("POST", None, "delete", None),
+            ("PUT", None, "policy", None),
+            ("PUT", Some("k"), "acl", None),
+            ("POST", Some("k"), "restore", None),
+        ];
+        for (method, key, query, expected) in table {
+            let query = Query::parse(query).expect("query");
+            let endpoint = Endpoint::parse(method, Some("b"), key, &query, None).expect("route");
+            let got = policy_only_action(&endpoint);
+            assert_eq!(got, expected, "{method} {key:?} {endpoint:?}");
+            if let Some((action, _)) = got {
+                assert!(catalogue::ACTIONS.iter().any(|(name, _)| *name == action));
+            }
         }
     }
 }
