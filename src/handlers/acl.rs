@@ -150,8 +150,8 @@ pub fn grants_public_write(acl: CannedAcl) -> bool {
 
 /// Whether a request without any signature may perform `endpoint`: where a canned ACL grants
 /// AllUsers the permission S3 requires, or the bucket's policy allows it, and the policy denies
-/// it nothing. Reading a missing key needs the bucket's READ or `s3:ListBucket` (else the answer
-/// would reveal that the key does not exist). A form POST checks its own signature, or the
+/// it nothing. Reading a missing key needs `s3:ListBucket` (or the bucket's READ) besides the
+/// read itself (else the answer would reveal that the key does not exist). A form POST checks its own signature, or the
 /// bucket's WRITE grant and policy, itself.
 pub fn authorize_anonymous(
     store: &Store,
@@ -195,10 +195,16 @@ pub fn authorize_anonymous(
                 "GetObject",
                 Some(key),
             )?,
-            None => {
-                verdict("GetObject", Some(key))? != Verdict::Denied
-                    && permits(bucket_readable, "ListBucket", None)?
-            }
+            // A missing key: the read must be allowed (by the policy, or by the bucket's READ
+            // grant standing in for an object ACL that does not exist) and the listing too,
+            // else 403 hides whether the key exists.
+            None => match verdict("GetObject", Some(key))? {
+                Verdict::Denied => false,
+                Verdict::Allowed => permits(bucket_readable, "ListBucket", None)?,
+                Verdict::Silent => {
+                    bucket_readable && verdict("ListBucket", None)? != Verdict::Denied
+                }
+            },
         },
         Endpoint::ListObjects { .. }
         | Endpoint::ListObjectsV2 { .. }

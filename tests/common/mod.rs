@@ -148,6 +148,7 @@ fn needs_content_md5(method: &str, query: &str) -> bool {
             "encryption",
             "publicAccessBlock",
             "ownershipControls",
+            "policy",
         ]
         .into_iter()
         .any(has),
