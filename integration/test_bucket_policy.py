@@ -35,6 +35,8 @@ from support import (
 ACCOUNT = "123456789012"
 CANONICAL_USER = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
 MAX_POLICY_BYTES = 20 * 1024
+CLOUDFRONT_OAI = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 FIRST_BYTE = "Policies must be valid JSON and the first byte must be '{'"
 INVALID_JSON = "This policy contains invalid Json"
@@ -254,6 +256,7 @@ VALID_PRINCIPALS = {
     "service": {"Service": "cloudtrail.amazonaws.com"},
     "canonical-user": {"CanonicalUser": CANONICAL_USER},
     "array": {"AWS": [ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/x"], "Service": ["cloudtrail.amazonaws.com"]},
+    "cloudfront-oai": {"AWS": CLOUDFRONT_OAI},
 }
 
 
@@ -298,6 +301,14 @@ def _valid_documents(b: str) -> dict:
                                 "Resource": arn(b, "*")}),
         "not-resource": document({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                   "NotResource": arn(b, "secret/*")}),
+        "if-none-match": document(allow("s3:PutObject", arn(b, "*"),
+                                        condition={"StringEquals": {"s3:if-none-match": "*"}})),
+        "if-match": document(allow("s3:PutObject", arn(b, "*"), condition={"Null": {"s3:if-match": "false"}})),
+        "object-creation-operation": document(allow("s3:PutObject", arn(b, "*"), condition={
+            "StringEquals": {"s3:ObjectCreationOperation": "PutObject"}})),
+        "initiate-replication": document(allow("s3:InitiateReplication", arn(b, "*"))),
+        "kms-key-id": document(allow("s3:PutObject", arn(b, "*"), condition={
+            "StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KMS_KEY}})),
     }
 
 
@@ -421,6 +432,11 @@ def _non_public(bucket: str) -> dict:
                                     condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
         "account": document(allow("s3:GetObject", arn(bucket, "*"), principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
         "deny-only": document(deny("s3:DeleteObject", arn(bucket, "*"))),
+        # A /8 still pins the source; so does a fixed KMS key (S3's "meaning of public").
+        "source-ip-slash-8": document(allow("s3:GetObject", arn(bucket, "*"),
+                                            condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})),
+        "kms-key-id": document(allow("s3:PutObject", arn(bucket, "*"), condition={
+            "StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KMS_KEY}})),
     }
 
 
@@ -435,18 +451,36 @@ def _public(bucket: str) -> dict:
             allow("s3:GetObject", arn(bucket, "*"), principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
             allow("s3:PutObject", arn(bucket, "uploads/*")),
         ),
+        # Address blocks shorter than /8 pin nothing, however written.
+        "all-addresses-00": _if(bucket, {"IpAddress": {"aws:SourceIp": "0.0.0.0/00"}}),
+        "two-halves": _if(bucket, {"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}}),
+        "slash-7": _if(bucket, {"IpAddress": {"aws:SourceIp": "10.0.0.0/7"}}),
+        # Set operators and IfExists hold for requests without the key: they pin nothing.
+        "for-any-value-ip": _if(bucket, {"ForAnyValue:IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        "for-all-values-account": _if(bucket, {"ForAllValues:StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        "if-exists-ip": _if(bucket, {"IpAddressIfExists": {"aws:SourceIp": "10.0.0.0/8"}}),
+        "if-exists-account": _if(bucket, {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}),
     }
 
 
+def _if(bucket: str, condition: dict) -> dict:
+    """Anonymous GetObject on every key, under `condition`."""
+    return document(allow("s3:GetObject", arn(bucket, "*"), condition=condition))
+
+
+NON_PUBLIC_IDS = list(_non_public("b"))
+PUBLIC_IDS = list(_public("b"))
+
+
 @pytest.mark.minis3_only  # moto does not judge policies
-@pytest.mark.parametrize("which", ["source-ip", "account", "deny-only"])
+@pytest.mark.parametrize("which", NON_PUBLIC_IDS)
 def test_policy_status_of_non_public_policies(s3, bucket, which):
     put_policy(s3, bucket, _non_public(bucket)[which])
     assert is_public(s3, bucket) is False
 
 
 @pytest.mark.minis3_only  # moto does not judge policies
-@pytest.mark.parametrize("which", ["public-read", "aws-star-list", "referer", "public-among-private"])
+@pytest.mark.parametrize("which", PUBLIC_IDS)
 def test_policy_status_of_public_policies(s3, bucket, which):
     put_policy(s3, bucket, _public(bucket)[which])
     assert is_public(s3, bucket) is True
@@ -474,7 +508,7 @@ def test_policy_status_document_and_its_removal(server, s3, bucket):
 
 
 @pytest.mark.minis3_only  # moto stores the settings but does not enforce them
-@pytest.mark.parametrize("which", ["public-read", "aws-star-list", "referer", "public-among-private"])
+@pytest.mark.parametrize("which", PUBLIC_IDS)
 def test_block_public_policy_refuses_public_policies(s3, bucket, which):
     put_public_access_block(s3, bucket, BlockPublicPolicy=True)
     expect_client_error(s3.put_bucket_policy, "AccessDenied", 403, Bucket=bucket,
@@ -488,7 +522,7 @@ def test_block_public_policy_refuses_public_policies(s3, bucket, which):
 
 
 @pytest.mark.minis3_only  # moto does not enforce the settings
-@pytest.mark.parametrize("which", ["source-ip", "account", "deny-only"])
+@pytest.mark.parametrize("which", NON_PUBLIC_IDS)
 def test_block_public_policy_takes_non_public_policies(s3, bucket, which):
     put_public_access_block(s3, bucket, BlockPublicPolicy=True)
     doc = put_policy(s3, bucket, _non_public(bucket)[which])
@@ -1019,6 +1053,7 @@ def _put_object(c):
     assert c.s3.get_object(Bucket=c.bucket, Key="new")["Body"].read() == b"anon"
 
 
+# GetBucketPolicy is not here: allowed, it answers 405 (test_anonymous_get_bucket_policy_is_403_then_405).
 OPERATIONS = {
     "GetObject": ("s3:GetObject",
                   lambda c: c.anon.get_object(Bucket=c.bucket, Key="k")["Body"].read() == b"data" or _fail()),
@@ -1045,9 +1080,6 @@ OPERATIONS = {
                      lambda c: c.anon.get_object_acl(Bucket=c.bucket, Key="k")["Grants"] or _fail()),
     "GetBucketAcl": ("s3:GetBucketAcl", lambda c: c.anon.get_bucket_acl(Bucket=c.bucket)["Grants"] or _fail()),
     "GetBucketLocation": ("s3:GetBucketLocation", lambda c: c.anon.get_bucket_location(Bucket=c.bucket)),
-    "GetBucketPolicy": ("s3:GetBucketPolicy",
-                        lambda c: json.loads(c.anon.get_bucket_policy(Bucket=c.bucket)["Policy"])
-                        == current_policy(c.s3, c.bucket) or _fail()),
     "GetBucketCors": ("s3:GetBucketCORS",
                       lambda c: c.anon.get_bucket_cors(Bucket=c.bucket)["CORSRules"][0]["AllowedMethods"]
                       == ["GET"] or _fail()),
@@ -1187,3 +1219,397 @@ def test_policy_survives_a_restart(tmp_path):
         assert_served(anon_get(srv, name, "k"), b"durable")
     finally:
         srv.stop()
+
+
+# -- the rules tightened after review ---------------------------------------------------------------
+
+
+GRANTING_ACLS = ["public-read", "public-read-write", "authenticated-read", "aws-exec-read", "log-delivery-write"]
+OWNER_ACLS = ["private", "bucket-owner-read", "bucket-owner-full-control"]
+
+
+def tagging_xml(**tags) -> str:
+    inner = "".join(f"<Tag><Key>{k}</Key><Value>{v}</Value></Tag>" for k, v in tags.items())
+    return f"<Tagging><TagSet>{inner}</TagSet></Tagging>"
+
+
+def anon_put(server, bucket: str, key: str, body: bytes = b"x", **headers) -> requests.Response:
+    return requests.put(f"{server.url}{key_path(bucket, key)}", data=body, headers=headers, timeout=HTTP_TIMEOUT)
+
+
+def anon_form(server, bucket: str, key: str, fields: dict | None = None, headers: dict | None = None):
+    """An unsigned browser-form upload of `key` with `fields` before the file."""
+    return requests.post(f"{server.url}/{bucket}", data={"key": key, **(fields or {})},
+                         files={"file": ("f.txt", b"form bytes")}, headers=headers or {}, timeout=HTTP_TIMEOUT)
+
+
+def tags_of(s3, bucket: str, key: str) -> dict:
+    return {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+
+
+def uploads_of(s3, bucket: str) -> list[str]:
+    return [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_anonymous_get_bucket_policy_is_403_then_405(server, s3, anon, bucket):
+    expect_client_error(anon.get_bucket_policy, "AccessDenied", 403, Bucket=bucket)
+    others = [a for a in OBJECT_ACTIONS + BUCKET_ACTIONS if a != "s3:GetBucketPolicy"]
+    put_policy(s3, bucket, policy_granting(bucket, others))
+    expect_client_error(anon.get_bucket_policy, "AccessDenied", 403, Bucket=bucket)
+    # Allowed, the answer is still no: 405, as S3 answers callers outside the owner's account.
+    for doc in (policy_granting(bucket, ["s3:GetBucketPolicy"]),
+                document(allow("s3:*", [arn(bucket), arn(bucket, "*")]))):
+        put_policy(s3, bucket, doc)
+        expect_client_error(anon.get_bucket_policy, "MethodNotAllowed", 405, Bucket=bucket)
+        raw = anon_list(server, bucket, "policy")
+        assert raw.status_code == 405 and s3_error(raw)["Code"] == "MethodNotAllowed", raw.content
+        assert b"Statement" not in raw.content
+    doc = put_policy(s3, bucket, document(allow("s3:GetBucketPolicy", arn(bucket)),
+                                          deny("s3:GetBucketPolicy", arn(bucket))))
+    expect_client_error(anon.get_bucket_policy, "AccessDenied", 403, Bucket=bucket)
+    assert current_policy(s3, bucket) == doc
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_list_bucket_alone_does_not_reveal_missing_keys(server, s3, anon, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    put_policy(s3, bucket, document(allow("s3:ListBucket", arn(bucket))))
+    assert [o["Key"] for o in anon.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
+    assert_denied(anon_get(server, bucket, "missing"))
+    assert anon_head(server, bucket, "missing").status_code == 403
+    assert_denied(anon_get(server, bucket, "k"))
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_writes_setting_tags_or_a_granting_acl_need_those_actions(server, s3, anon, bucket):
+    put_policy(s3, bucket, document(allow("s3:PutObject", arn(bucket, "*"))))
+    anon.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    for acl in OWNER_ACLS:
+        anon.put_object(Bucket=bucket, Key=f"acl-{acl}", Body=b"x", ACL=acl)
+    form = anon_form(server, bucket, "form-owner", {"acl": "bucket-owner-full-control"})
+    assert form.status_code == 204, form.content
+    before = sorted(keys_in(s3, bucket))
+    # An ACL granting others, or tags, also take s3:PutObjectAcl / s3:PutObjectTagging.
+    for acl in GRANTING_ACLS:
+        assert_denied(anon_put(server, bucket, f"acl-{acl}", **{"x-amz-acl": acl}))
+        assert_denied(anon_form(server, bucket, f"form-{acl}", {"acl": acl}))
+        expect_client_error(anon.create_multipart_upload, "AccessDenied", 403, Bucket=bucket, Key=f"mp-{acl}",
+                            ACL=acl)
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="shared", Body=b"x",
+                        ACL="public-read")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="tagged", Body=b"x",
+                        Tagging="a=b")
+    expect_client_error(anon.create_multipart_upload, "AccessDenied", 403, Bucket=bucket, Key="tagged-mp",
+                        Tagging="a=b")
+    assert_denied(anon_form(server, bucket, "form-tagged", {"tagging": tagging_xml(a="b")}))
+    assert sorted(keys_in(s3, bucket)) == before
+    assert uploads_of(s3, bucket) == []
+
+    # With s3:PutObjectAcl, a public-read object is written, and anyone reads it through its ACL.
+    put_policy(s3, bucket, document(allow(["s3:PutObject", "s3:PutObjectAcl"], arn(bucket, "*"))))
+    anon.put_object(Bucket=bucket, Key="shared", Body=b"shared", ACL="public-read")
+    assert_served(anon_get(server, bucket, "shared"), b"shared")
+    assert_denied(anon_get(server, bucket, "plain"))
+    assert anon_form(server, bucket, "form-shared", {"acl": "public-read"}).status_code == 204
+    assert_served(anon_get(server, bucket, "form-shared"), b"form bytes")
+    anon.create_multipart_upload(Bucket=bucket, Key="shared-mp", ACL="public-read")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="tagged", Body=b"x",
+                        Tagging="a=b")
+
+    # With s3:PutObjectTagging, tags go through and a granting ACL does not.
+    put_policy(s3, bucket, document(allow(["s3:PutObject", "s3:PutObjectTagging"], arn(bucket, "*"))))
+    anon.put_object(Bucket=bucket, Key="tagged", Body=b"x", Tagging="a=b")
+    assert tags_of(s3, bucket, "tagged") == {"a": "b"}
+    assert anon_form(server, bucket, "form-tagged", {"tagging": tagging_xml(by="form")}).status_code == 204
+    assert tags_of(s3, bucket, "form-tagged") == {"by": "form"}
+    anon.create_multipart_upload(Bucket=bucket, Key="tagged-mp", Tagging="a=b")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="shared2", Body=b"x",
+                        ACL="public-read")
+    assert sorted(keys_in(s3, bucket)) == sorted(before + ["shared", "form-shared", "tagged", "form-tagged"])
+    assert sorted(uploads_of(s3, bucket)) == ["shared-mp", "tagged-mp"]
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_existing_object_tags_decide_reads_acls_and_tag_changes(server, s3, anon, bucket):
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    s3.put_object(Bucket=bucket, Key="secret", Body=b"s", Tagging="secret=true")
+    put_policy(s3, bucket, document(
+        allow("s3:GetObject*", arn(bucket, "*")),
+        deny("s3:GetObject*", arn(bucket, "*"), condition={"StringEquals": {"s3:ExistingObjectTag/secret": "true"}}),
+    ))
+    assert_served(anon_get(server, bucket, "plain"), b"p")
+    assert anon.get_object_tagging(Bucket=bucket, Key="plain")["TagSet"] == []
+    assert anon.get_object_acl(Bucket=bucket, Key="plain")["Grants"]
+    assert anon_head(server, bucket, "plain").status_code == 200
+    assert_denied(anon_get(server, bucket, "secret"))
+    assert anon_head(server, bucket, "secret").status_code == 403
+    expect_client_error(anon.get_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="secret")
+    expect_client_error(anon.get_object_acl, "AccessDenied", 403, Bucket=bucket, Key="secret")
+
+    s3.put_object(Bucket=bucket, Key="editable", Body=b"e", Tagging="editable=yes&n=1")
+    s3.put_object(Bucket=bucket, Key="fixed", Body=b"f", Tagging="editable=no")
+    put_policy(s3, bucket, document(allow(["s3:PutObjectTagging", "s3:DeleteObjectTagging"], arn(bucket, "*"),
+                                          condition={"StringEquals": {"s3:ExistingObjectTag/editable": "yes"}})))
+    new_tags = {"TagSet": [{"Key": "editable", "Value": "yes"}, {"Key": "n", "Value": "2"}]}
+    expect_client_error(anon.put_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="fixed", Tagging=new_tags)
+    expect_client_error(anon.delete_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="fixed")
+    assert tags_of(s3, bucket, "fixed") == {"editable": "no"}
+    anon.put_object_tagging(Bucket=bucket, Key="editable", Tagging=new_tags)
+    assert tags_of(s3, bucket, "editable") == {"editable": "yes", "n": "2"}
+    anon.delete_object_tagging(Bucket=bucket, Key="editable")
+    assert tags_of(s3, bucket, "editable") == {}
+    # Its tag gone, the object is no longer the policy's to change.
+    expect_client_error(anon.put_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="editable",
+                        Tagging=new_tags)
+    assert tags_of(s3, bucket, "editable") == {}
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_request_tag_keys_are_every_key_the_request_sets(server, s3, anon, bucket):
+    writes = ["s3:PutObject", "s3:PutObjectTagging"]
+
+    def with_keys(operator):
+        put_policy(s3, bucket, document(allow(writes, arn(bucket, "*"),
+                                              condition={operator: {"s3:RequestObjectTagKeys": ["project"]}})))
+
+    with_keys("ForAllValues:StringEquals")
+    anon.put_object(Bucket=bucket, Key="all-ok", Body=b"x", Tagging="project=a")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="all-extra", Body=b"x",
+                        Tagging="project=a&secret=1")
+    expect_client_error(anon.create_multipart_upload, "AccessDenied", 403, Bucket=bucket, Key="all-extra-mp",
+                        Tagging="project=a&secret=1")
+    anon.create_multipart_upload(Bucket=bucket, Key="all-ok-mp", Tagging="project=a")
+    with_keys("ForAnyValue:StringEquals")
+    anon.put_object(Bucket=bucket, Key="any-ok", Body=b"x", Tagging="project=a&secret=1")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="any-other", Body=b"x",
+                        Tagging="secret=1")
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=bucket, Key="any-none", Body=b"x")
+    # s3:RequestObjectTag/KEY on CreateMultipartUpload: its x-amz-tagging.
+    put_policy(s3, bucket, document(
+        allow(writes, arn(bucket, "*")),
+        deny("s3:PutObject", arn(bucket, "*"), condition={"StringEquals": {"s3:RequestObjectTag/secret": "1"}}),
+    ))
+    expect_client_error(anon.create_multipart_upload, "AccessDenied", 403, Bucket=bucket, Key="secret-mp",
+                        Tagging="project=a&secret=1")
+    anon.create_multipart_upload(Bucket=bucket, Key="ok-mp", Tagging="secret=0")
+    assert sorted(keys_in(s3, bucket)) == ["all-ok", "any-ok"]
+    assert tags_of(s3, bucket, "any-ok") == {"project": "a", "secret": "1"}
+    assert sorted(uploads_of(s3, bucket)) == ["all-ok-mp", "ok-mp"]
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_put_object_tagging_tags_are_unknown_when_authorizing(server, s3, anon, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="t=1")
+    tagging = {"TagSet": [{"Key": "project", "Value": "a"}]}
+    allow_all = allow("s3:PutObjectTagging", arn(bucket, "*"))
+    # A Deny on the body's tags may apply, so it does (though these tags would not match it).
+    for condition in ({"StringEquals": {"s3:RequestObjectTag/secret": "1"}},
+                      {"ForAnyValue:StringEquals": {"s3:RequestObjectTagKeys": "secret"}}):
+        put_policy(s3, bucket, document(allow_all, deny("s3:PutObjectTagging", arn(bucket, "*"), condition=condition)))
+        expect_client_error(anon.put_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="k", Tagging=tagging)
+        assert tags_of(s3, bucket, "k") == {"t": "1"}
+    # An Allow on them does not allow (though these tags would match it).
+    for condition in ({"StringEquals": {"s3:RequestObjectTag/project": "a"}},
+                      {"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": "project"}}):
+        put_policy(s3, bucket, document(allow("s3:PutObjectTagging", arn(bucket, "*"), condition=condition)))
+        expect_client_error(anon.put_object_tagging, "AccessDenied", 403, Bucket=bucket, Key="k", Tagging=tagging)
+        assert tags_of(s3, bucket, "k") == {"t": "1"}
+    put_policy(s3, bucket, document(allow_all))
+    anon.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging)
+    assert tags_of(s3, bucket, "k") == {"project": "a"}
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_form_posts_are_judged_by_their_fields_not_their_headers(server, s3, bucket):
+    put_policy(s3, bucket, document(allow(["s3:PutObject", "s3:PutObjectTagging"], arn(bucket, "*"),
+                                          condition={"StringEquals": {"s3:RequestObjectTag/source": "form"}})))
+    resp = anon_form(server, bucket, "tag-field", {"tagging": tagging_xml(source="form")})
+    assert resp.status_code == 204, resp.content
+    assert tags_of(s3, bucket, "tag-field") == {"source": "form"}
+    header = {"x-amz-tagging": "source=form"}
+    assert_denied(anon_form(server, bucket, "tag-header", headers=header))
+    assert_denied(anon_form(server, bucket, "tag-both", {"tagging": tagging_xml(source="other")}, header))
+
+    put_policy(s3, bucket, document(allow(["s3:PutObject", "s3:PutObjectAcl"], arn(bucket, "*"),
+                                          condition={"StringEquals": {"s3:x-amz-acl": "public-read"}})))
+    resp = anon_form(server, bucket, "acl-field", {"acl": "public-read"})
+    assert resp.status_code == 204, resp.content
+    assert_served(anon_get(server, bucket, "acl-field"), b"form bytes")
+    header = {"x-amz-acl": "public-read"}
+    assert_denied(anon_form(server, bucket, "acl-header", headers=header))
+    assert_denied(anon_form(server, bucket, "acl-both", {"acl": "private"}, header))
+    assert sorted(keys_in(s3, bucket)) == ["acl-field", "tag-field"]
+
+
+@pytest.mark.minis3_only  # moto does not enforce Block Public Access
+def test_restrict_public_buckets_closes_acl_grants_while_the_policy_is_public(server, s3, anon):
+    name = bucket_name("restrict-acls")
+    s3.create_bucket(Bucket=name, ACL="public-read-write")
+    s3.put_object(Bucket=name, Key="acl/k", Body=b"by acl", ACL="public-read")
+    s3.put_object(Bucket=name, Key="pol/k", Body=b"by policy")
+    put_policy(s3, name, public_read(name))
+    assert_served(anon_get(server, name, "acl/k"), b"by acl")
+    assert_served(anon_get(server, name, "pol/k"), b"by policy")
+    put_public_access_block(s3, name, RestrictPublicBuckets=True)
+    # A public policy in force: anonymous requests get nothing, ACL grants included.
+    assert_denied(anon_get(server, name, "acl/k"))
+    assert_denied(anon_get(server, name, "pol/k"))
+    assert_denied(anon_list(server, name))
+    expect_client_error(anon.put_object, "AccessDenied", 403, Bucket=name, Key="new", Body=b"x")
+    expect_client_error(anon.delete_object, "AccessDenied", 403, Bucket=name, Key="acl/k")
+    expect_client_error(anon.create_multipart_upload, "AccessDenied", 403, Bucket=name, Key="mp")
+    assert_denied(anon_form(server, name, "by-form"))
+    assert sorted(keys_in(s3, name)) == ["acl/k", "pol/k"]
+    assert uploads_of(s3, name) == []
+    # A policy that is not public: it and the ACLs work as usual.
+    put_policy(s3, name, document(allow("s3:GetObject", arn(name, "pol/*"),
+                                        condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})))
+    assert is_public(s3, name) is False
+    assert_served(anon_get(server, name, "pol/k"), b"by policy")
+    assert_served(anon_get(server, name, "acl/k"), b"by acl")
+    assert anon_list(server, name).status_code == 200
+    anon.put_object(Bucket=name, Key="new", Body=b"x")
+    assert sorted(keys_in(s3, name)) == ["acl/k", "new", "pol/k"]
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_block_public_policy_refuses_wide_blocks_and_takes_a_kms_key(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    # The two halves of the address space let anyone in: no wonder it is public.
+    put_policy(s3, bucket, _public(bucket)["two-halves"])
+    assert_served(anon_get(server, bucket, "k"), b"v")
+    kept = put_policy(s3, bucket, _non_public(bucket)["source-ip-slash-8"])
+    put_public_access_block(s3, bucket, BlockPublicPolicy=True)
+    for which in ("all-addresses-00", "two-halves", "slash-7", "for-any-value-ip", "if-exists-ip"):
+        expect_client_error(s3.put_bucket_policy, "AccessDenied", 403, Bucket=bucket,
+                            Policy=json.dumps(_public(bucket)[which]))
+        assert current_policy(s3, bucket) == kept, which
+    doc = put_policy(s3, bucket, _non_public(bucket)["kms-key-id"])
+    assert current_policy(s3, bucket) == doc
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_version_id_null_needs_the_version_actions(server, s3, anon, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"data")
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "*"))))
+    assert_served(anon_get(server, bucket, "k"), b"data")
+    expect_client_error(anon.get_object, "AccessDenied", 403, Bucket=bucket, Key="k", VersionId="null")
+    expect_client_error(anon.head_object, "403", 403, Bucket=bucket, Key="k", VersionId="null")
+    put_policy(s3, bucket, document(allow("s3:GetObjectVersion", arn(bucket, "*"))))
+    assert anon.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"data"
+    assert anon.head_object(Bucket=bucket, Key="k", VersionId="null")["ContentLength"] == 4
+    assert_denied(anon_get(server, bucket, "k"))
+
+    put_policy(s3, bucket, document(allow("s3:DeleteObject", arn(bucket, "*"))))
+    expect_client_error(anon.delete_object, "AccessDenied", 403, Bucket=bucket, Key="k", VersionId="null")
+    assert keys_in(s3, bucket) == ["k"]
+    put_policy(s3, bucket, document(allow("s3:DeleteObjectVersion", arn(bucket, "*"))))
+    expect_client_error(anon.delete_object, "AccessDenied", 403, Bucket=bucket, Key="k")
+    assert keys_in(s3, bucket) == ["k"]
+    anon.delete_object(Bucket=bucket, Key="k", VersionId="null")
+    assert keys_in(s3, bucket) == []
+
+
+@pytest.mark.minis3_only  # moto does not enforce ACLs this way
+def test_multipart_uploads_into_a_public_read_write_bucket(server, s3, anon):
+    name = bucket_name("mp-public-rw")
+    s3.create_bucket(Bucket=name, ACL="public-read-write")
+    # The bucket's WRITE grant: begin, upload, complete; its READ grant: list the uploads.
+    upload_id = anon.create_multipart_upload(Bucket=name, Key="mp")["UploadId"]
+    etag = anon.upload_part(Bucket=name, Key="mp", UploadId=upload_id, PartNumber=1, Body=b"anon part")["ETag"]
+    listed = anon.list_multipart_uploads(Bucket=name)["Uploads"]
+    assert [u["UploadId"] for u in listed] == [upload_id]
+    # Listing the parts and aborting take a policy.
+    expect_client_error(anon.list_parts, "AccessDenied", 403, Bucket=name, Key="mp", UploadId=upload_id)
+    expect_client_error(anon.abort_multipart_upload, "AccessDenied", 403, Bucket=name, Key="mp", UploadId=upload_id)
+    assert uploads_of(s3, name) == ["mp"]
+    anon.complete_multipart_upload(Bucket=name, Key="mp", UploadId=upload_id,
+                                   MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=name, Key="mp")["Body"].read() == b"anon part"
+    assert uploads_of(s3, name) == []
+    # With a policy allowing them, they work.
+    second = anon.create_multipart_upload(Bucket=name, Key="mp2")["UploadId"]
+    put_policy(s3, name, document(allow(["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"], arn(name, "*"))))
+    assert anon.list_parts(Bucket=name, Key="mp2", UploadId=second).get("Parts", []) == []
+    anon.abort_multipart_upload(Bucket=name, Key="mp2", UploadId=second)
+    assert uploads_of(s3, name) == []
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_policy_variables_resolve_from_the_request(server, s3, anon, bucket):
+    for key in ("127.0.0.1/f", "10.1.2.3/f", "ref/x", "ref/*", "*/x", "a/x", "?$/x",
+                "home/${aws:username}/f", "home/guest/f"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+    def status(key, **headers):
+        return anon_get(server, bucket, key, **headers).status_code
+
+    # ${aws:SourceIp} in a resource: the client reads its own address's folder.
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "${aws:SourceIp}/*"))))
+    assert_served(anon_get(server, bucket, "127.0.0.1/f"), b"127.0.0.1/f")
+    assert status("10.1.2.3/f") == 403
+    # ${aws:Referer}: its value matches literally, a `*` in it too.
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "ref/${aws:Referer}"))))
+    assert status("ref/x", Referer="x") == 200
+    assert status("ref/x", Referer="*") == 403
+    assert status("ref/*", Referer="*") == 200
+    assert status("ref/x") == 403
+    # In condition values.
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "*"), condition={
+        "StringEquals": {"aws:UserAgent": "agent-of-${aws:Referer}"}})))
+    assert status("a/x", Referer="r1", **{"User-Agent": "agent-of-r1"}) == 200
+    assert status("a/x", Referer="r2", **{"User-Agent": "agent-of-r1"}) == 403
+    assert status("a/x", **{"User-Agent": "agent-of-r1"}) == 403
+    put_policy(s3, bucket, document(allow("s3:ListBucket", arn(bucket), condition={
+        "StringEquals": {"s3:prefix": "${aws:SourceIp}/"}})))
+    assert [o["Key"] for o in anon.list_objects_v2(Bucket=bucket, Prefix="127.0.0.1/")["Contents"]] == ["127.0.0.1/f"]
+    expect_client_error(anon.list_objects_v2, "AccessDenied", 403, Bucket=bucket, Prefix="10.1.2.3/")
+    # ${*}, ${?} and ${$} are those characters.
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "*")),
+                                    deny("s3:GetObject", [arn(bucket, "${*}/*"), arn(bucket, "${?}${$}/*")])))
+    assert status("*/x") == 403
+    assert status("?$/x") == 403
+    assert status("a/x") == 200
+    # A variable the request lacks matches nothing, not its own text; a default stands in for it.
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "home/${aws:username}/*"))))
+    assert status("home/${aws:username}/f") == 403
+    assert status("home/guest/f") == 403
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "home/${aws:username, 'guest'}/*"))))
+    assert_served(anon_get(server, bucket, "home/guest/f"), b"home/guest/f")
+    assert status("home/${aws:username}/f") == 403
+    # In a 2008-10-17 document `${...}` is plain text.
+    put_policy(s3, bucket, {"Version": "2008-10-17",
+                            "Statement": [allow("s3:GetObject", arn(bucket, "home/${aws:username}/*"))]})
+    assert_served(anon_get(server, bucket, "home/${aws:username}/f"), b"home/${aws:username}/f")
+    assert status("home/guest/f") == 403
+
+
+@pytest.mark.minis3_only  # moto does not enforce policies
+def test_dates_with_huge_years_are_malformed_and_never_crash_the_server(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    huge = "9223372036854775807-01-01"
+    for operator, key in (("DateGreaterThan", "aws:Referer"), ("DateLessThan", "aws:CurrentTime")):
+        doc = document(allow("s3:GetObject", arn(bucket, "*"), condition={operator: {key: huge}}))
+        expect_client_error(s3.put_bucket_policy, "MalformedPolicy", 400, Bucket=bucket, Policy=json.dumps(doc))
+    expect_client_error(s3.get_bucket_policy, "NoSuchBucketPolicy", 404, Bucket=bucket)
+    put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "*"), condition={
+        "DateGreaterThan": {"aws:Referer": "2020-01-01T00:00:00Z"}})))
+    assert_served(anon_get(server, bucket, "k", Referer="2021-06-01T00:00:00Z"), b"v")
+    assert_denied(anon_get(server, bucket, "k", Referer="2019-06-01"))
+    for referer in (huge, "9223372036854775807-12-31T23:59:59Z", "-9223372036854775808-01-01",
+                    "99999999999999999999-01-01"):
+        assert_denied(anon_get(server, bucket, "k", Referer=referer))
+    # The server is still there and answering.
+    assert server.proc is None or server.proc.poll() is None
+    assert requests.get(f"{server.url}/_minis3/health", timeout=HTTP_TIMEOUT).status_code == 200
+    assert_served(anon_get(server, bucket, "k", Referer="2021-06-01T00:00:00Z"), b"v")
+
+
+@pytest.mark.minis3_only  # moto does not judge or enforce policies
+def test_a_cloudfront_identity_is_not_everyone(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    doc = put_policy(s3, bucket, document(allow("s3:GetObject", arn(bucket, "*"), principal={"AWS": CLOUDFRONT_OAI})))
+    assert current_policy(s3, bucket) == doc
+    assert is_public(s3, bucket) is False
+    assert_denied(anon_get(server, bucket, "k"))

@@ -1,7 +1,7 @@
 """Bucket tagging (Put/Get/DeleteBucketTagging, 50 tags where objects take 10) and the bucket
-settings minis3 does not keep (lifecycle, website, replication, object lock,
+settings minis3 does not keep (website, replication, object lock,
 accelerate, request payment, logging, notifications; and ownership controls, public access
-block and policy until one is put): read through boto3 and the aws CLI, they answer as S3 does for a bucket
+block, policy and lifecycle until one is put): read through boto3 and the aws CLI, they answer as S3 does for a bucket
 never given them, which is what SDKs and infrastructure tools look at first."""
 
 import json
@@ -87,12 +87,9 @@ def test_settings_every_bucket_has_read_as_their_defaults(s3, bucket):
 
 @pytest.mark.minis3_only  # moto accepts these configurations
 def test_changing_an_unkept_setting_is_not_implemented(s3, bucket):
-    expect_client_error(s3.put_bucket_lifecycle_configuration, "NotImplemented", 501, Bucket=bucket,
-                        LifecycleConfiguration={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {"Prefix": ""},
-                                                           "Expiration": {"Days": 1}}]})
     expect_client_error(s3.put_bucket_website, "NotImplemented", 501, Bucket=bucket,
                         WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
-    expect_client_error(s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration", 404, Bucket=bucket)
+    expect_client_error(s3.get_bucket_website, "NoSuchWebsiteConfiguration", 404, Bucket=bucket)
 
 
 def test_settings_of_a_missing_bucket(s3):

@@ -2,7 +2,9 @@
 //! `/_minis3/admin/...`, SigV4-signed with the root key, whose JSON answer it prints.
 
 use crate::auth::sigv4::{sha256_hex, sign_request_headers, uri_encode, SigningParams};
-use crate::config::{AdminArgs, AdminCommand, KeyCommand, RevocationsCommand, TempUrlKeyCommand};
+use crate::config::{
+    AdminArgs, AdminCommand, KeyCommand, LifecycleCommand, RevocationsCommand, TempUrlKeyCommand,
+};
 use crate::xml;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -54,6 +56,10 @@ fn request_for(command: &AdminCommand) -> (&'static str, String, Option<Value>) 
             )
         }
         AdminCommand::Revocations(RevocationsCommand::List) => ("GET", "revocations".into(), None),
+        AdminCommand::Lifecycle(LifecycleCommand::Run { as_of }) => {
+            let body = as_of.as_ref().map(|t| json!({ "as_of": t }));
+            ("POST", "lifecycle/run".into(), body)
+        }
         AdminCommand::TempurlKey(TempUrlKeyCommand::Set {
             account,
             key,

@@ -70,6 +70,19 @@ pub enum AdminCommand {
     /// Swift temp-URL keys.
     #[command(subcommand, name = "tempurl-key")]
     TempurlKey(TempUrlKeyCommand),
+    /// Bucket lifecycle rules.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum LifecycleCommand {
+    /// Apply every bucket's lifecycle rules now (the server also does so hourly); with
+    /// --as-of, as S3 would have by that time (RFC 3339), to see rules act without waiting.
+    Run {
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -1,40 +1,80 @@
 //! IAM's wildcards: `*` (any run of characters, `/` included) and `?` (any one character), as
 //! policies use them in actions, resources and `StringLike` conditions.
 
+/// One position of a pattern: a wildcard, or a byte that must be there (a literal `*` or `?`
+/// included, as IAM's `${*}` and `${?}` write them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    /// `*`: any run of bytes.
+    Any,
+    /// `?`: any one byte.
+    One,
+    Byte(u8),
+}
+
+impl Token {
+    /// The token a pattern byte stands for.
+    pub fn of(byte: u8) -> Token {
+        match byte {
+            b'*' => Token::Any,
+            b'?' => Token::One,
+            b => Token::Byte(b),
+        }
+    }
+}
+
 /// Whether `text` matches `pattern`, ASCII case-insensitively when `ignore_case` (IAM compares
 /// action names so, resources and condition values exactly). Bytes, not characters: `?` stands
 /// for one byte, which differs from IAM only for a non-ASCII character in that position.
-///
+pub fn matches(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
+    matches_with(pattern.len(), |i| Token::of(pattern[i]), text, ignore_case)
+}
+
+/// [`matches`] for a pattern already made of tokens.
+pub fn matches_tokens(pattern: &[Token], text: &[u8], ignore_case: bool) -> bool {
+    matches_with(pattern.len(), |i| pattern[i], text, ignore_case)
+}
+
 /// Greedy with one backtrack point (the last `*` seen), so a pattern of many stars against a
 /// long key costs O(pattern x text) at worst, never the exponential time of naive recursion:
 /// both come from clients.
-pub fn matches(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
-    let same = |p: u8, t: u8| p == b'?' || p == t || (ignore_case && p.eq_ignore_ascii_case(&t));
+fn matches_with(
+    len: usize,
+    token: impl Fn(usize) -> Token,
+    text: &[u8],
+    ignore_case: bool,
+) -> bool {
+    let same = |b: u8, t: u8| b == t || (ignore_case && b.eq_ignore_ascii_case(&t));
     let (mut p, mut t) = (0, 0);
     // Where to resume after the last `*`: the pattern just past it, and the text it has taken.
     let mut resume: Option<(usize, usize)> = None;
     while t < text.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
+        let advance = match (p < len).then(|| token(p)) {
+            Some(Token::Any) => {
                 resume = Some((p + 1, t));
                 p += 1;
+                continue;
             }
-            Some(&c) if same(c, text[t]) => {
-                p += 1;
-                t += 1;
+            Some(Token::One) => true,
+            Some(Token::Byte(b)) => same(b, text[t]),
+            None => false,
+        };
+        if advance {
+            p += 1;
+            t += 1;
+            continue;
+        }
+        match resume {
+            // Let the last star take one more byte and try again from there.
+            Some((after_star, taken)) => {
+                resume = Some((after_star, taken + 1));
+                p = after_star;
+                t = taken + 1;
             }
-            _ => match resume {
-                // Let the last star take one more character and try again from there.
-                Some((after_star, taken)) => {
-                    resume = Some((after_star, taken + 1));
-                    p = after_star;
-                    t = taken + 1;
-                }
-                None => return false,
-            },
+            None => return false,
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    (p..len).all(|i| token(i) == Token::Any)
 }
 
 /// Whether `pattern` has a wildcard in it.
@@ -63,6 +103,24 @@ mod tests {
         assert!(!m("", "a"));
         assert!(m("**", "anything"));
         assert!(!m("abc", "ABC"));
+    }
+
+    #[test]
+    fn literal_tokens_match_only_themselves() {
+        use super::{matches_tokens, Token};
+        let star_then_any = [Token::Byte(b'*'), Token::Byte(b'/'), Token::Any];
+        assert!(matches_tokens(&star_then_any, b"*/x", false));
+        assert!(!matches_tokens(&star_then_any, b"a/x", false));
+        assert!(matches_tokens(
+            &[Token::One, Token::Byte(b'?')],
+            b"a?",
+            false
+        ));
+        assert!(!matches_tokens(
+            &[Token::One, Token::Byte(b'?')],
+            b"ab",
+            false
+        ));
     }
 
     #[test]

@@ -59,6 +59,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     }
     minis3::memory::start_trimming()
         .map_err(|e| format!("cannot start the heap-trimming thread: {e}"))?;
+    minis3::storage::lifecycle::start_sweeping(store.clone())
+        .map_err(|e| format!("cannot start the lifecycle thread: {e}"))?;
     let system = actix_web::rt::System::new();
     let banner_config = config.clone();
     let flush_store = store.clone();

@@ -399,6 +399,15 @@ pub enum Endpoint {
     DeletePublicAccessBlock {
         bucket: String,
     },
+    PutBucketLifecycle {
+        bucket: String,
+    },
+    GetBucketLifecycle {
+        bucket: String,
+    },
+    DeleteBucketLifecycle {
+        bucket: String,
+    },
     PutBucketPolicy {
         bucket: String,
     },
@@ -479,7 +488,6 @@ impl CopySource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BucketSetting {
     Website,
-    Lifecycle,
     Replication,
     ObjectLock,
     Accelerate,
@@ -490,9 +498,8 @@ pub enum BucketSetting {
 
 impl BucketSetting {
     /// Each setting by the sub-resource that names it.
-    const NAMED: [(&'static str, BucketSetting); 8] = [
+    const NAMED: [(&'static str, BucketSetting); 7] = [
         ("website", BucketSetting::Website),
-        ("lifecycle", BucketSetting::Lifecycle),
         ("replication", BucketSetting::Replication),
         ("object-lock", BucketSetting::ObjectLock),
         ("accelerate", BucketSetting::Accelerate),
@@ -604,6 +611,9 @@ impl Endpoint {
             "DELETE" if q.has("publicAccessBlock") => {
                 Ok(Endpoint::DeletePublicAccessBlock { bucket })
             }
+            "GET" if q.has("lifecycle") => Ok(Endpoint::GetBucketLifecycle { bucket }),
+            "PUT" if q.has("lifecycle") => Ok(Endpoint::PutBucketLifecycle { bucket }),
+            "DELETE" if q.has("lifecycle") => Ok(Endpoint::DeleteBucketLifecycle { bucket }),
             "GET" if q.has("policy") => Ok(Endpoint::GetBucketPolicy { bucket }),
             "PUT" if q.has("policy") => Ok(Endpoint::PutBucketPolicy { bucket }),
             "DELETE" if q.has("policy") => Ok(Endpoint::DeleteBucketPolicy { bucket }),
@@ -824,6 +834,9 @@ impl Endpoint {
             | Endpoint::PutBucketTagging { bucket }
             | Endpoint::DeleteBucketTagging { bucket }
             | Endpoint::GetBucketSetting { bucket, .. }
+            | Endpoint::PutBucketLifecycle { bucket }
+            | Endpoint::GetBucketLifecycle { bucket }
+            | Endpoint::DeleteBucketLifecycle { bucket }
             | Endpoint::PutBucketPolicy { bucket }
             | Endpoint::GetBucketPolicy { bucket }
             | Endpoint::DeleteBucketPolicy { bucket }
@@ -1032,7 +1045,10 @@ mod tests {
             ("GET", "/b", "tagging", "GetBucketTagging"),
             ("PUT", "/b", "tagging", "PutBucketTagging"),
             ("DELETE", "/b", "tagging", "DeleteBucketTagging"),
-            ("GET", "/b", "lifecycle", "GetBucketSetting"),
+            ("GET", "/b", "lifecycle", "GetBucketLifecycle"),
+            ("PUT", "/b", "lifecycle", "PutBucketLifecycle"),
+            ("DELETE", "/b", "lifecycle", "DeleteBucketLifecycle"),
+            ("GET", "/b", "website", "GetBucketSetting"),
             ("GET", "/b", "publicAccessBlock", "GetPublicAccessBlock"),
             (
                 "GET",
@@ -1109,7 +1125,7 @@ mod tests {
             parse("GET", "/b", "inventory").unwrap_err().code.as_str(),
             "NotImplemented"
         );
-        let err = parse("GET", "/b", "inventory&lifecycle").unwrap_err();
+        let err = parse("GET", "/b", "inventory&website").unwrap_err();
         assert!(err.message.contains("'inventory'"), "{}", err.message);
         // Buckets are unversioned: versioning can be read, not turned on.
         assert_eq!(

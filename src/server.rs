@@ -257,7 +257,15 @@ fn serve<'a>(
         let identity = authenticated.identity;
         return Ok(Served::Later(Box::pin(async move {
             let method = req.method().as_str();
-            handlers::admin::handle(method, req.path(), &identity, &state.auth, body).await
+            handlers::admin::handle(
+                method,
+                req.path(),
+                &identity,
+                &state.auth,
+                &state.store,
+                body,
+            )
+            .await
         })));
     }
 
@@ -282,7 +290,7 @@ fn serve<'a>(
         return Err(t.unauthorized().or_resource(&resource()));
     }
     if anonymous {
-        handlers::acl::authorize_anonymous(&state.store, &endpoint, req)
+        handlers::anonymous::authorize(&state.store, &endpoint, req)
             .map_err(|e| e.or_resource(&resource()))?;
     }
     if let Some(scope) = &authenticated.scope {

@@ -124,6 +124,50 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// Seconds since the epoch of an RFC 3339 time (`2026-11-23T12:00:00Z`, with optional fractional
+/// seconds and a `+hh:mm` offset); years 0-9999, so the arithmetic cannot overflow.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = text.split_once(['T', 't', ' '])?;
+    let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
+        (date_parts.next(), date_parts.next(), date_parts.next())
+    else {
+        return None;
+    };
+    let (clock, offset_secs) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = time.rfind(['+', '-'])?;
+        let (clock, offset) = time.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (h, m) = offset[1..].split_once(':')?;
+        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+        if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
+            return None;
+        }
+        (clock, sign * (h * 3600 + m * 60))
+    };
+    let clock = clock.split('.').next().unwrap_or_default();
+    let mut clock_parts = clock.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(hour)), Some(Some(minute)), Some(Some(second))) =
+        (clock_parts.next(), clock_parts.next(), clock_parts.next())
+    else {
+        return None;
+    };
+    let in_range = (0..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..=23).contains(&hour)
+        && (0..=59).contains(&minute)
+        && (0..=60).contains(&second);
+    if !in_range {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

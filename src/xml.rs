@@ -194,6 +194,93 @@ pub struct Tag {
     pub value: String,
 }
 
+/// `LifecycleConfiguration` body of PutBucketLifecycleConfiguration. Numbers are read as text
+/// so that a negative or non-integer one is S3's InvalidArgument, not MalformedXML.
+#[derive(Debug, Deserialize)]
+pub struct LifecycleConfigurationBody {
+    #[serde(default, rename = "Rule")]
+    pub rules: Vec<LifecycleRuleBody>,
+}
+
+impl Document for LifecycleConfigurationBody {
+    const ROOT: &'static str = "LifecycleConfiguration";
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleRuleBody {
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+    pub status: Option<String>,
+    /// The legacy filter, directly in the rule.
+    pub prefix: Option<String>,
+    pub filter: Option<LifecycleFilterBody>,
+    pub expiration: Option<LifecycleExpirationBody>,
+    #[serde(default, rename = "Transition")]
+    pub transitions: Vec<LifecycleTransitionBody>,
+    pub noncurrent_version_expiration: Option<NoncurrentExpirationBody>,
+    #[serde(default, rename = "NoncurrentVersionTransition")]
+    pub noncurrent_version_transitions: Vec<NoncurrentTransitionBody>,
+    pub abort_incomplete_multipart_upload: Option<AbortIncompleteBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleFilterBody {
+    pub prefix: Option<String>,
+    pub tag: Option<Tag>,
+    pub object_size_greater_than: Option<String>,
+    pub object_size_less_than: Option<String>,
+    pub and: Option<LifecycleAndBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleAndBody {
+    pub prefix: Option<String>,
+    #[serde(default, rename = "Tag")]
+    pub tags: Vec<Tag>,
+    pub object_size_greater_than: Option<String>,
+    pub object_size_less_than: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleExpirationBody {
+    pub days: Option<String>,
+    pub date: Option<String>,
+    pub expired_object_delete_marker: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleTransitionBody {
+    pub days: Option<String>,
+    pub date: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NoncurrentExpirationBody {
+    pub noncurrent_days: Option<String>,
+    pub newer_noncurrent_versions: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NoncurrentTransitionBody {
+    pub noncurrent_days: Option<String>,
+    pub newer_noncurrent_versions: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AbortIncompleteBody {
+    pub days_after_initiation: Option<String>,
+}
+
 // ---- response documents ----
 
 /// The bucket owner as S3 shows it.
@@ -259,6 +346,105 @@ pub fn location_constraint(region: &str) -> String {
 pub fn versioning_configuration() -> String {
     let mut w = XmlWriter::new();
     w.empty_root("VersioningConfiguration");
+    w.finish()
+}
+
+/// GetBucketLifecycleConfiguration: the rules as they were put (IDs S3 made up included).
+pub fn lifecycle_configuration(lifecycle: &crate::storage::lifecycle::Lifecycle) -> String {
+    use crate::storage::lifecycle::{Expiration, RuleFilter, When};
+    let mut w = XmlWriter::new();
+    w.open_root("LifecycleConfiguration");
+    let when = |w: &mut XmlWriter, when: When| match when {
+        When::Days(days) => w.text_element("Days", &days.to_string()),
+        When::Date(secs) => w.text_element("Date", &crate::timefmt::iso8601_ms(secs * 1000)),
+    };
+    let tag = |w: &mut XmlWriter, (key, value): &(String, String)| {
+        w.open("Tag");
+        w.text_element("Key", key);
+        w.text_element("Value", value);
+        w.close("Tag");
+    };
+    for rule in &lifecycle.rules {
+        w.open("Rule");
+        w.text_element("ID", &rule.id);
+        match &rule.filter {
+            RuleFilter::LegacyPrefix(prefix) => w.text_element("Prefix", prefix),
+            filter => {
+                w.open("Filter");
+                match filter {
+                    RuleFilter::Prefix(prefix) => w.text_element("Prefix", prefix),
+                    RuleFilter::Tag(pair) => tag(&mut w, pair),
+                    RuleFilter::SizeGreaterThan(n) => {
+                        w.text_element("ObjectSizeGreaterThan", &n.to_string())
+                    }
+                    RuleFilter::SizeLessThan(n) => {
+                        w.text_element("ObjectSizeLessThan", &n.to_string())
+                    }
+                    RuleFilter::And {
+                        prefix,
+                        tags,
+                        size_greater_than,
+                        size_less_than,
+                    } => {
+                        w.open("And");
+                        w.optional_element("Prefix", prefix.as_deref());
+                        for pair in tags {
+                            tag(&mut w, pair);
+                        }
+                        let greater = size_greater_than.map(|n| n.to_string());
+                        w.optional_element("ObjectSizeGreaterThan", greater.as_deref());
+                        let less = size_less_than.map(|n| n.to_string());
+                        w.optional_element("ObjectSizeLessThan", less.as_deref());
+                        w.close("And");
+                    }
+                    RuleFilter::Everything | RuleFilter::LegacyPrefix(_) => {}
+                }
+                w.close("Filter");
+            }
+        }
+        w.text_element("Status", if rule.enabled { "Enabled" } else { "Disabled" });
+        for t in &rule.transitions {
+            w.open("Transition");
+            when(&mut w, t.when);
+            w.text_element("StorageClass", t.storage_class.name());
+            w.close("Transition");
+        }
+        match rule.expiration {
+            Some(Expiration::At(at)) => {
+                w.open("Expiration");
+                when(&mut w, at);
+                w.close("Expiration");
+            }
+            Some(Expiration::ExpiredObjectDeleteMarker(marker)) => {
+                w.open("Expiration");
+                w.bool_element("ExpiredObjectDeleteMarker", marker);
+                w.close("Expiration");
+            }
+            None => {}
+        }
+        for t in &rule.noncurrent_transitions {
+            w.open("NoncurrentVersionTransition");
+            w.text_element("NoncurrentDays", &t.noncurrent_days.to_string());
+            let newer = t.newer_noncurrent_versions.map(|n| n.to_string());
+            w.optional_element("NewerNoncurrentVersions", newer.as_deref());
+            w.text_element("StorageClass", t.storage_class.name());
+            w.close("NoncurrentVersionTransition");
+        }
+        if let Some(e) = rule.noncurrent_expiration {
+            w.open("NoncurrentVersionExpiration");
+            w.text_element("NoncurrentDays", &e.noncurrent_days.to_string());
+            let newer = e.newer_noncurrent_versions.map(|n| n.to_string());
+            w.optional_element("NewerNoncurrentVersions", newer.as_deref());
+            w.close("NoncurrentVersionExpiration");
+        }
+        if let Some(days) = rule.abort_incomplete_after_days {
+            w.open("AbortIncompleteMultipartUpload");
+            w.text_element("DaysAfterInitiation", &days.to_string());
+            w.close("AbortIncompleteMultipartUpload");
+        }
+        w.close("Rule");
+    }
+    w.close("LifecycleConfiguration");
     w.finish()
 }
 

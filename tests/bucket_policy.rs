@@ -1444,8 +1444,12 @@ async fn object_tag_condition_keys() {
     set_policy(
         app,
         "bkt",
+        // Setting tags takes s3:PutObjectTagging besides s3:PutObject, as on S3.
         &document(&[with_condition(
-            allow(json!("s3:PutObject"), json!(arn("bkt/*"))),
+            allow(
+                json!(["s3:PutObject", "s3:PutObjectTagging"]),
+                json!(arn("bkt/*")),
+            ),
             json!({"StringEquals": {"s3:RequestObjectTag/source": "anonymous"}}),
         )]),
     )
@@ -1541,23 +1545,39 @@ fn granting(actions: &[&str]) -> Value {
     document(&statements)
 }
 
-/// An unsigned browser form uploading `key` into a bucket.
+/// An unsigned browser form uploading `key` into a bucket, with any other fields before the file.
 struct Form {
     key: String,
+    fields: Vec<(String, String)>,
 }
 
 impl Form {
     fn new(key: &str) -> Self {
-        Form { key: key.into() }
+        Form {
+            key: key.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    fn field(mut self, name: &str, value: &str) -> Self {
+        self.fields.push((name.into(), value.into()));
+        self
     }
 
     fn post(&self, bucket: &str) -> Req {
-        let body = format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n{}\r\n\
-             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\
-             Content-Type: text/plain\r\n\r\nform bytes\r\n--{BOUNDARY}--\r\n",
+        let mut body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n{}\r\n",
             self.key
         );
+        for (name, value) in &self.fields {
+            body.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\
+             Content-Type: text/plain\r\n\r\nform bytes\r\n--{BOUNDARY}--\r\n"
+        ));
         Req::new("POST", &format!("/{bucket}"))
             .header(
                 "content-type",
@@ -1570,7 +1590,8 @@ impl Form {
 type Build = fn(&str, &str) -> Req;
 
 /// (operation, action it needs, the anonymous request given the upload id and its part's ETag,
-/// the status it answers when allowed).
+/// the status it answers when allowed). GetBucketPolicy is not among them: allowed, it answers
+/// 405 (`anonymous_get_bucket_policy_is_refused_then_not_allowed`).
 fn operations() -> Vec<(&'static str, &'static str, Build, u16)> {
     vec![
         ("GetObject", "s3:GetObject", |_, _| get("/bkt/k"), 200),
@@ -1649,12 +1670,6 @@ fn operations() -> Vec<(&'static str, &'static str, Build, u16)> {
             "GetBucketLocation",
             "s3:GetBucketLocation",
             |_, _| get("/bkt?location"),
-            200,
-        ),
-        (
-            "GetBucketPolicy",
-            "s3:GetBucketPolicy",
-            |_, _| get("/bkt?policy"),
             200,
         ),
         (
@@ -1800,10 +1815,6 @@ async fn each_operation_needs_its_own_action() {
                 assert_eq!(got.text(), "form bytes");
             }
             "GetObject" => assert_eq!(allowed.text(), "data"),
-            "GetBucketPolicy" => {
-                let doc: Value = serde_json::from_slice(&allowed.body).unwrap();
-                assert_eq!(doc, granting(&[action]));
-            }
             _ => {}
         }
     }
@@ -1889,4 +1900,1090 @@ async fn anonymous_form_posts_follow_the_policy() {
     assert_eq!(keys_in(app, "bkt").await, ["uploads/f.txt"]);
     let got = call(app, get("/bkt/uploads/f.txt").signed()).await;
     assert_eq!(got.text(), "form bytes");
+}
+
+// -- the rules tightened after review ---------------------------------------------------------------
+
+/// The canned ACLs that grant someone besides the owner something.
+const GRANTING_ACLS: &[&str] = &[
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "log-delivery-write",
+];
+
+/// A `<Tagging>` document of `tags`, as PutObjectTagging's body or a form's `tagging` field.
+fn tagging_xml(tags: &[(&str, &str)]) -> String {
+    let tags: String = tags
+        .iter()
+        .map(|(k, v)| format!("<Tag><Key>{k}</Key><Value>{v}</Value></Tag>"))
+        .collect();
+    format!("<Tagging><TagSet>{tags}</TagSet></Tagging>")
+}
+
+/// `req` with `headers` added.
+fn with_headers(mut req: Req, headers: &[(&str, &str)]) -> Req {
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    req
+}
+
+/// The tags of the object at `path` (`/bucket/key`), as the owner reads them.
+async fn tags_of<S>(app: &S, path: &str) -> Vec<(String, String)>
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let r = call(app, get(&format!("{path}?tagging")).signed()).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.text());
+    let text = r.text();
+    elements(&text, "Key")
+        .into_iter()
+        .zip(elements(&text, "Value"))
+        .collect()
+}
+
+fn pairs(tags: &[(&str, &str)]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The ids of the bucket's multipart uploads in progress, as the owner lists them.
+async fn uploads_in<S>(app: &S, bucket: &str) -> Vec<String>
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let r = call(app, get(&format!("/{bucket}?uploads")).signed()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    elements(&r.text(), "UploadId")
+}
+
+/// Whether GetBucketPolicyStatus calls the bucket's policy public.
+async fn is_public<S>(app: &S, bucket: &str) -> bool
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let r = call(app, get(&format!("/{bucket}?policyStatus")).signed()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    match element(&r.text(), "IsPublic").as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        other => panic!("IsPublic {other:?}: {}", r.text()),
+    }
+}
+
+fn block_public_access(setting: &str, on: bool) -> TestRequest {
+    Req::new("PUT", "/bkt?publicAccessBlock")
+        .body(format!(
+            "<PublicAccessBlockConfiguration><{setting}>{on}</{setting}>\
+             </PublicAccessBlockConfiguration>"
+        ))
+        .signed()
+}
+
+#[actix_web::test]
+async fn anonymous_get_bucket_policy_is_refused_then_not_allowed() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[]).await;
+    let read_policy = || anon(get("/bkt?policy"));
+    // Without a policy: 403, not NoSuchBucketPolicy.
+    assert_denied(&call(app, read_policy()).await);
+    // Every other action allowed: still 403.
+    let others: Vec<&str> = OBJECT_ACTIONS
+        .iter()
+        .chain(BUCKET_ACTIONS)
+        .copied()
+        .filter(|a| *a != "s3:GetBucketPolicy")
+        .collect();
+    set_policy(app, "bkt", &granting(&others)).await;
+    assert_denied(&call(app, read_policy()).await);
+    // Allowed: 405, as S3 answers callers outside the owner's account, and no document.
+    for doc in [
+        granting(&["s3:GetBucketPolicy"]),
+        document(&[allow(json!("s3:*"), json!([arn("bkt"), arn("bkt/*")]))]),
+    ] {
+        set_policy(app, "bkt", &doc).await;
+        let r = call(app, read_policy()).await;
+        assert_error(&r, 405, "MethodNotAllowed");
+        assert!(!r.text().contains("Statement"), "{}", r.text());
+    }
+    // An Allow whose condition does not hold allows nothing: 403 again.
+    let from_10 = document(&[with_condition(
+        allow(json!("s3:GetBucketPolicy"), json!(arn("bkt"))),
+        json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+    )]);
+    set_policy(app, "bkt", &from_10).await;
+    assert_denied(&call(app, read_policy()).await);
+    assert_error(
+        &call(app, from(get("/bkt?policy"), "10.1.2.3:4000")).await,
+        405,
+        "MethodNotAllowed",
+    );
+    // A Deny beats the Allow: 403.
+    let denied = document(&[
+        allow(json!("s3:GetBucketPolicy"), json!(arn("bkt"))),
+        deny(json!("s3:GetBucketPolicy"), json!(arn("bkt"))),
+    ]);
+    set_policy(app, "bkt", &denied).await;
+    assert_denied(&call(app, read_policy()).await);
+    // The owner reads it as ever.
+    assert_eq!(policy_of(app, "bkt").await, denied);
+}
+
+#[actix_web::test]
+async fn writes_that_set_tags_or_a_granting_acl_need_those_actions_too() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[]).await;
+    let put = |key: &str, headers: &[(&str, &str)]| {
+        anon(with_headers(
+            Req::new("PUT", &format!("/bkt/{key}")).body("x"),
+            headers,
+        ))
+    };
+    let create = |key: &str, headers: &[(&str, &str)]| {
+        anon(with_headers(
+            Req::new("POST", &format!("/bkt/{key}?uploads")),
+            headers,
+        ))
+    };
+    let objects = json!(arn("bkt/*"));
+    let tag_field = tagging_xml(&[("by", "form")]);
+
+    // s3:PutObject alone: no ACL, or one granting only the owner.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(json!("s3:PutObject"), objects.clone())]),
+    )
+    .await;
+    for (key, acl) in [
+        ("plain", None),
+        ("private", Some("private")),
+        ("owner-read", Some("bucket-owner-read")),
+        ("owner-full", Some("bucket-owner-full-control")),
+    ] {
+        let headers: Vec<(&str, &str)> = acl.map(|a| ("x-amz-acl", a)).into_iter().collect();
+        let r = call(app, put(key, &headers)).await;
+        assert_eq!(r.status, 200, "{key}: {}", r.text());
+    }
+    // ...but not an ACL granting others, nor tags: refused, and nothing stored or begun.
+    for acl in GRANTING_ACLS {
+        let r = call(app, put(&format!("acl-{acl}"), &[("x-amz-acl", acl)])).await;
+        assert_denied(&r);
+        let r = call(app, create(&format!("mp-{acl}"), &[("x-amz-acl", acl)])).await;
+        assert_denied(&r);
+        let form = Form::new(&format!("form-{acl}")).field("acl", acl);
+        assert_denied(&call(app, anon(form.post("bkt"))).await);
+    }
+    assert_denied(&call(app, put("tagged", &[("x-amz-tagging", "a=b")])).await);
+    assert_denied(&call(app, create("tagged-mp", &[("x-amz-tagging", "a=b")])).await);
+    let form = Form::new("form-tagged").field("tagging", &tag_field);
+    assert_denied(&call(app, anon(form.post("bkt"))).await);
+    let form = Form::new("form-owner").field("acl", "bucket-owner-full-control");
+    assert_eq!(call(app, anon(form.post("bkt"))).await.status, 204);
+    assert_eq!(
+        keys_in(app, "bkt").await,
+        ["form-owner", "owner-full", "owner-read", "plain", "private"]
+    );
+    assert!(uploads_in(app, "bkt").await.is_empty());
+    // The policy does not let anonymous requests read: what they stored stays private.
+    assert_denied(&call(app, anon(get("/bkt/plain"))).await);
+
+    // With s3:PutObjectAcl too, a public-read object can be written, and is then readable by
+    // anyone through its ACL; tags are still refused.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(
+            json!(["s3:PutObject", "s3:PutObjectAcl"]),
+            objects.clone(),
+        )]),
+    )
+    .await;
+    let r = call(app, put("shared", &[("x-amz-acl", "public-read")])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let got = call(app, anon(get("/bkt/shared"))).await;
+    assert_eq!((got.status, got.text().as_str()), (200, "x"));
+    let r = call(app, create("shared-mp", &[("x-amz-acl", "public-read")])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let form = Form::new("form-shared").field("acl", "public-read");
+    assert_eq!(call(app, anon(form.post("bkt"))).await.status, 204);
+    assert_eq!(
+        call(app, anon(get("/bkt/form-shared"))).await.text(),
+        "form bytes"
+    );
+    assert_denied(&call(app, put("tagged", &[("x-amz-tagging", "a=b")])).await);
+
+    // With s3:PutObjectTagging instead, tags go through and ACLs granting others do not.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(
+            json!(["s3:PutObject", "s3:PutObjectTagging"]),
+            objects.clone(),
+        )]),
+    )
+    .await;
+    let r = call(app, put("tagged", &[("x-amz-tagging", "a=b")])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(tags_of(app, "/bkt/tagged").await, pairs(&[("a", "b")]));
+    let r = call(app, create("tagged-mp", &[("x-amz-tagging", "a=b")])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let form = Form::new("form-tagged").field("tagging", &tag_field);
+    assert_eq!(call(app, anon(form.post("bkt"))).await.status, 204);
+    assert_eq!(
+        tags_of(app, "/bkt/form-tagged").await,
+        pairs(&[("by", "form")])
+    );
+    assert_denied(&call(app, put("shared2", &[("x-amz-acl", "public-read")])).await);
+    assert_eq!(
+        keys_in(app, "bkt").await,
+        [
+            "form-owner",
+            "form-shared",
+            "form-tagged",
+            "owner-full",
+            "owner-read",
+            "plain",
+            "private",
+            "shared",
+            "tagged"
+        ]
+    );
+    assert_eq!(uploads_in(app, "bkt").await.len(), 2);
+}
+
+#[actix_web::test]
+async fn existing_object_tags_decide_reads_acls_and_tag_changes() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[("plain", "p")]).await;
+    for (key, tagging) in [
+        ("secret", "secret=true"),
+        ("editable", "editable=yes&n=1"),
+        ("fixed", "editable=no"),
+    ] {
+        let r = call(
+            app,
+            Req::new("PUT", &format!("/bkt/{key}"))
+                .header("x-amz-tagging", tagging)
+                .body("x")
+                .signed(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    // Reads of the object, its tags and its ACL all see its tags.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[
+            allow(json!("s3:GetObject*"), json!(arn("bkt/*"))),
+            with_condition(
+                deny(json!("s3:GetObject*"), json!(arn("bkt/*"))),
+                json!({"StringEquals": {"s3:ExistingObjectTag/secret": "true"}}),
+            ),
+        ]),
+    )
+    .await;
+    for query in ["", "?tagging", "?acl"] {
+        let plain = call(app, anon(get(&format!("/bkt/plain{query}")))).await;
+        assert_eq!(plain.status, 200, "plain{query}: {}", plain.text());
+        assert_denied(&call(app, anon(get(&format!("/bkt/secret{query}")))).await);
+    }
+    assert_eq!(
+        call(app, anon(Req::new("HEAD", "/bkt/plain"))).await.status,
+        200
+    );
+    assert_eq!(
+        call(app, anon(Req::new("HEAD", "/bkt/secret")))
+            .await
+            .status,
+        403
+    );
+
+    // Changing or removing tags sees the tags there now.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(
+                json!(["s3:PutObjectTagging", "s3:DeleteObjectTagging"]),
+                json!(arn("bkt/*")),
+            ),
+            json!({"StringEquals": {"s3:ExistingObjectTag/editable": "yes"}}),
+        )]),
+    )
+    .await;
+    let put_tags = |key: &str, tags: &[(&str, &str)]| {
+        anon(Req::new("PUT", &format!("/bkt/{key}?tagging")).body(tagging_xml(tags)))
+    };
+    let delete_tags = |key: &str| anon(Req::new("DELETE", &format!("/bkt/{key}?tagging")));
+    assert_denied(&call(app, put_tags("fixed", &[("editable", "yes")])).await);
+    assert_denied(&call(app, delete_tags("fixed")).await);
+    assert_denied(&call(app, put_tags("plain", &[("editable", "yes")])).await);
+    assert_eq!(
+        tags_of(app, "/bkt/fixed").await,
+        pairs(&[("editable", "no")])
+    );
+    assert!(tags_of(app, "/bkt/plain").await.is_empty());
+
+    let r = call(
+        app,
+        put_tags("editable", &[("editable", "yes"), ("n", "2")]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        tags_of(app, "/bkt/editable").await,
+        pairs(&[("editable", "yes"), ("n", "2")])
+    );
+    let r = call(app, delete_tags("editable")).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(tags_of(app, "/bkt/editable").await.is_empty());
+    // Its tag gone, the object is no longer the policy's to change.
+    assert_denied(&call(app, put_tags("editable", &[("editable", "yes")])).await);
+    assert!(tags_of(app, "/bkt/editable").await.is_empty());
+}
+
+#[actix_web::test]
+async fn request_tag_keys_take_every_key_the_request_sets() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[]).await;
+    let put = |key: &str, tagging: Option<&str>| {
+        let mut req = Req::new("PUT", &format!("/bkt/{key}")).body("x");
+        if let Some(tagging) = tagging {
+            req = req.header("x-amz-tagging", tagging);
+        }
+        anon(req)
+    };
+    let create = |key: &str, tagging: &str| {
+        anon(Req::new("POST", &format!("/bkt/{key}?uploads")).header("x-amz-tagging", tagging))
+    };
+    let writes = json!(["s3:PutObject", "s3:PutObjectTagging"]);
+    let with_keys = |operator: &str| {
+        document(&[with_condition(
+            allow(writes.clone(), json!(arn("bkt/*"))),
+            json!({operator: {"s3:RequestObjectTagKeys": ["project"]}}),
+        )])
+    };
+
+    // Every key must be among the listed ones.
+    set_policy(app, "bkt", &with_keys("ForAllValues:StringEquals")).await;
+    assert_eq!(
+        call(app, put("all-ok", Some("project=a"))).await.status,
+        200
+    );
+    assert_denied(&call(app, put("all-extra", Some("project=a&secret=1"))).await);
+    assert_denied(&call(app, create("all-extra-mp", "project=a&secret=1")).await);
+    let r = call(app, create("all-ok-mp", "project=a")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // No tags at all: nothing outside the list (IAM's ForAllValues on an empty set).
+    assert_eq!(call(app, put("all-none", None)).await.status, 200);
+
+    // Some key must be among them.
+    set_policy(app, "bkt", &with_keys("ForAnyValue:StringEquals")).await;
+    assert_eq!(
+        call(app, put("any-ok", Some("project=a&secret=1")))
+            .await
+            .status,
+        200
+    );
+    assert_denied(&call(app, put("any-other", Some("secret=1"))).await);
+    assert_denied(&call(app, put("any-none", None)).await);
+    assert_denied(&call(app, create("any-other-mp", "secret=1")).await);
+
+    // s3:RequestObjectTag/KEY on CreateMultipartUpload: its x-amz-tagging.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[
+            allow(writes.clone(), json!(arn("bkt/*"))),
+            with_condition(
+                deny(json!("s3:PutObject"), json!(arn("bkt/*"))),
+                json!({"StringEquals": {"s3:RequestObjectTag/secret": "1"}}),
+            ),
+        ]),
+    )
+    .await;
+    assert_denied(&call(app, create("tag-secret-mp", "project=a&secret=1")).await);
+    assert_denied(&call(app, put("tag-secret", Some("secret=1"))).await);
+    assert_eq!(call(app, create("tag-ok-mp", "secret=0")).await.status, 200);
+
+    assert_eq!(keys_in(app, "bkt").await, ["all-none", "all-ok", "any-ok"]);
+    assert_eq!(
+        tags_of(app, "/bkt/any-ok").await,
+        pairs(&[("project", "a"), ("secret", "1")])
+    );
+    let uploads = call(app, get("/bkt?uploads").signed()).await.text();
+    assert_eq!(elements(&uploads, "Key"), ["all-ok-mp", "tag-ok-mp"]);
+}
+
+#[actix_web::test]
+async fn tags_in_a_put_object_tagging_body_are_unknown_when_authorizing() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[]).await;
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt/k")
+            .header("x-amz-tagging", "t=1")
+            .body("x")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let put_tags =
+        || anon(Req::new("PUT", "/bkt/k?tagging").body(tagging_xml(&[("project", "a")])));
+    let tagging = json!("s3:PutObjectTagging");
+    let objects = json!(arn("bkt/*"));
+    // A Deny on the new tags may apply: it does, though these tags would not match it.
+    for condition in [
+        json!({"StringEquals": {"s3:RequestObjectTag/secret": "1"}}),
+        json!({"ForAnyValue:StringEquals": {"s3:RequestObjectTagKeys": "secret"}}),
+    ] {
+        set_policy(
+            app,
+            "bkt",
+            &document(&[
+                allow(tagging.clone(), objects.clone()),
+                with_condition(deny(tagging.clone(), objects.clone()), condition.clone()),
+            ]),
+        )
+        .await;
+        assert_denied(&call(app, put_tags()).await);
+        assert_eq!(
+            tags_of(app, "/bkt/k").await,
+            pairs(&[("t", "1")]),
+            "{condition}"
+        );
+    }
+    // An Allow on them does not allow, though these tags would match it.
+    for condition in [
+        json!({"StringEquals": {"s3:RequestObjectTag/project": "a"}}),
+        json!({"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": "project"}}),
+    ] {
+        set_policy(
+            app,
+            "bkt",
+            &document(&[with_condition(
+                allow(tagging.clone(), objects.clone()),
+                condition.clone(),
+            )]),
+        )
+        .await;
+        assert_denied(&call(app, put_tags()).await);
+        assert_eq!(
+            tags_of(app, "/bkt/k").await,
+            pairs(&[("t", "1")]),
+            "{condition}"
+        );
+    }
+    // A Deny on a fact known beforehand that does not hold leaves the Allow standing.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[
+            allow(tagging.clone(), objects.clone()),
+            with_condition(
+                deny(tagging.clone(), objects.clone()),
+                json!({"StringEquals": {"s3:ExistingObjectTag/t": "2"}}),
+            ),
+        ]),
+    )
+    .await;
+    let r = call(app, put_tags()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(tags_of(app, "/bkt/k").await, pairs(&[("project", "a")]));
+}
+
+#[actix_web::test]
+async fn form_posts_are_judged_by_their_fields_not_their_headers() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[]).await;
+    let post = |form: Form, headers: &[(&str, &str)]| anon(with_headers(form.post("bkt"), headers));
+    let objects = json!(arn("bkt/*"));
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(
+                json!(["s3:PutObject", "s3:PutObjectTagging"]),
+                objects.clone(),
+            ),
+            json!({"StringEquals": {"s3:RequestObjectTag/source": "form"}}),
+        )]),
+    )
+    .await;
+    let from_form = tagging_xml(&[("source", "form")]);
+    let other = tagging_xml(&[("source", "other")]);
+    let r = call(
+        app,
+        post(Form::new("tag-field").field("tagging", &from_form), &[]),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        tags_of(app, "/bkt/tag-field").await,
+        pairs(&[("source", "form")])
+    );
+    // The request's own x-amz-tagging header is not what the form uploads with.
+    let header = [("x-amz-tagging", "source=form")];
+    assert_denied(&call(app, post(Form::new("tag-header"), &header)).await);
+    assert_denied(
+        &call(
+            app,
+            post(Form::new("tag-both").field("tagging", &other), &header),
+        )
+        .await,
+    );
+
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(json!(["s3:PutObject", "s3:PutObjectAcl"]), objects.clone()),
+            json!({"StringEquals": {"s3:x-amz-acl": "public-read"}}),
+        )]),
+    )
+    .await;
+    let r = call(
+        app,
+        post(Form::new("acl-field").field("acl", "public-read"), &[]),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        call(app, anon(get("/bkt/acl-field"))).await.text(),
+        "form bytes"
+    );
+    let header = [("x-amz-acl", "public-read")];
+    assert_denied(&call(app, post(Form::new("acl-header"), &header)).await);
+    assert_denied(
+        &call(
+            app,
+            post(Form::new("acl-both").field("acl", "private"), &header),
+        )
+        .await,
+    );
+    assert_eq!(keys_in(app, "bkt").await, ["acl-field", "tag-field"]);
+}
+
+#[actix_web::test]
+async fn restrict_public_buckets_closes_acl_grants_too_while_the_policy_is_public() {
+    let s = start().await;
+    let app = &s.service;
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt")
+            .header("x-amz-acl", "public-read-write")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    for (key, acl) in [("acl/k", "public-read"), ("pol/k", "private")] {
+        let r = call(
+            app,
+            Req::new("PUT", &format!("/bkt/{key}"))
+                .header("x-amz-acl", acl)
+                .body(key)
+                .signed(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    set_policy(app, "bkt", &public_read("bkt")).await;
+    let status = |req: Req| async move { call(app, anon(req)).await.status };
+    assert_eq!(status(get("/bkt/acl/k")).await, 200);
+    assert_eq!(status(get("/bkt/pol/k")).await, 200);
+    assert_eq!(status(get("/bkt?list-type=2")).await, 200);
+
+    assert_eq!(
+        call(app, block_public_access("RestrictPublicBuckets", true))
+            .await
+            .status,
+        200
+    );
+    // A public policy in force: nothing for anonymous requests, whatever the ACLs grant.
+    assert_denied(&call(app, anon(get("/bkt/acl/k"))).await);
+    assert_denied(&call(app, anon(get("/bkt/pol/k"))).await);
+    assert_denied(&call(app, anon(get("/bkt?list-type=2"))).await);
+    assert_denied(&call(app, anon(get("/bkt?uploads"))).await);
+    assert_eq!(status(Req::new("HEAD", "/bkt/acl/k")).await, 403);
+    assert_denied(&call(app, anon(Req::new("PUT", "/bkt/new").body("x"))).await);
+    assert_denied(&call(app, anon(Req::new("DELETE", "/bkt/acl/k"))).await);
+    assert_denied(&call(app, anon(Req::new("POST", "/bkt/mp?uploads"))).await);
+    assert_denied(&call(app, anon(Form::new("by-form").post("bkt"))).await);
+    assert_eq!(keys_in(app, "bkt").await, ["acl/k", "pol/k"]);
+    assert!(uploads_in(app, "bkt").await.is_empty());
+
+    // A policy that is not public: it and the ACLs work as usual.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(json!("s3:GetObject"), json!(arn("bkt/pol/*"))),
+            json!({"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}),
+        )]),
+    )
+    .await;
+    assert!(!is_public(app, "bkt").await);
+    assert_eq!(status(get("/bkt/pol/k")).await, 200);
+    assert_eq!(status(get("/bkt/acl/k")).await, 200);
+    assert_eq!(status(get("/bkt?list-type=2")).await, 200);
+    let elsewhere = |path: &str| from(get(path), "10.1.2.3:4000");
+    assert_denied(&call(app, elsewhere("/bkt/pol/k")).await);
+    assert_eq!(call(app, elsewhere("/bkt/acl/k")).await.status, 200);
+    let r = call(app, anon(Req::new("PUT", "/bkt/new").body("x"))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        call(app, anon(Form::new("by-form").post("bkt")))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        keys_in(app, "bkt").await,
+        ["acl/k", "by-form", "new", "pol/k"]
+    );
+}
+
+#[actix_web::test]
+async fn wide_address_blocks_set_operators_and_if_exists_leave_a_policy_public() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[("k", "v")]).await;
+    let kms_key =
+        format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let public = [
+        json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/00"}}),
+        json!({"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}}),
+        json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/7"}}),
+        json!({"ForAnyValue:IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        json!({"ForAllValues:StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        json!({"ForAnyValue:StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        json!({"IpAddressIfExists": {"aws:SourceIp": "10.0.0.0/8"}}),
+        json!({"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}),
+    ];
+    let private = [
+        json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        json!({"StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key}}),
+    ];
+    let put_if = |condition: &Value| {
+        document(&[with_condition(
+            allow(json!(["s3:GetObject", "s3:PutObject"]), json!(arn("bkt/*"))),
+            condition.clone(),
+        )])
+    };
+    for condition in &public {
+        set_policy(app, "bkt", &put_if(condition)).await;
+        assert!(is_public(app, "bkt").await, "{condition}");
+    }
+    for condition in &private {
+        set_policy(app, "bkt", &put_if(condition)).await;
+        assert!(!is_public(app, "bkt").await, "{condition}");
+    }
+    // The two halves of the address space do let anyone in.
+    set_policy(app, "bkt", &put_if(&public[1])).await;
+    assert_eq!(anon_status(app, "/bkt/k", &[]).await, 200);
+    assert_eq!(
+        call(app, from(get("/bkt/k"), "203.0.113.9:4000"))
+            .await
+            .status,
+        200
+    );
+
+    let kept = put_if(&private[0]);
+    set_policy(app, "bkt", &kept).await;
+    assert_eq!(
+        call(app, block_public_access("BlockPublicPolicy", true))
+            .await
+            .status,
+        200
+    );
+    for condition in &public {
+        assert_denied(&call(app, put_policy("bkt", &put_if(condition).to_string())).await);
+        assert_eq!(policy_of(app, "bkt").await, kept, "{condition}");
+    }
+    let kms = put_if(&private[1]);
+    set_policy(app, "bkt", &kms).await;
+    assert_eq!(policy_of(app, "bkt").await, kms);
+}
+
+#[actix_web::test]
+async fn version_id_null_needs_the_version_actions() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[("k", "data")]).await;
+    let objects = json!(arn("bkt/*"));
+    let allowing = |action: &str| document(&[allow(json!(action), objects.clone())]);
+
+    set_policy(app, "bkt", &allowing("s3:GetObject")).await;
+    assert_eq!(anon_status(app, "/bkt/k", &[]).await, 200);
+    assert_eq!(anon_status(app, "/bkt/k?versionId=null", &[]).await, 403);
+    assert_eq!(
+        call(app, anon(Req::new("HEAD", "/bkt/k?versionId=null")))
+            .await
+            .status,
+        403
+    );
+    set_policy(app, "bkt", &allowing("s3:GetObjectVersion")).await;
+    let got = call(app, anon(get("/bkt/k?versionId=null"))).await;
+    assert_eq!((got.status, got.text().as_str()), (200, "data"));
+    assert_eq!(
+        call(app, anon(Req::new("HEAD", "/bkt/k?versionId=null")))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(anon_status(app, "/bkt/k", &[]).await, 403);
+
+    let delete = |query: &str| anon(Req::new("DELETE", &format!("/bkt/k{query}")));
+    set_policy(app, "bkt", &allowing("s3:DeleteObject")).await;
+    assert_denied(&call(app, delete("?versionId=null")).await);
+    assert_eq!(keys_in(app, "bkt").await, ["k"]);
+    set_policy(app, "bkt", &allowing("s3:DeleteObjectVersion")).await;
+    assert_denied(&call(app, delete("")).await);
+    assert_eq!(keys_in(app, "bkt").await, ["k"]);
+    let r = call(app, delete("?versionId=null")).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(keys_in(app, "bkt").await.is_empty());
+}
+
+#[actix_web::test]
+async fn multipart_uploads_into_a_public_read_write_bucket() {
+    let s = start().await;
+    let app = &s.service;
+    let r = call(
+        app,
+        Req::new("PUT", "/bkt")
+            .header("x-amz-acl", "public-read-write")
+            .signed(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    // The bucket's WRITE grant: begin, upload a part, complete.
+    let created = call(app, anon(Req::new("POST", "/bkt/mp?uploads"))).await;
+    assert_eq!(created.status, 200, "{}", created.text());
+    let id = element(&created.text(), "UploadId").expect("an upload id");
+    let part = call(
+        app,
+        anon(Req::new("PUT", &format!("/bkt/mp?partNumber=1&uploadId={id}")).body("anon part")),
+    )
+    .await;
+    assert_eq!(part.status, 200, "{}", part.text());
+    let etag = part.header("etag").expect("a part ETag").to_string();
+    // Its READ grant: listing the uploads.
+    let listed = call(app, anon(get("/bkt?uploads"))).await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert_eq!(elements(&listed.text(), "UploadId"), vec![id.clone()]);
+    // Listing the parts and aborting take a policy.
+    let list_parts = || anon(get(&format!("/bkt/mp?uploadId={id}")));
+    let abort = || anon(Req::new("DELETE", &format!("/bkt/mp?uploadId={id}")));
+    assert_denied(&call(app, list_parts()).await);
+    assert_denied(&call(app, abort()).await);
+    assert_eq!(uploads_in(app, "bkt").await, vec![id.clone()]);
+    let complete = call(
+        app,
+        anon(
+            Req::new("POST", &format!("/bkt/mp?uploadId={id}")).body(format!(
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>\
+             </CompleteMultipartUpload>"
+        )),
+        ),
+    )
+    .await;
+    assert_eq!(complete.status, 200, "{}", complete.text());
+    assert_eq!(call(app, get("/bkt/mp").signed()).await.text(), "anon part");
+    assert!(uploads_in(app, "bkt").await.is_empty());
+
+    // With a policy allowing them, the two others work.
+    let second = call(app, anon(Req::new("POST", "/bkt/mp2?uploads"))).await;
+    let id = element(&second.text(), "UploadId").expect("an upload id");
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(
+            json!(["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]),
+            json!(arn("bkt/*")),
+        )]),
+    )
+    .await;
+    let parts = call(app, anon(get(&format!("/bkt/mp2?uploadId={id}")))).await;
+    assert_eq!(parts.status, 200, "{}", parts.text());
+    let aborted = call(
+        app,
+        anon(Req::new("DELETE", &format!("/bkt/mp2?uploadId={id}"))),
+    )
+    .await;
+    assert_eq!(aborted.status, 204, "{}", aborted.text());
+    assert!(uploads_in(app, "bkt").await.is_empty());
+}
+
+#[actix_web::test]
+async fn policy_variables_resolve_from_the_request_in_2012_documents() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(
+        app,
+        "bkt",
+        &[
+            ("127.0.0.1/f", "mine"),
+            ("10.1.2.3/f", "theirs"),
+            ("ref/x", "x"),
+            ("ref/%2A", "star"),
+            ("%2A/x", "star dir"),
+            ("a/x", "a dir"),
+            ("%3F%24/x", "escapes"),
+            ("home/%24%7Baws%3Ausername%7D/f", "literal"),
+            ("home/guest/f", "guest"),
+        ],
+    )
+    .await;
+    let at = |addr: &str, path: &str| from(get(path), addr);
+    let status = |req: TestRequest| async move { call(app, req).await.status };
+
+    // ${aws:SourceIp} in a resource: each address reads its own folder.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(
+            json!("s3:GetObject"),
+            json!(arn("bkt/${aws:SourceIp}/*")),
+        )]),
+    )
+    .await;
+    assert_eq!(status(at(LOCAL, "/bkt/127.0.0.1/f")).await, 200);
+    assert_eq!(status(at(LOCAL, "/bkt/10.1.2.3/f")).await, 403);
+    assert_eq!(status(at("10.1.2.3:4000", "/bkt/10.1.2.3/f")).await, 200);
+    assert_eq!(status(at("10.1.2.3:4000", "/bkt/127.0.0.1/f")).await, 403);
+
+    // ${aws:Referer} in a resource: its value matches literally, wildcards and all.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[allow(
+            json!("s3:GetObject"),
+            json!(arn("bkt/ref/${aws:Referer}")),
+        )]),
+    )
+    .await;
+    assert_eq!(
+        anon_status(app, "/bkt/ref/x", &[("referer", "x")]).await,
+        200
+    );
+    assert_eq!(
+        anon_status(app, "/bkt/ref/x", &[("referer", "*")]).await,
+        403
+    );
+    assert_eq!(
+        anon_status(app, "/bkt/ref/%2A", &[("referer", "*")]).await,
+        200
+    );
+    assert_eq!(anon_status(app, "/bkt/ref/x", &[]).await, 403);
+
+    // ...and in condition values.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(json!("s3:GetObject"), json!(arn("bkt/*"))),
+            json!({"StringEquals": {"aws:UserAgent": "agent-of-${aws:Referer}"}}),
+        )]),
+    )
+    .await;
+    let same = [("referer", "r1"), ("user-agent", "agent-of-r1")];
+    let differ = [("referer", "r2"), ("user-agent", "agent-of-r1")];
+    assert_eq!(anon_status(app, "/bkt/a/x", &same).await, 200);
+    assert_eq!(anon_status(app, "/bkt/a/x", &differ).await, 403);
+    assert_eq!(anon_status(app, "/bkt/a/x", &same[1..]).await, 403);
+    set_policy(
+        app,
+        "bkt",
+        &document(&[with_condition(
+            allow(json!("s3:ListBucket"), json!(arn("bkt"))),
+            json!({"StringEquals": {"s3:prefix": "${aws:SourceIp}/"}}),
+        )]),
+    )
+    .await;
+    assert_eq!(
+        status(at(LOCAL, "/bkt?list-type=2&prefix=127.0.0.1%2F")).await,
+        200
+    );
+    assert_eq!(
+        status(at(LOCAL, "/bkt?list-type=2&prefix=10.1.2.3%2F")).await,
+        403
+    );
+
+    // ${*}, ${?} and ${$} are the characters themselves.
+    set_policy(
+        app,
+        "bkt",
+        &document(&[
+            allow(json!("s3:GetObject"), json!(arn("bkt/*"))),
+            deny(
+                json!("s3:GetObject"),
+                json!([arn("bkt/${*}/*"), arn("bkt/${?}${$}/*")]),
+            ),
+        ]),
+    )
+    .await;
+    assert_eq!(anon_status(app, "/bkt/%2A/x", &[]).await, 403);
+    assert_eq!(anon_status(app, "/bkt/a/x", &[]).await, 200);
+    assert_eq!(anon_status(app, "/bkt/%3F%24/x", &[]).await, 403);
+    assert_eq!(anon_status(app, "/bkt/ref/x", &[]).await, 200);
+
+    // A variable the request lacks matches nothing, not its own text; a default stands in.
+    let home = |resource: &str| document(&[allow(json!("s3:GetObject"), json!(arn(resource)))]);
+    set_policy(app, "bkt", &home("bkt/home/${aws:username}/*")).await;
+    assert_eq!(
+        anon_status(app, "/bkt/home/%24%7Baws%3Ausername%7D/f", &[]).await,
+        403
+    );
+    assert_eq!(anon_status(app, "/bkt/home/guest/f", &[]).await, 403);
+    set_policy(app, "bkt", &home("bkt/home/${aws:username, 'guest'}/*")).await;
+    assert_eq!(anon_status(app, "/bkt/home/guest/f", &[]).await, 200);
+    assert_eq!(
+        anon_status(app, "/bkt/home/%24%7Baws%3Ausername%7D/f", &[]).await,
+        403
+    );
+
+    // In a 2008-10-17 document `${...}` is text.
+    let old = |resource: &str| {
+        json!({"Version": "2008-10-17",
+               "Statement": [allow(json!("s3:GetObject"), json!(arn(resource)))]})
+    };
+    set_policy(app, "bkt", &old("bkt/home/${aws:username}/*")).await;
+    assert_eq!(
+        anon_status(app, "/bkt/home/%24%7Baws%3Ausername%7D/f", &[]).await,
+        200
+    );
+    assert_eq!(anon_status(app, "/bkt/home/guest/f", &[]).await, 403);
+    set_policy(app, "bkt", &old("bkt/ref/${aws:Referer}")).await;
+    assert_eq!(
+        anon_status(app, "/bkt/ref/x", &[("referer", "x")]).await,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn dates_past_four_digit_years_are_malformed_in_policies_and_false_in_requests() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[("k", "v")]).await;
+    let huge = "9223372036854775807-01-01";
+    for (operator, key) in [
+        ("DateGreaterThan", "aws:Referer"),
+        ("DateLessThan", "aws:CurrentTime"),
+        ("DateEquals", "aws:CurrentTime"),
+    ] {
+        let doc = document(&[with_condition(
+            allow(json!("s3:GetObject"), json!(arn("bkt/*"))),
+            json!({operator: {key: huge}}),
+        )]);
+        let r = call(app, put_policy("bkt", &doc.to_string())).await;
+        assert_error(&r, 400, "MalformedPolicy");
+    }
+    assert_error(
+        &call(app, get("/bkt?policy").signed()).await,
+        404,
+        "NoSuchBucketPolicy",
+    );
+
+    for operator in ["DateGreaterThan", "DateLessThan"] {
+        set_policy(
+            app,
+            "bkt",
+            &document(&[with_condition(
+                allow(json!("s3:GetObject"), json!(arn("bkt/*"))),
+                json!({operator: {"aws:Referer": "2020-01-01T00:00:00Z"}}),
+            )]),
+        )
+        .await;
+        let (ok, not) = if operator == "DateGreaterThan" {
+            ("2021-06-01T00:00:00Z", "2019-06-01")
+        } else {
+            ("2019-06-01", "2021-06-01T00:00:00Z")
+        };
+        assert_eq!(anon_status(app, "/bkt/k", &[("referer", ok)]).await, 200);
+        assert_eq!(anon_status(app, "/bkt/k", &[("referer", not)]).await, 403);
+        for referer in [
+            huge,
+            "9223372036854775807-12-31T23:59:59Z",
+            "-9223372036854775808-01-01",
+            "99999999999999999999-01-01",
+            "2021-13-45",
+        ] {
+            assert_eq!(
+                anon_status(app, "/bkt/k", &[("referer", referer)]).await,
+                403,
+                "{operator} {referer}"
+            );
+        }
+        // Still answering.
+        assert_eq!(anon_status(app, "/bkt/k", &[("referer", ok)]).await, 200);
+    }
+}
+
+#[actix_web::test]
+async fn cloudfront_identities_and_newer_condition_keys_and_actions_are_accepted() {
+    let s = start().await;
+    let app = &s.service;
+    bucket_with(app, "bkt", &[("k", "v")]).await;
+    let oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL";
+    let mut statement = allow(json!("s3:GetObject"), json!(arn("bkt/*")));
+    statement["Principal"] = json!({"AWS": oai});
+    let doc = document(&[statement]);
+    set_policy(app, "bkt", &doc).await;
+    assert_eq!(policy_of(app, "bkt").await, doc);
+    // CloudFront's identity is not everyone.
+    assert!(!is_public(app, "bkt").await);
+    assert_denied(&call(app, anon(get("/bkt/k"))).await);
+
+    for doc in [
+        document(&[with_condition(
+            allow(json!("s3:PutObject"), json!(arn("bkt/*"))),
+            json!({"StringEquals": {"s3:if-none-match": "*"}}),
+        )]),
+        document(&[with_condition(
+            allow(json!("s3:PutObject"), json!(arn("bkt/*"))),
+            json!({"Null": {"s3:if-match": "false"}}),
+        )]),
+        document(&[with_condition(
+            allow(json!("s3:PutObject"), json!(arn("bkt/*"))),
+            json!({"StringEquals": {"s3:ObjectCreationOperation": "PutObject"}}),
+        )]),
+        document(&[allow(json!("s3:InitiateReplication"), json!(arn("bkt/*")))]),
+    ] {
+        set_policy(app, "bkt", &doc).await;
+        assert_eq!(policy_of(app, "bkt").await, doc);
+    }
+    // InitiateReplication is an object action.
+    let r = call(
+        app,
+        put_policy(
+            "bkt",
+            &document(&[allow(json!("s3:InitiateReplication"), json!(arn("bkt")))]).to_string(),
+        ),
+    )
+    .await;
+    assert_error(&r, 400, "MalformedPolicy");
 }

@@ -751,7 +751,7 @@ async fn unsupported_operations_say_so() {
     let s = start().await;
     let app = &s.service;
     call(app, Req::new("PUT", "/bkt").signed()).await;
-    let r = call(app, Req::new("PUT", "/bkt?lifecycle").signed()).await;
+    let r = call(app, Req::new("PUT", "/bkt?website").signed()).await;
     assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
     let r = call(app, Req::new("GET", "/bkt?inventory").signed()).await;
     assert_eq!((r.status, r.error_code().as_str()), (501, "NotImplemented"));
@@ -1471,17 +1471,17 @@ async fn bucket_tags_and_unkept_settings_answer_like_s3() {
     assert_eq!(r.status, 204);
     assert_eq!(call(app, get_tags()).await.status, 404);
 
-    for query in ["policy", "policyStatus"] {
+    for (query, code) in [
+        ("policy", "NoSuchBucketPolicy"),
+        ("policyStatus", "NoSuchBucketPolicy"),
+        ("lifecycle", "NoSuchLifecycleConfiguration"),
+    ] {
         let r = call(app, Req::new("GET", &format!("/bkt?{query}")).signed()).await;
-        assert_eq!(
-            (r.status, r.error_code().as_str()),
-            (404, "NoSuchBucketPolicy")
-        );
+        assert_eq!((r.status, r.error_code().as_str()), (404, code), "{query}");
         assert_eq!(element(&r.text(), "BucketName").as_deref(), Some("bkt"));
     }
     for (query, code) in [
         ("website", "NoSuchWebsiteConfiguration"),
-        ("lifecycle", "NoSuchLifecycleConfiguration"),
         ("replication", "ReplicationConfigurationNotFoundError"),
         ("object-lock", "ObjectLockConfigurationNotFoundError"),
     ] {

@@ -1,19 +1,17 @@
-//! Canned ACLs: the `x-amz-acl` header, Get/Put Bucket/Object ACL, and what an anonymous request
-//! may do, from the ACLs and the bucket's policy together.
+//! Canned ACLs: the `x-amz-acl` header, Get/Put Bucket/Object ACL, and what each ACL grants
+//! anonymous requests (decided with the bucket's policy in `anonymous.rs`).
 //!
 //! minis3 has one owner, so an access list is always "owner FULL_CONTROL" plus the grants a canned
 //! ACL adds for S3's predefined groups. Grants to other accounts cannot be expressed and are refused
 //! as `NotImplemented` rather than silently dropped.
 
-use super::policy::{self, Verdict};
 use super::{names, owner, require_bucket, require_object, xml_response, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::error::S3Error;
-use crate::router::{Endpoint, ResponseOverrides};
 use crate::s3_error;
-use crate::storage::{BucketMeta, CannedAcl, ObjectOwnership, Store};
+use crate::storage::{BucketMeta, CannedAcl, ObjectOwnership};
 use crate::xml::{self, Grant, Grantee};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
@@ -146,84 +144,6 @@ pub fn grants_public_read(acl: CannedAcl) -> bool {
 /// Whether everyone may write objects into the bucket (PUT, DELETE, form POST).
 pub fn grants_public_write(acl: CannedAcl) -> bool {
     acl == CannedAcl::PublicReadWrite
-}
-
-/// Whether a request without any signature may perform `endpoint`: where a canned ACL grants
-/// AllUsers the permission S3 requires, or the bucket's policy allows it, and the policy denies
-/// it nothing. Reading a missing key needs `s3:ListBucket` (or the bucket's READ) besides the
-/// read itself (else the answer would reveal that the key does not exist). A form POST checks its own signature, or the
-/// bucket's WRITE grant and policy, itself.
-pub fn authorize_anonymous(
-    store: &Store,
-    endpoint: &Endpoint,
-    req: &HttpRequest,
-) -> Result<(), S3Error> {
-    let denied = || s3_error!(AccessDenied);
-    let Some(bucket) = endpoint.bucket() else {
-        return Err(denied());
-    };
-    let meta = store
-        .bucket(bucket)?
-        .ok_or_else(|| s3_error!(NoSuchBucket).detail("BucketName", bucket))?;
-    // The object a read acts on, looked up once: its ACL and tags decide.
-    let object = match endpoint {
-        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => {
-            store.object(bucket, key)?
-        }
-        _ => None,
-    };
-    let no_tags = Vec::new();
-    let tags = object.as_ref().map_or(&no_tags, |o| &o.tags);
-    let facts = policy::AnonymousFacts::new(req, endpoint).with_object_tags(tags);
-    let verdict = |action, key| policy::decide_anonymous(&meta, bucket, action, key, &facts);
-    let permits = |acl_grants: bool, action, key| -> Result<bool, S3Error> {
-        Ok(verdict(action, key)?.permits(acl_grants))
-    };
-    let bucket_readable = grants_public_read(effective_acl(&meta, meta.acl));
-    let bucket_writable = grants_public_write(effective_acl(&meta, meta.acl));
-    let allowed = match endpoint {
-        Endpoint::PostObject { .. } => true,
-        Endpoint::GetObject { overrides, .. } if *overrides != ResponseOverrides::default() => {
-            return Err(s3_error!(
-                InvalidRequest,
-                "Request specific response headers cannot be used for anonymous GET requests."
-            ))
-        }
-        Endpoint::GetObject { key, .. } | Endpoint::HeadObject { key, .. } => match &object {
-            Some(object) => permits(
-                grants_public_read(effective_acl(&meta, object.acl)),
-                "GetObject",
-                Some(key),
-            )?,
-            // A missing key: the read must be allowed (by the policy, or by the bucket's READ
-            // grant standing in for an object ACL that does not exist) and the listing too,
-            // else 403 hides whether the key exists.
-            None => match verdict("GetObject", Some(key))? {
-                Verdict::Denied => false,
-                Verdict::Allowed => permits(bucket_readable, "ListBucket", None)?,
-                Verdict::Silent => {
-                    bucket_readable && verdict("ListBucket", None)? != Verdict::Denied
-                }
-            },
-        },
-        Endpoint::ListObjects { .. }
-        | Endpoint::ListObjectsV2 { .. }
-        | Endpoint::HeadBucket { .. } => permits(bucket_readable, "ListBucket", None)?,
-        Endpoint::ListObjectVersions { .. } => {
-            permits(bucket_readable, "ListBucketVersions", None)?
-        }
-        Endpoint::PutObject { key, .. } => permits(bucket_writable, "PutObject", Some(key))?,
-        Endpoint::DeleteObject { key, .. } => permits(bucket_writable, "DeleteObject", Some(key))?,
-        other => match policy::policy_only_action(other) {
-            Some((action, key)) => permits(false, action, key)?,
-            None => false,
-        },
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(denied())
-    }
 }
 
 /// Who a canned ACL grants something besides the owner.
@@ -447,8 +367,6 @@ pub async fn handle_put_ownership_controls(
 ) -> Result<HttpResponse, S3Error> {
     require_bucket(ctx, bucket)?;
     let document = super::read_document(ctx, &mut body, MAX_POLICY_BYTES).await?;
-    // The bucket's ACL as it is once the body has arrived.
-    let meta = require_bucket(ctx, bucket)?;
     let parsed: xml::OwnershipControlsBody = xml::parse(&document)?;
     let mut rules = parsed.rules.into_iter();
     let (Some(rule), None) = (rules.next(), rules.next()) else {
@@ -456,9 +374,17 @@ pub async fn handle_put_ownership_controls(
     };
     let ownership = ObjectOwnership::from_name(&rule.object_ownership)
         .ok_or_else(|| s3_error!(MalformedXML))?;
-    check_ownership_allows(ownership, meta.acl)?;
-    ctx.store
-        .update_bucket(bucket, |meta| meta.object_ownership = Some(ownership))?;
+    // The bucket's ACL judged in the same compare-and-swap that stores the setting.
+    let stored = ctx.store.update_bucket_if(bucket, |meta| {
+        let allowed = check_ownership_allows(ownership, meta.acl).is_ok();
+        if allowed {
+            meta.object_ownership = Some(ownership);
+        }
+        allowed
+    })?;
+    if !stored {
+        return Err(s3_error!(InvalidBucketAclWithObjectOwnership));
+    }
     ctx.store.sync().await?;
     Ok(HttpResponse::Ok().finish())
 }

@@ -6,6 +6,8 @@
 //! - `POST /_minis3/admin/keys/AKID/revoke-before` (`{"time": RFC 3339}`, default now)
 //! - `GET|POST /_minis3/admin/revocations` (`{"url": ...}` or `{"signature": ...}`)
 //! - `PUT /_minis3/admin/tempurl-keys/ACCOUNT` (`{"key": ..., "second": bool}`)
+//! - `POST /_minis3/admin/lifecycle/run` (`{"as_of": RFC 3339}`, default now): every bucket's
+//!   lifecycle rules applied at once
 
 use crate::auth::body::RequestBody;
 use crate::auth::{normalize_signature, AuthConfig, Identity};
@@ -13,6 +15,7 @@ use crate::error::S3Error;
 use crate::router::Query;
 use crate::s3_error;
 use crate::storage::access::{BucketScope, KeyRecord, RevokedSignature, Scope};
+use crate::storage::Store;
 use crate::timefmt;
 use actix_web::HttpResponse;
 use serde::Deserialize;
@@ -45,6 +48,12 @@ struct RevokeBefore {
     time: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifecycleRun {
+    as_of: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TempUrlKey {
@@ -59,6 +68,7 @@ pub async fn handle(
     path: &str,
     identity: &Identity,
     auth: &AuthConfig,
+    store: &Store,
     mut body: RequestBody,
 ) -> Result<HttpResponse, S3Error> {
     if !identity.is_root(auth) {
@@ -159,6 +169,28 @@ pub async fn handle(
             keys.revoke_signature(record.clone())?;
             json!({"Revoked": revocation_summary(&record)})
         }
+        ("POST", ["lifecycle", "run"]) => {
+            let request: LifecycleRun = parse_json_or_default(&document)?;
+            let as_of = match request.as_of.as_deref() {
+                Some(t) => parse_rfc3339(t)?,
+                None => now,
+            };
+            // A sweep reads and rewrites whole buckets: off the request's worker.
+            let sweeper = store.clone();
+            let report = actix_web::web::block(move || {
+                let report = sweeper.apply_lifecycle(as_of)?;
+                sweeper.flush_blocking()?;
+                Ok::<_, crate::storage::StorageError>(report)
+            })
+            .await
+            .map_err(|_| S3Error::internal("the lifecycle sweep stopped"))??;
+            json!({
+                "AsOf": iso(as_of),
+                "Expired": report.expired,
+                "Transitioned": report.transitioned,
+                "Aborted": report.aborted,
+            })
+        }
         ("PUT", ["tempurl-keys", account]) => {
             let request: TempUrlKey = parse_json(&document)?;
             if request.key.is_empty() {
@@ -171,7 +203,8 @@ pub async fn handle(
             })
         }
         (_, ["keys"] | ["keys", _] | ["keys", _, "secrets"] | ["keys", _, "secrets", _])
-        | (_, ["keys", _, "revoke-before"] | ["revocations"] | ["tempurl-keys", _]) => {
+        | (_, ["keys", _, "revoke-before"] | ["revocations"] | ["tempurl-keys", _])
+        | (_, ["lifecycle", "run"]) => {
             return Err(s3_error!(
                 MethodNotAllowed,
                 "The specified method is not allowed against this resource."
@@ -331,50 +364,12 @@ fn revocation_from_url(url: &str, now: i64) -> Result<RevokedSignature, S3Error>
 
 /// `2026-11-23T12:00:00Z`, with optional fractional seconds and a `+hh:mm` offset.
 fn parse_rfc3339(text: &str) -> Result<i64, S3Error> {
-    let invalid = || {
+    timefmt::parse_rfc3339(text).ok_or_else(|| {
         s3_error!(
             InvalidArgument,
             "{text:?} is not an RFC 3339 time such as 2026-11-23T12:00:00Z."
         )
-    };
-    let text = text.trim();
-    let (date, time) = text.split_once(['T', 't', ' ']).ok_or_else(invalid)?;
-    let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
-        (date_parts.next(), date_parts.next(), date_parts.next())
-    else {
-        return Err(invalid());
-    };
-    let (clock, offset_secs) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
-        (clock, 0)
-    } else {
-        let at = time.rfind(['+', '-']).ok_or_else(invalid)?;
-        let (clock, offset) = time.split_at(at);
-        let sign = if offset.starts_with('-') { -1 } else { 1 };
-        let (h, m) = offset[1..].split_once(':').ok_or_else(invalid)?;
-        let (h, m) = (
-            h.parse::<i64>().map_err(|_| invalid())?,
-            m.parse::<i64>().map_err(|_| invalid())?,
-        );
-        (clock, sign * (h * 3600 + m * 60))
-    };
-    let clock = clock.split('.').next().unwrap_or_default();
-    let mut clock_parts = clock.splitn(3, ':').map(|p| p.parse::<i64>().ok());
-    let (Some(Some(hour)), Some(Some(minute)), Some(Some(second))) =
-        (clock_parts.next(), clock_parts.next(), clock_parts.next())
-    else {
-        return Err(invalid());
-    };
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return Err(invalid());
-    }
-    let days = timefmt::days_from_civil(year, month, day);
-    Ok(days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs)
+    })
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ pub async fn handle_create_bucket(
         public_access_block: None,
         object_ownership,
         policy: None,
+        lifecycle: None,
     };
     ctx.store.create_bucket(bucket, &meta)?;
     ctx.store.sync().await?;
@@ -163,7 +164,6 @@ pub fn handle_get_bucket_setting(
     let missing = |e: S3Error| Err(e.detail("BucketName", bucket));
     let document = match setting {
         BucketSetting::Website => return missing(s3_error!(NoSuchWebsiteConfiguration)),
-        BucketSetting::Lifecycle => return missing(s3_error!(NoSuchLifecycleConfiguration)),
         BucketSetting::Replication => {
             return missing(s3_error!(ReplicationConfigurationNotFoundError))
         }

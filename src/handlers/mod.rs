@@ -2,12 +2,14 @@
 
 pub mod acl;
 pub mod admin;
+pub mod anonymous;
 mod bucket;
 mod copy;
 mod cors;
 mod delete;
 mod encryption;
 mod get;
+mod lifecycle;
 mod list;
 mod multipart;
 pub mod names;
@@ -332,6 +334,15 @@ pub fn dispatch<'a>(
         }
         Endpoint::DeleteBucketOwnershipControls { bucket } => {
             later(async move { acl::handle_delete_ownership_controls(&ctx, &bucket).await })
+        }
+        Endpoint::PutBucketLifecycle { bucket } => {
+            later(async move { lifecycle::handle_put_lifecycle(&ctx, &bucket, body).await })
+        }
+        Endpoint::GetBucketLifecycle { bucket } => {
+            Ready(lifecycle::handle_get_lifecycle(&ctx, &bucket))
+        }
+        Endpoint::DeleteBucketLifecycle { bucket } => {
+            later(async move { lifecycle::handle_delete_lifecycle(&ctx, &bucket).await })
         }
         Endpoint::PutBucketPolicy { bucket } => {
             later(async move { policy::handle_put_bucket_policy(&ctx, &bucket, body).await })

@@ -6,7 +6,7 @@
 //! streams into storage with the policy's size range enforced as it flows. Parts after the file are
 //! ignored, as S3 ignores them.
 
-use super::{acl, encryption, policy, put, require_bucket, tagging, RequestContext};
+use super::{acl, anonymous, encryption, policy, put, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
 use crate::auth::post_policy::{self, FormFields, FormSigner, SizeLimits};
 use crate::auth::sigv4::uri_encode;
@@ -359,18 +359,11 @@ async fn store_file(
     // Conditions on the key see it with the file's name in place, as S3 checks it.
     fields.set("key", key.clone());
 
-    let limits = match post_policy::authenticate_form(&fields, ctx.auth, ctx.auth.now())? {
-        FormSigner::Anonymous => {
-            let facts = policy::AnonymousFacts::form(ctx.req, |name| fields.get(name));
-            let verdict =
-                policy::decide_anonymous(bucket_meta, bucket, "PutObject", Some(&key), &facts)?;
-            let acl_grants =
-                acl::grants_public_write(acl::effective_acl(bucket_meta, bucket_meta.acl));
-            if !verdict.permits(acl_grants) {
-                return Err(s3_error!(AccessDenied));
-            }
-            SizeLimits::up_to(put::MAX_PUT_SIZE)
-        }
+    let signer = post_policy::authenticate_form(&fields, ctx.auth, ctx.auth.now())?;
+    let anonymous = matches!(signer, FormSigner::Anonymous);
+    let limits = match signer {
+        // Decided below, once the fields naming its ACL and tags are read.
+        FormSigner::Anonymous => SizeLimits::up_to(put::MAX_PUT_SIZE),
         FormSigner::Signed { policy, scope, .. } => {
             if scope.is_some_and(|s| !s.allows(Action::Write, bucket, &key)) {
                 return Err(s3_error!(AccessDenied));
@@ -392,6 +385,10 @@ async fn store_file(
         return Err(s3_error!(KeyTooLongError));
     }
     let upload = FormUpload::from_fields(&fields, key, bucket_meta)?;
+    if anonymous {
+        let facts = policy::AnonymousFacts::form(ctx.req, |name| fields.get(name), &upload.tags);
+        anonymous::authorize_form(bucket_meta, bucket, &upload.key, &facts)?;
+    }
 
     let mut writer = ctx.store.begin_write()?;
     let mut hasher = BodyHasher::new(None);

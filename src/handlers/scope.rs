@@ -43,13 +43,15 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::PutBucketTagging { bucket }
         | E::PutPublicAccessBlock { bucket }
         | E::PutBucketOwnershipControls { bucket }
-        | E::PutBucketPolicy { bucket } => Need::Bucket(Write, bucket),
+        | E::PutBucketPolicy { bucket }
+        | E::PutBucketLifecycle { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucketCors { bucket }
         | E::DeleteBucketEncryption { bucket }
         | E::DeleteBucketTagging { bucket }
         | E::DeletePublicAccessBlock { bucket }
         | E::DeleteBucketOwnershipControls { bucket }
-        | E::DeleteBucketPolicy { bucket } => Need::Bucket(Write, bucket),
+        | E::DeleteBucketPolicy { bucket }
+        | E::DeleteBucketLifecycle { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
         E::GetBucketCors { bucket }
         | E::GetBucketAcl { bucket }
@@ -59,7 +61,8 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::GetBucketOwnershipControls { bucket }
         | E::GetBucketSetting { bucket, .. }
         | E::GetBucketPolicy { bucket }
-        | E::GetBucketPolicyStatus { bucket } => Need::Bucket(Read, bucket),
+        | E::GetBucketPolicyStatus { bucket }
+        | E::GetBucketLifecycle { bucket } => Need::Bucket(Read, bucket),
         E::HeadBucket { bucket }
         | E::GetBucketLocation { bucket }
         | E::GetBucketVersioning { bucket } => Need::Reach(bucket),

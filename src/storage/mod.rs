@@ -25,6 +25,7 @@ mod commit;
 mod condition;
 mod data;
 pub mod error;
+pub mod lifecycle;
 mod list;
 mod multipart;
 pub mod records;
@@ -338,6 +339,21 @@ impl Store {
     /// settings both land); `NoSuchBucket` when it does not exist. Durable once [`Store::sync`]
     /// returns.
     pub fn update_bucket(&self, name: &str, change: impl Fn(&mut BucketMeta)) -> StorageResult<()> {
+        self.update_bucket_if(name, |meta| {
+            change(meta);
+            true
+        })
+        .map(|_| ())
+    }
+
+    /// [`Store::update_bucket`] with a change that may refuse, judging the record as it is at
+    /// the moment of the write (so a precondition on another setting cannot be raced): `false`
+    /// from `change` writes nothing and is returned.
+    pub fn update_bucket_if(
+        &self,
+        name: &str,
+        change: impl Fn(&mut BucketMeta) -> bool,
+    ) -> StorageResult<bool> {
         self.ensure_room()?;
         update_record(&self.inner.buckets, name.as_bytes(), change)?
             .ok_or(StorageError::NoSuchBucket)
@@ -426,9 +442,64 @@ impl Store {
 
     /// Deletes an object; returns whether it existed. Its data is freed once no reader needs it.
     pub fn delete_object(&self, bucket: &str, key: &str) -> StorageResult<bool> {
+        self.delete_object_where(bucket, key, |_| true)
+    }
+
+    /// Deletes the object `seen` (as read before) if it is still the one under its key, which
+    /// a lifecycle expiry must not mistake for a newer write; returns whether it did.
+    pub fn delete_object_if_same(
+        &self,
+        bucket: &str,
+        key: &str,
+        seen: &ObjectMeta,
+    ) -> StorageResult<bool> {
+        self.delete_object_where(bucket, key, |current| is_same_object(current, seen))
+    }
+
+    /// Moves the object `seen` to `class` if it is still the one under its key (a lifecycle
+    /// transition); returns whether it did.
+    pub fn set_storage_class_if_same(
+        &self,
+        bucket: &str,
+        key: &str,
+        seen: &ObjectMeta,
+        class: StorageClass,
+    ) -> StorageResult<bool> {
+        let moved = self.try_update_object(bucket, key, |meta| {
+            if !is_same_object(meta, seen) {
+                return Err(StorageError::ObjectReplaced);
+            }
+            meta.storage_class = class;
+            Ok(())
+        });
+        match moved {
+            Ok(()) => Ok(true),
+            Err(StorageError::ObjectReplaced | StorageError::NoSuchKey) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the object under `key` if `condition` holds for its record, in the transaction
+    /// that removes it; returns whether one was deleted.
+    fn delete_object_where(
+        &self,
+        bucket: &str,
+        key: &str,
+        condition: impl Fn(&ObjectMeta) -> bool,
+    ) -> StorageResult<bool> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let old = (&self.inner.objects, &self.inner.garbage).transaction(|(objects, garbage)| {
+            let Some(current) = objects.get(tree_key.as_slice())? else {
+                return Ok(None);
+            };
+            let keep = match records::decode_object(&current) {
+                Ok((meta, _)) => !condition(&meta),
+                Err(e) => return Err(ConflictableTransactionError::Abort(e)),
+            };
+            if keep {
+                return Ok(None);
+            }
             let old = objects.remove(tree_key.as_slice())?;
             if let Some(old) = &old {
                 mark_garbage(garbage, old)?;
@@ -471,10 +542,7 @@ impl Store {
         expiry_ms: i64,
     ) -> StorageResult<()> {
         self.try_update_object(bucket, key, |meta| {
-            let same = meta.etag == restored.etag
-                && meta.last_modified_ms == restored.last_modified_ms
-                && meta.segments == restored.segments
-                && meta.storage_class.is_archived();
+            let same = is_same_object(meta, restored) && meta.storage_class.is_archived();
             if !same {
                 return Err(StorageError::ObjectReplaced);
             }
@@ -802,23 +870,32 @@ mod tests;
 
 /// Applies `change` to the record at `key` with compare-and-swap, retrying when another writer got
 /// there first; `None` when there is no record.
+/// Whether `current` is the object `seen` was read as (not a newer write under its key).
+fn is_same_object(current: &ObjectMeta, seen: &ObjectMeta) -> bool {
+    current.etag == seen.etag
+        && current.last_modified_ms == seen.last_modified_ms
+        && current.segments == seen.segments
+}
+
 fn update_record<T: serde::Serialize + serde::de::DeserializeOwned>(
     tree: &sled::Tree,
     key: &[u8],
-    change: impl Fn(&mut T),
-) -> StorageResult<Option<()>> {
+    change: impl Fn(&mut T) -> bool,
+) -> StorageResult<Option<bool>> {
     loop {
         let Some(current) = tree.get(key)? else {
             return Ok(None);
         };
         let mut record: T = records::decode(&current)?;
-        change(&mut record);
+        if !change(&mut record) {
+            return Ok(Some(false));
+        }
         let updated = records::encode(&record)?;
         if tree
             .compare_and_swap(key, Some(current), Some(updated))?
             .is_ok()
         {
-            return Ok(Some(()));
+            return Ok(Some(true));
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct BucketMeta {
     /// PutBucketPolicy's document as GetBucketPolicy answers it; `None` when it has none.
     #[serde(default)]
     pub policy: Option<String>,
+    /// PutBucketLifecycleConfiguration's rules; `None` when it has none.
+    #[serde(default)]
+    pub lifecycle: Option<super::lifecycle::Lifecycle>,
 }
 
 /// S3 Object Ownership. minis3 has one owner, so only whether ACLs are disabled matters:
@@ -326,7 +329,7 @@ impl ObjectMeta {
 
 /// A multipart upload in progress, in the `uploads` tree (key: bucket, 0, object key, 0, upload id),
 /// holding what CreateMultipartUpload said the final object should carry.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UploadMeta {
     pub initiated_ms: i64,
     #[serde(default)]

@@ -1172,3 +1172,114 @@ fn a_restore_applies_only_to_the_object_it_was_asked_for() {
         Err(StorageError::NoSuchKey)
     ));
 }
+
+#[test]
+fn lifecycle_rules_expire_transition_and_abort_what_is_due_only() {
+    use super::lifecycle::{Expiration, Lifecycle, LifecycleRule, RuleFilter, Transition, When};
+    let (_dir, store) = open_temp();
+    let rule = |id: &str, filter: RuleFilter| LifecycleRule {
+        id: id.into(),
+        enabled: true,
+        filter,
+        expiration: None,
+        transitions: Vec::new(),
+        noncurrent_expiration: None,
+        noncurrent_transitions: Vec::new(),
+        abort_incomplete_after_days: None,
+    };
+    let mut expire = rule("expire", RuleFilter::Prefix("old/".into()));
+    expire.expiration = Some(Expiration::At(When::Days(1)));
+    let mut freeze = rule("freeze", RuleFilter::Prefix("cold/".into()));
+    freeze.transitions = vec![Transition {
+        when: When::Days(0),
+        storage_class: StorageClass::Glacier,
+    }];
+    let mut abort = rule("abort", RuleFilter::Prefix("up/".into()));
+    abort.abort_incomplete_after_days = Some(2);
+    let lifecycle = Lifecycle {
+        rules: vec![expire, freeze, abort],
+        minimum_varies_by_class: false,
+    };
+    store
+        .update_bucket("b", |meta| meta.lifecycle = Some(lifecycle.clone()))
+        .expect("rules");
+    // Every object here was written at 1 ms past the epoch.
+    put(&store, "old/a", b"aaa");
+    put(&store, "keep/a", b"kept");
+    let big = body(super::lifecycle::DEFAULT_TRANSITION_MINIMUM as usize);
+    put(&store, "cold/big", &big);
+    put(&store, "cold/small", b"too small to move");
+    let upload = |key: &str| {
+        store
+            .create_upload(
+                "b",
+                key,
+                &UploadMeta {
+                    initiated_ms: 1,
+                    ..Default::default()
+                },
+            )
+            .expect("upload")
+    };
+    let stale = upload("up/x");
+    let other = upload("elsewhere/x");
+
+    // Day 1 has not ended: only the transition (Days 0) is due.
+    let report = store.apply_lifecycle(86_399).expect("sweep");
+    assert_eq!(
+        (report.expired, report.transitioned, report.aborted),
+        (0, 1, 0)
+    );
+    let class = |key: &str| {
+        store
+            .object("b", key)
+            .expect("read")
+            .map(|m| m.storage_class)
+    };
+    assert_eq!(class("cold/big"), Some(StorageClass::Glacier));
+    assert_eq!(class("cold/small"), Some(StorageClass::Standard));
+    assert!(store.object("b", "old/a").expect("read").is_some());
+
+    let report = store.apply_lifecycle(3 * 86_400).expect("sweep");
+    assert_eq!(
+        (report.expired, report.transitioned, report.aborted),
+        (1, 0, 1)
+    );
+    assert!(store.object("b", "old/a").expect("read").is_none());
+    assert_eq!(read_all(&store, "keep/a"), b"kept");
+    assert!(store.upload("b", "up/x", &stale).expect("read").is_none());
+    assert!(store
+        .upload("b", "elsewhere/x", &other)
+        .expect("read")
+        .is_some());
+    // Nothing more to do.
+    assert_eq!(
+        store.apply_lifecycle(3 * 86_400).expect("sweep"),
+        Default::default()
+    );
+}
+
+#[test]
+fn lifecycle_actions_leave_an_object_written_since_it_was_read() {
+    let (_dir, store) = open_temp();
+    let seen = put(&store, "k", b"first");
+    let mut w = store.begin_write().expect("begin");
+    w.write(Bytes::from_static(b"second")).expect("write");
+    let newer = NewObject {
+        etag: "etag-newer".into(),
+        ..Default::default()
+    };
+    w.commit("b", "k", newer, 2).expect("commit");
+    assert!(!store
+        .delete_object_if_same("b", "k", &seen)
+        .expect("delete"));
+    assert!(!store
+        .set_storage_class_if_same("b", "k", &seen, StorageClass::Glacier)
+        .expect("move"));
+    let current = store.object("b", "k").expect("read").expect("kept");
+    assert_eq!(current.storage_class, StorageClass::Standard);
+    assert!(store
+        .delete_object_if_same("b", "k", &current)
+        .expect("delete"));
+    assert!(store.object("b", "k").expect("read").is_none());
+}

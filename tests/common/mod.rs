@@ -149,6 +149,7 @@ fn needs_content_md5(method: &str, query: &str) -> bool {
             "publicAccessBlock",
             "ownershipControls",
             "policy",
+            "lifecycle",
         ]
         .into_iter()
         .any(has),

@@ -3,10 +3,12 @@
 
 use super::catalogue;
 use super::document::malformed;
+use super::template::{Resolved, Template};
 use crate::error::S3Error;
-use crate::glob;
+use crate::glob::{self, Token};
 use crate::timefmt;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// The operator families of IAM's condition grammar.
@@ -41,20 +43,28 @@ struct Operator {
     family: Family,
     negated: bool,
     if_exists: bool,
-    /// `ForAllValues:` (true when the key is absent); `ForAnyValue:` behaves as the plain
-    /// operator here, since every key minis3 knows has at most one value.
-    for_all_values: bool,
+    qualifier: Qualifier,
+}
+
+/// How an operator treats a key with several values (s3:RequestObjectTagKeys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Qualifier {
+    /// No set operator: some value must satisfy it.
+    Plain,
+    /// `ForAnyValue:`: some value must satisfy it; an absent key satisfies nothing.
+    AnyValue,
+    /// `ForAllValues:`: every value must; an absent key (no values) satisfies it.
+    AllValues,
 }
 
 impl Operator {
     fn parse(written: &str) -> Option<Operator> {
-        let (for_all_values, rest) = if let Some(rest) = written.strip_prefix("ForAllValues:") {
-            (true, rest)
+        let (qualifier, rest) = if let Some(rest) = written.strip_prefix("ForAllValues:") {
+            (Qualifier::AllValues, rest)
+        } else if let Some(rest) = written.strip_prefix("ForAnyValue:") {
+            (Qualifier::AnyValue, rest)
         } else {
-            (
-                false,
-                written.strip_prefix("ForAnyValue:").unwrap_or(written),
-            )
+            (Qualifier::Plain, written)
         };
         let (name, if_exists) = match rest.strip_suffix("IfExists") {
             Some(name) => (name, true),
@@ -96,7 +106,7 @@ impl Operator {
             family,
             negated,
             if_exists,
-            for_all_values,
+            qualifier,
         })
     }
 }
@@ -108,6 +118,8 @@ pub struct Condition {
     /// Lower-cased: condition keys compare case-insensitively.
     key: String,
     values: Vec<String>,
+    /// The values as templates (policy variables), for the string and ARN operators.
+    templates: Vec<Template>,
 }
 
 /// Keys whose fixed values keep an Allow to everyone from being public (S3's "The meaning of
@@ -128,15 +140,24 @@ const NARROWING_KEYS: &[&str] = &[
     "aws:userid",
     "s3:dataaccesspointarn",
     "s3:dataaccesspointaccount",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
 ];
+
+/// The widest address block that still counts as pinning the source: a /8 (16 million
+/// addresses) at most. S3 names no bound; a few blocks shorter than this cover everything.
+const MIN_NARROWING_PREFIX: u32 = 8;
 
 impl Condition {
     /// Whether this condition holds only for requests from somewhere named by a fixed value.
     pub fn narrows_public_access(&self) -> bool {
-        let positive = !self.operator.negated && !self.operator.if_exists;
+        // A set operator or IfExists holds for a request without the key, as anonymous ones
+        // are: such a condition pins nothing.
+        let positive = !self.operator.negated
+            && !self.operator.if_exists
+            && self.operator.qualifier == Qualifier::Plain;
         let fixed = |v: &String| match self.operator.family {
-            Family::Ip => !v.ends_with("/0"),
-            _ => !glob::has_wildcard(v),
+            Family::Ip => Cidr::parse(v).is_some_and(|c| c.prefix >= MIN_NARROWING_PREFIX),
+            _ => !glob::has_wildcard(v) && !v.contains("${"),
         };
         let family_fits = matches!(
             self.operator.family,
@@ -153,26 +174,112 @@ impl Condition {
             && self.values.iter().all(fixed)
     }
 
-    /// Whether the condition holds for a request whose value of this key is `value`.
-    fn holds(&self, value: Option<&str>) -> bool {
+    /// Whether the condition holds for a request whose fact for this key is `fact`.
+    fn holds(&self, fact: Fact<'_>, facts: &dyn Facts) -> Truth {
         let op = self.operator;
-        let Some(value) = value else {
-            return match op.family {
-                Family::Null => self.values.iter().any(|v| v.eq_ignore_ascii_case("true")),
-                // IAM: an absent key fails a condition, except a negated one, an `IfExists`
-                // one and `ForAllValues` (nothing to disagree with).
-                _ => op.negated || op.if_exists || op.for_all_values,
-            };
+        let values: Vec<Cow<'_, str>> = match fact {
+            Fact::Unknown => return Truth::Unknown,
+            Fact::One(value) => vec![value],
+            Fact::Many(values) if !values.is_empty() => {
+                values.into_iter().map(Cow::Owned).collect()
+            }
+            Fact::Absent | Fact::Many(_) => {
+                let holds = match op.family {
+                    Family::Null => self.values.iter().any(|v| v.eq_ignore_ascii_case("true")),
+                    // IAM: an absent key fails a condition, except an `IfExists` one,
+                    // `ForAllValues` (nothing to disagree with) and a negated one (but not
+                    // `ForAnyValue`, which needs a value to satisfy it).
+                    _ => {
+                        op.if_exists
+                            || op.qualifier == Qualifier::AllValues
+                            || (op.negated && op.qualifier == Qualifier::Plain)
+                    }
+                };
+                return Truth::from(holds);
+            }
         };
         if op.family == Family::Null {
-            return self.values.iter().any(|v| v.eq_ignore_ascii_case("false"));
+            return Truth::from(self.values.iter().any(|v| v.eq_ignore_ascii_case("false")));
         }
-        // Several values: any may match (OR); negated, none may (NOR).
-        let any = self
-            .values
-            .iter()
-            .any(|expected| compare(op.family, value, expected));
-        any != op.negated
+        let mut unknown = false;
+        let mut satisfied = |value: &str| {
+            // Several policy values: any may match (OR); negated, none may (NOR).
+            let mut any = false;
+            for (expected, template) in self.values.iter().zip(&self.templates) {
+                match self.expected(expected, template, facts) {
+                    Expected::Text(text) => any |= compare(op.family, value, &text),
+                    Expected::Pattern(tokens) => {
+                        any |= glob::matches_tokens(&tokens, value.as_bytes(), false)
+                    }
+                    Expected::Nothing => {}
+                    Expected::Unknown => unknown = true,
+                }
+            }
+            any != op.negated
+        };
+        let holds = match op.qualifier {
+            Qualifier::AllValues => values.iter().all(|v| satisfied(v)),
+            Qualifier::Plain | Qualifier::AnyValue => values.iter().any(|v| satisfied(v)),
+        };
+        if unknown {
+            Truth::Unknown
+        } else {
+            Truth::from(holds)
+        }
+    }
+
+    /// One of the policy's values for this condition, policy variables resolved.
+    fn expected<'v>(&self, value: &'v str, template: &Template, facts: &dyn Facts) -> Expected<'v> {
+        if let Some(plain) = template.plain() {
+            debug_assert_eq!(plain, value);
+            return Expected::Text(Cow::Borrowed(value));
+        }
+        match template.resolve(facts) {
+            Resolved::Unresolved => Expected::Nothing,
+            Resolved::Unknown => Expected::Unknown,
+            Resolved::Tokens(tokens) => match self.operator.family {
+                Family::StringLike | Family::ArnLike => Expected::Pattern(tokens),
+                _ => Expected::Text(Cow::Owned(
+                    tokens
+                        .iter()
+                        .map(|t| match t {
+                            Token::Any => '*',
+                            Token::One => '?',
+                            Token::Byte(b) => *b as char,
+                        })
+                        .collect(),
+                )),
+            },
+        }
+    }
+}
+
+/// A policy value ready to compare.
+enum Expected<'v> {
+    Text(Cow<'v, str>),
+    /// A `*Like` value whose escapes must match literally.
+    Pattern(Vec<Token>),
+    /// A variable the request has no value for: matches nothing.
+    Nothing,
+    Unknown,
+}
+
+/// Whether a condition (or a statement) holds, three ways: some facts are not known when a
+/// request is authorized (a body not yet read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl From<bool> for Truth {
+    fn from(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
     }
 }
 
@@ -226,7 +333,8 @@ fn parse_date(text: &str) -> Option<i64> {
     let year: i64 = parts.next()?.parse().ok()?;
     let month: i64 = parts.next()?.parse().ok()?;
     let day: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // Four-digit years, as ISO 8601 writes them: the arithmetic below cannot overflow.
+    if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let mut secs = timefmt::days_from_civil(year, month, day) * 86_400;
@@ -237,7 +345,7 @@ fn parse_date(text: &str) -> Option<i64> {
         let h: i64 = hms.next()?.parse().ok()?;
         let m: i64 = hms.next()?.parse().ok()?;
         let s: i64 = hms.next().map_or(Some(0), |s| s.parse().ok())?;
-        if h > 23 || m > 59 || s > 60 {
+        if !(0..=23).contains(&h) || !(0..=59).contains(&m) || !(0..=60).contains(&s) {
             return None;
         }
         secs += h * 3600 + m * 60 + s;
@@ -290,19 +398,37 @@ impl Cidr {
 
 /// The facts of one request that condition keys name, lower-cased key first.
 pub trait Facts {
-    fn value(&self, key: &str) -> Option<std::borrow::Cow<'_, str>>;
+    fn fact(&self, key: &str) -> Fact<'_>;
 }
 
-/// Every condition of a statement holds (they are ANDed).
-pub fn all_hold(conditions: &[Condition], facts: &dyn Facts) -> bool {
-    conditions
-        .iter()
-        .all(|c| c.holds(facts.value(&c.key).as_deref()))
+/// What a request says of one condition key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact<'a> {
+    Absent,
+    One(Cow<'a, str>),
+    /// A key with several values (s3:RequestObjectTagKeys).
+    Many(Vec<String>),
+    /// Not known when the request is authorized (it is in a body not yet read): a Deny that
+    /// depends on it applies and an Allow does not, so nothing is granted on a guess.
+    Unknown,
+}
+
+/// Whether every condition of a statement holds (they are ANDed).
+pub fn all_hold(conditions: &[Condition], facts: &dyn Facts) -> Truth {
+    let mut truth = Truth::True;
+    for condition in conditions {
+        match condition.holds(facts.fact(&condition.key), facts) {
+            Truth::False => return Truth::False,
+            Truth::Unknown => truth = Truth::Unknown,
+            Truth::True => {}
+        }
+    }
+    truth
 }
 
 /// A `Condition` block, checked: known operators, S3's or global keys, values each operator
 /// can compare.
-pub fn parse_block(block: &Value) -> Result<Vec<Condition>, S3Error> {
+pub fn parse_block(block: &Value, variables: bool) -> Result<Vec<Condition>, S3Error> {
     let Value::Object(operators) = block else {
         return Err(malformed("Condition must be an object"));
     };
@@ -322,14 +448,31 @@ pub fn parse_block(block: &Value) -> Result<Vec<Condition>, S3Error> {
             for value in &values {
                 check_value(operator.family, value)?;
             }
+            let templates = values
+                .iter()
+                .map(|v| Template::parse(v, variables && takes_variables(operator.family)))
+                .collect();
             conditions.push(Condition {
                 operator,
                 key,
                 values,
+                templates,
             });
         }
     }
     Ok(conditions)
+}
+
+/// IAM resolves policy variables in the values of string and ARN operators only.
+fn takes_variables(family: Family) -> bool {
+    matches!(
+        family,
+        Family::StringEquals
+            | Family::StringEqualsIgnoreCase
+            | Family::StringLike
+            | Family::ArnEquals
+            | Family::ArnLike
+    )
 }
 
 fn check_key(key: &str) -> Result<(), S3Error> {
@@ -394,14 +537,25 @@ mod tests {
     struct Map(HashMap<&'static str, &'static str>);
 
     impl Facts for Map {
-        fn value(&self, key: &str) -> Option<Cow<'_, str>> {
-            self.0.get(key).map(|v| Cow::Borrowed(*v))
+        fn fact(&self, key: &str) -> Fact<'_> {
+            match (key, self.0.get(key)) {
+                ("s3:requestobjecttagkeys", Some(keys)) => {
+                    Fact::Many(keys.split(',').map(str::to_owned).collect())
+                }
+                (_, Some(v)) if *v == "?" => Fact::Unknown,
+                (_, Some(v)) => Fact::One(Cow::Borrowed(*v)),
+                (_, None) => Fact::Absent,
+            }
         }
     }
 
-    fn holds(block: Value, facts: &[(&'static str, &'static str)]) -> bool {
-        let conditions = parse_block(&block).expect("valid block");
+    fn truth(block: Value, facts: &[(&'static str, &'static str)]) -> Truth {
+        let conditions = parse_block(&block, true).expect("valid block");
         all_hold(&conditions, &Map(facts.iter().copied().collect()))
+    }
+
+    fn holds(block: Value, facts: &[(&'static str, &'static str)]) -> bool {
+        truth(block, facts) == Truth::True
     }
 
     #[test]
@@ -563,7 +717,7 @@ mod tests {
 
     #[test]
     fn bad_operators_keys_and_values_are_refused() {
-        let message = |block: Value| parse_block(&block).expect_err("refused").message;
+        let message = |block: Value| parse_block(&block, true).expect_err("refused").message;
         assert_eq!(
             message(json!({"StringEqualz": {"aws:Referer": "x"}})),
             "Invalid Condition type : StringEqualz"
@@ -587,14 +741,20 @@ mod tests {
         assert!(
             message(json!({"DateEquals": {"aws:CurrentTime": "yesterday"}})).contains("yesterday")
         );
-        assert!(parse_block(&json!({"StringEquals": {"aws:Referer": []}})).is_err());
-        assert!(parse_block(&json!({"StringEquals": {"aws:Referer": {"a": 1}}})).is_err());
-        assert!(parse_block(&json!(["StringEquals"])).is_err());
+        assert!(parse_block(&json!({"StringEquals": {"aws:Referer": []}}), true).is_err());
+        assert!(parse_block(&json!({"StringEquals": {"aws:Referer": {"a": 1}}}), true).is_err());
+        assert!(parse_block(&json!(["StringEquals"]), true).is_err());
+        // Years past four digits would overflow the date arithmetic.
+        assert!(
+            message(json!({"DateEquals": {"aws:CurrentTime": "9223372036854775807-01-01"}}))
+                .contains("9223372036854775807")
+        );
     }
 
     #[test]
     fn only_fixed_values_of_source_keys_narrow_public_access() {
-        let narrows = |block: Value| parse_block(&block).expect("valid")[0].narrows_public_access();
+        let narrows =
+            |block: Value| parse_block(&block, true).expect("valid")[0].narrows_public_access();
         assert!(narrows(
             json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
         ));

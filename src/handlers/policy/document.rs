@@ -2,7 +2,8 @@
 //! decided for a request (which statements match its action, resource and conditions).
 
 use super::catalogue::{self, Target};
-use super::condition::{self, Condition, Facts};
+use super::condition::{self, Condition, Facts, Truth};
+use super::template::{Resolved, Template};
 use crate::error::S3Error;
 use crate::glob;
 use crate::s3_error;
@@ -44,6 +45,38 @@ impl Patterns {
     }
 }
 
+/// A statement's resources: ARN patterns (with policy variables), or everything but them.
+#[derive(Debug, Clone)]
+struct Resources {
+    negated: bool,
+    templates: Vec<Template>,
+}
+
+impl Resources {
+    /// Whether `arn` is among them; unknown when a variable's value is not known yet.
+    fn matches(&self, arn: &str, facts: &dyn Facts) -> Truth {
+        let mut unknown = false;
+        let named = self.templates.iter().any(|t| match t.plain() {
+            Some(pattern) => glob::matches(pattern.as_bytes(), arn.as_bytes(), false),
+            None => match t.resolve(facts) {
+                Resolved::Tokens(tokens) => glob::matches_tokens(&tokens, arn.as_bytes(), false),
+                Resolved::Unresolved => false,
+                Resolved::Unknown => {
+                    unknown = true;
+                    false
+                }
+            },
+        });
+        if named {
+            Truth::from(!self.negated)
+        } else if unknown {
+            Truth::Unknown
+        } else {
+            Truth::from(self.negated)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Statement {
     effect: Effect,
@@ -51,8 +84,25 @@ struct Statement {
     /// `NotPrincipal`, whether everyone is left out).
     everyone: bool,
     actions: Patterns,
-    resources: Patterns,
+    resources: Resources,
     conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// Whether the statement applies to an anonymous request; unknown when that depends on a
+    /// fact not known yet.
+    fn applies(&self, request: &Request<'_>, action: &str) -> Truth {
+        if !self.everyone || !self.actions.matches(action, true) {
+            return Truth::False;
+        }
+        match self.resources.matches(request.resource, request.facts) {
+            Truth::False => Truth::False,
+            resource => match condition::all_hold(&self.conditions, request.facts) {
+                Truth::True => resource,
+                other => other,
+            },
+        }
+    }
 }
 
 /// A validated bucket policy.
@@ -88,7 +138,7 @@ impl Verdict {
 
 /// One request as a policy sees it.
 pub struct Request<'a> {
-    /// `s3:GetObject` and so on, by name after `s3:`.
+    /// `GetObject` and so on, by name after `s3:`.
     pub action: &'static str,
     /// `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`.
     pub resource: &'a str,
@@ -124,9 +174,11 @@ impl Policy {
             Some(one @ Value::Object(_)) => vec![one],
             _ => return Err(malformed("Missing required field Statement")),
         };
+        // Policy variables exist from Version 2012-10-17 on; older documents take `${` as text.
+        let variables = document.get("Version") == Some(&Value::from("2012-10-17"));
         let statements = statements
             .into_iter()
-            .map(|s| parse_statement(s, bucket))
+            .map(|s| parse_statement(s, bucket, variables))
             .collect::<Result<_, _>>()?;
         Ok(Policy {
             statements,
@@ -134,24 +186,17 @@ impl Policy {
         })
     }
 
-    /// What the policy says of an anonymous request. `honour_public` false (Block Public
-    /// Access' RestrictPublicBuckets on a public policy) makes its Allows count for nothing;
-    /// its Denies still apply.
-    pub fn decide_anonymous(&self, request: &Request<'_>, honour_public: bool) -> Verdict {
+    /// What the policy says of an anonymous request. A Deny that may apply (it depends on a
+    /// fact not known yet) denies; such an Allow does not allow.
+    pub fn decide_anonymous(&self, request: &Request<'_>) -> Verdict {
+        let action = format!("s3:{}", request.action);
         let mut allowed = false;
         for statement in &self.statements {
-            if !statement.everyone
-                || !statement
-                    .actions
-                    .matches(&format!("s3:{}", request.action), true)
-                || !statement.resources.matches(request.resource, false)
-                || !condition::all_hold(&statement.conditions, request.facts)
-            {
-                continue;
-            }
-            match statement.effect {
-                Effect::Deny => return Verdict::Denied,
-                Effect::Allow => allowed |= honour_public,
+            match (statement.effect, statement.applies(request, &action)) {
+                (_, Truth::False) => {}
+                (Effect::Deny, _) => return Verdict::Denied,
+                (Effect::Allow, Truth::True) => allowed = true,
+                (Effect::Allow, Truth::Unknown) => {}
             }
         }
         if allowed {
@@ -182,7 +227,7 @@ fn parse_json(body: &[u8]) -> Result<Value, S3Error> {
     serde_json::from_slice(body).map_err(|_| malformed("This policy contains invalid Json"))
 }
 
-fn parse_statement(statement: &Value, bucket: &str) -> Result<Statement, S3Error> {
+fn parse_statement(statement: &Value, bucket: &str, variables: bool) -> Result<Statement, S3Error> {
     let Value::Object(fields) = statement else {
         return Err(malformed("Statement must be an object"));
     };
@@ -220,19 +265,16 @@ fn parse_statement(statement: &Value, bucket: &str) -> Result<Statement, S3Error
         patterns: strings(action, "Action")?,
     };
     let (resource, not_resource) = one_of(fields, "Resource", "NotResource")?;
-    let resources = Patterns {
-        negated: not_resource,
-        patterns: strings(resource, "Resource")?,
-    };
+    let resource_patterns = strings(resource, "Resource")?;
     let mut kinds = Vec::new();
     for action in &actions.patterns {
         kinds.push(action_targets(action)?);
     }
     let mut reach = Reach::default();
-    for resource in &resources.patterns {
+    for resource in &resource_patterns {
         reach = reach.union(resource_reach(resource, bucket)?);
     }
-    if !actions.negated && !resources.negated {
+    if !actions.negated && !not_resource {
         let applies = |targets: &Reach| {
             (targets.bucket && reach.bucket) || (targets.objects && reach.objects)
         };
@@ -243,8 +285,15 @@ fn parse_statement(statement: &Value, bucket: &str) -> Result<Statement, S3Error
         }
     }
     let conditions = match fields.get("Condition") {
-        Some(block) => condition::parse_block(block)?,
+        Some(block) => condition::parse_block(block, variables)?,
         None => Vec::new(),
+    };
+    let resources = Resources {
+        negated: not_resource,
+        templates: resource_patterns
+            .iter()
+            .map(|r| Template::parse(r, variables))
+            .collect(),
     };
     Ok(Statement {
         effect,
@@ -326,6 +375,12 @@ fn is_account_principal(name: &str) -> bool {
     let account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
     if account(name) {
         return true;
+    }
+    // A CloudFront origin access identity, which S3's own examples grant reads to.
+    if let Some(id) =
+        name.strip_prefix("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ")
+    {
+        return !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
     }
     let Some(rest) = name
         .strip_prefix("arn:aws:iam::")
@@ -462,13 +517,18 @@ pub fn stored_form(body: &[u8], has_version: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handlers::policy::condition::Fact;
     use serde_json::json;
     use std::borrow::Cow;
 
     struct NoFacts;
     impl Facts for NoFacts {
-        fn value(&self, key: &str) -> Option<Cow<'_, str>> {
-            (key == "aws:sourceip").then_some(Cow::Borrowed("127.0.0.1"))
+        fn fact(&self, key: &str) -> Fact<'_> {
+            match key {
+                "aws:sourceip" => Fact::One(Cow::Borrowed("127.0.0.1")),
+                "s3:requestobjecttag/owner" => Fact::Unknown,
+                _ => Fact::Absent,
+            }
         }
     }
 
@@ -497,7 +557,7 @@ mod tests {
             resource,
             facts: &NoFacts,
         };
-        policy.decide_anonymous(&request, true)
+        policy.decide_anonymous(&request)
     }
 
     #[test]
@@ -519,7 +579,7 @@ mod tests {
     }
 
     #[test]
-    fn deny_wins_and_restricted_allows_count_for_nothing() {
+    fn deny_wins() {
         let p = policy(json!({"Statement": [
             {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:Get*", "Resource": "arn:aws:s3:::photos/*"},
             {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/private/*"}
@@ -533,17 +593,6 @@ mod tests {
             decide(&p, "GetObject", "arn:aws:s3:::photos/private/x"),
             Verdict::Denied
         );
-        let request = Request {
-            action: "GetObject",
-            resource: "arn:aws:s3:::photos/x",
-            facts: &NoFacts,
-        };
-        assert_eq!(p.decide_anonymous(&request, false), Verdict::Silent);
-        let denied = Request {
-            resource: "arn:aws:s3:::photos/private/x",
-            ..request
-        };
-        assert_eq!(p.decide_anonymous(&denied, false), Verdict::Denied);
     }
 
     #[test]
@@ -766,5 +815,78 @@ mod tests {
             serde_json::from_str(&stored_form(public_read().to_string().as_bytes(), true))
                 .expect("json");
         assert_eq!(round_trip, public_read());
+    }
+
+    #[test]
+    fn a_deny_that_may_apply_denies_and_such_an_allow_does_not_allow() {
+        let on_owner = |effect: &str| {
+            policy(statement(json!({
+                "Effect": effect, "Principal": "*", "Action": "s3:PutObjectTagging",
+                "Resource": "arn:aws:s3:::photos/*",
+                "Condition": {"StringEquals": {"s3:RequestObjectTag/owner": "admin"}}
+            })))
+            .expect("valid")
+        };
+        let key = "arn:aws:s3:::photos/x";
+        assert_eq!(
+            decide(&on_owner("Deny"), "PutObjectTagging", key),
+            Verdict::Denied
+        );
+        assert_eq!(
+            decide(&on_owner("Allow"), "PutObjectTagging", key),
+            Verdict::Silent
+        );
+    }
+
+    #[test]
+    fn resources_resolve_policy_variables_in_2012_documents_only() {
+        let doc = |version: &str| {
+            json!({"Version": version, "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::photos/${*}/*"
+            }]})
+        };
+        let p = policy(doc("2012-10-17")).expect("valid");
+        assert_eq!(
+            decide(&p, "GetObject", "arn:aws:s3:::photos/*/x"),
+            Verdict::Denied
+        );
+        assert_eq!(
+            decide(&p, "GetObject", "arn:aws:s3:::photos/a/x"),
+            Verdict::Silent
+        );
+        // In a 2008 document `${*}` is text: it names the key `${*}/...` alone.
+        let p = policy(doc("2008-10-17")).expect("valid");
+        assert_eq!(
+            decide(&p, "GetObject", "arn:aws:s3:::photos/*/x"),
+            Verdict::Silent
+        );
+        assert_eq!(
+            decide(&p, "GetObject", "arn:aws:s3:::photos/${*}/x"),
+            Verdict::Denied
+        );
+        // A variable the request has no value for matches nothing.
+        let p = policy(statement(json!({
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::photos/home/${aws:username}/*"
+        })))
+        .expect("valid");
+        assert_eq!(
+            decide(
+                &p,
+                "GetObject",
+                "arn:aws:s3:::photos/home/${aws:username}/f"
+            ),
+            Verdict::Silent
+        );
+    }
+
+    #[test]
+    fn cloudfront_origin_access_identities_are_principals() {
+        let mut doc = public_read();
+        doc["Statement"][0]["Principal"] = json!({"AWS":
+            "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"});
+        let p = policy(doc).expect("valid");
+        assert!(!p.is_public());
     }
 }
