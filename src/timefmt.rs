@@ -224,4 +224,21 @@ mod tests {
         assert_eq!(parse_http_date(&s), Some(1_255_369_830));
         assert_eq!(parse_http_date("yesterday"), None);
     }
+
+    #[test]
+    fn rfc3339_times_need_four_digit_years_and_real_clocks() {
+        assert_eq!(parse_rfc3339("1970-01-02T00:00:00Z"), Some(86_400));
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.999Z"), Some(0));
+        for bad in [
+            "9223372036854775807-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00+99:00",
+            "2026-01-01",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 }

@@ -97,15 +97,13 @@ pub async fn handle_copy_object(
     let checksum = checksum
         .as_ref()
         .map(|c| (c.algorithm.as_str(), c.value.as_str()));
-    Ok(super::encryption::xml_response_reporting(
-        xml::copy_result(
-            "CopyObjectResult",
-            &meta.etag,
-            &timefmt::iso8601_ms(meta.last_modified_ms),
-            checksum,
-        ),
-        &meta.encryption,
-    ))
+    let body = xml::copy_result(
+        "CopyObjectResult",
+        &meta.etag,
+        &timefmt::iso8601_ms(meta.last_modified_ms),
+        checksum,
+    );
+    super::encryption::xml_response_for_object(ctx, body, bucket, key, &meta)
 }
 
 /// Opens the object named by `x-amz-copy-source` and checks the `x-amz-copy-source-if-*` conditions.

@@ -201,12 +201,26 @@ pub(super) fn encryption_headers(response: &mut HttpResponseBuilder, encryption:
     }
 }
 
-/// A 200 with an XML document and the encryption headers (CopyObject, UploadPartCopy,
-/// CompleteMultipartUpload).
+/// A 200 with an XML document and the encryption headers (UploadPartCopy).
 pub(super) fn xml_response_reporting(body: String, encryption: &Encryption) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     encryption_headers(&mut response, encryption);
     response.content_type("application/xml").body(body)
+}
+
+/// [`xml_response_reporting`] for a write that made `object` under `bucket`/`key`
+/// (CopyObject, CompleteMultipartUpload), with its expiration as S3 reports it.
+pub(super) fn xml_response_for_object(
+    ctx: &RequestContext<'_>,
+    body: String,
+    bucket: &str,
+    key: &str,
+    object: &crate::storage::ObjectMeta,
+) -> Result<HttpResponse, S3Error> {
+    let mut response = HttpResponse::Ok();
+    encryption_headers(&mut response, &object.encryption);
+    super::lifecycle::expiration_header(ctx, &mut response, bucket, key, object)?;
+    Ok(response.content_type("application/xml").body(body))
 }
 
 pub async fn handle_put_bucket_encryption(

@@ -60,6 +60,7 @@ pub fn handle_get_object(
         StatusCode::OK
     });
     object_headers(&mut response, &meta, overrides);
+    super::lifecycle::expiration_header(ctx, &mut response, bucket, key, &meta)?;
     if part_number.is_some() && meta.parts_count > 0 {
         response.insert_header(("x-amz-mp-parts-count", meta.parts_count.to_string()));
     }

@@ -1,17 +1,18 @@
 //! Put/Get/DeleteBucketLifecycleConfiguration: a bucket's lifecycle rules, validated as S3
 //! validates them; `storage::lifecycle` carries them out.
 
-use super::{put, require_bucket, tagging, RequestContext};
+use super::{names, put, require_bucket, tagging, RequestContext};
 use crate::auth::body::RequestBody;
+use crate::auth::sigv4::uri_encode;
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::storage::lifecycle::{
     is_transition_target, Expiration, Lifecycle, LifecycleRule, NoncurrentExpiration,
     NoncurrentTransition, RuleFilter, Transition, When,
 };
-use crate::storage::StorageClass;
+use crate::storage::{ObjectMeta, StorageClass};
 use crate::{timefmt, xml};
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -77,6 +78,26 @@ pub async fn handle_delete_lifecycle(
     bucket: &str,
 ) -> Result<HttpResponse, S3Error> {
     super::remove_bucket_setting(ctx, bucket, |meta| meta.lifecycle = None).await
+}
+
+/// `x-amz-expiration` on reads and writes of an object a rule of its bucket will expire, as
+/// S3 sends it: the day and the rule (its ID URL-encoded).
+pub fn expiration_header(
+    ctx: &RequestContext<'_>,
+    response: &mut HttpResponseBuilder,
+    bucket: &str,
+    key: &str,
+    object: &ObjectMeta,
+) -> Result<(), S3Error> {
+    if let Some((due, rule)) = ctx.store.object_expiry(bucket, key, object)? {
+        let value = format!(
+            "expiry-date=\"{}\", rule-id=\"{}\"",
+            timefmt::http_date(due),
+            uri_encode(rule.as_bytes(), true)
+        );
+        response.insert_header((names::EXPIRATION, value));
+    }
+    Ok(())
 }
 
 fn minimum_size_name(lifecycle: &Lifecycle) -> &'static str {

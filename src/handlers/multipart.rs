@@ -363,10 +363,8 @@ pub async fn handle_complete_multipart_upload(
             checksum_type(!c.composite),
         )
     });
-    Ok(encryption::xml_response_reporting(
-        xml::complete_multipart_upload_result(&location, bucket, key, &meta.etag, checksum),
-        &meta.encryption,
-    ))
+    let body = xml::complete_multipart_upload_result(&location, bucket, key, &meta.etag, checksum);
+    encryption::xml_response_for_object(ctx, body, bucket, key, &meta)
 }
 
 /// The multipart object's checksum from its parts': combined CRC for `FULL_OBJECT`, else the

@@ -16,6 +16,7 @@ pub const SDK_CHECKSUM_ALGORITHM: HeaderName =
 pub const OPTIONAL_OBJECT_ATTRIBUTES: HeaderName =
     HeaderName::from_static("x-amz-optional-object-attributes");
 pub const RESTORE: HeaderName = HeaderName::from_static("x-amz-restore");
+pub const EXPIRATION: HeaderName = HeaderName::from_static("x-amz-expiration");
 pub const OBJECT_OWNERSHIP: HeaderName = HeaderName::from_static("x-amz-object-ownership");
 pub const SSE: HeaderName = HeaderName::from_static("x-amz-server-side-encryption");
 pub const SSE_KMS_KEY_ID: HeaderName =

@@ -66,6 +66,7 @@ pub async fn handle_put_object(
         super::get::checksum_headers(&mut response, c);
     }
     encryption::encryption_headers(&mut response, &meta.encryption);
+    super::lifecycle::expiration_header(ctx, &mut response, bucket, key, &meta)?;
     Ok(response.finish())
 }
 

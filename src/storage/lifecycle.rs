@@ -13,6 +13,7 @@ use super::multipart::UploadListEntry;
 use super::records::{ObjectMeta, StorageClass};
 use super::{StorageResult, Store};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How often the server applies every bucket's rules.
@@ -169,6 +170,12 @@ pub struct NoncurrentTransition {
     pub storage_class: StorageClass,
 }
 
+/// A creation time in whole seconds, rounded up: an object made a millisecond past midnight
+/// is not due at the midnight its days end on, as on S3.
+fn created_secs(ms: i64) -> i64 {
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+}
+
 /// How cold a class is: lifecycle transitions only ever go colder (S3's waterfall).
 fn coldness(class: StorageClass) -> u8 {
     match class {
@@ -204,8 +211,29 @@ enum Due {
 }
 
 impl Lifecycle {
+    /// When the object under `key` expires, and by which rule (S3's `x-amz-expiration`): the
+    /// earliest expiry among the enabled rules that apply to it.
+    pub fn expiry(&self, key: &str, object: &ObjectMeta) -> Option<(i64, &str)> {
+        let created = created_secs(object.last_modified_ms);
+        self.rules
+            .iter()
+            .filter(|r| r.enabled && r.filter.matches(key, object))
+            .filter_map(|r| match r.expiration {
+                Some(Expiration::At(when)) => Some((when.due(created), r.id.as_str())),
+                _ => None,
+            })
+            .min_by_key(|(due, _)| *due)
+    }
+
+    /// Whether any enabled rule expires objects.
+    pub fn expires_objects(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.enabled && matches!(r.expiration, Some(Expiration::At(_))))
+    }
+
     fn due(&self, key: &str, object: &ObjectMeta, now: i64) -> Due {
-        let created = object.last_modified_ms.div_euclid(1000);
+        let created = created_secs(object.last_modified_ms);
         let mut target: Option<StorageClass> = None;
         for rule in self.rules.iter().filter(|r| r.enabled) {
             if !rule.filter.matches(key, object) {
@@ -305,6 +333,37 @@ pub fn start_sweeping(store: Store) -> std::io::Result<()> {
 }
 
 impl Store {
+    /// When the object `object` under `bucket`/`key` expires and by which rule, if a rule of its
+    /// bucket expires it. Costs one atomic load unless some bucket has had expiring rules
+    /// since the store opened (reads of every object ask).
+    pub fn object_expiry(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: &ObjectMeta,
+    ) -> StorageResult<Option<(i64, String)>> {
+        if !self.inner.expiring_rules_seen.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let Some(meta) = self.bucket(bucket)? else {
+            return Ok(None);
+        };
+        Ok(meta
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.expiry(key, object))
+            .map(|(due, id)| (due, id.to_owned())))
+    }
+
+    /// Notes that `lifecycle` (of some bucket) may expire objects, for [`Store::object_expiry`].
+    pub(super) fn note_lifecycle(&self, lifecycle: Option<&Lifecycle>) {
+        if lifecycle.is_some_and(Lifecycle::expires_objects) {
+            self.inner
+                .expiring_rules_seen
+                .store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Applies every bucket's lifecycle rules as of `now` (seconds). An object replaced while
     /// its rule was being applied is left alone; the next sweep judges the new one.
     pub fn apply_lifecycle(&self, now: i64) -> StorageResult<SweepReport> {
@@ -388,7 +447,7 @@ impl Store {
                 let Some(days) = lifecycle.abort_after(&upload.key) else {
                     continue;
                 };
-                let initiated = upload.meta.initiated_ms.div_euclid(1000);
+                let initiated = created_secs(upload.meta.initiated_ms);
                 if When::Days(days).due(initiated) <= now {
                     match self.abort_upload(bucket, &upload.key, &upload.upload_id) {
                         Ok(()) => report.aborted += 1,
@@ -531,6 +590,26 @@ mod tests {
             Due::MoveTo(StorageClass::Glacier)
         );
         assert_eq!(varies.due("k", &small, created + 40 * DAY), Due::Nothing);
+    }
+
+    #[test]
+    fn an_objects_expiry_is_the_earliest_of_its_rules() {
+        let mut week = rule(RuleFilter::Everything);
+        week.id = "week".into();
+        week.expiration = Some(Expiration::At(When::Days(7)));
+        let mut day = rule(RuleFilter::Prefix("tmp/".into()));
+        day.id = "day".into();
+        day.expiration = Some(Expiration::At(When::Days(1)));
+        let mut off = rule(RuleFilter::Everything);
+        off.enabled = false;
+        off.expiration = Some(Expiration::At(When::Date(0)));
+        let l = lifecycle(vec![week, day, off]);
+        let o = object(1, StorageClass::Standard, &[]);
+        let created = 1_796_601_600;
+        assert_eq!(l.expiry("tmp/a", &o), Some((created + DAY, "day")));
+        assert_eq!(l.expiry("data/a", &o), Some((created + 7 * DAY, "week")));
+        assert!(l.expires_objects());
+        assert_eq!(lifecycle(vec![]).expiry("a", &o), None);
     }
 
     #[test]

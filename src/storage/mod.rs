@@ -113,6 +113,9 @@ struct Inner {
     /// Object writes take it shared, DeleteBucket exclusively, so no object lands in a bucket
     /// between DeleteBucket's emptiness check and the bucket's removal.
     bucket_guard: RwLock<()>,
+    /// Whether some bucket has had lifecycle rules that expire objects since the store opened
+    /// (see [`Store::object_expiry`]); never cleared, which costs only a lookup.
+    expiring_rules_seen: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -149,10 +152,14 @@ impl Store {
                 wal,
                 readers: Mutex::new(HashMap::new()),
                 bucket_guard: RwLock::new(()),
+                expiring_rules_seen: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         store.replay_log()?;
         store.recover()?;
+        for (_, meta) in store.list_buckets()? {
+            store.note_lifecycle(meta.lifecycle.as_ref());
+        }
         Ok(store)
     }
 
@@ -355,7 +362,14 @@ impl Store {
         change: impl Fn(&mut BucketMeta) -> bool,
     ) -> StorageResult<bool> {
         self.ensure_room()?;
-        update_record(&self.inner.buckets, name.as_bytes(), change)?
+        let noting = |meta: &mut BucketMeta| {
+            let changed = change(meta);
+            if changed {
+                self.note_lifecycle(meta.lifecycle.as_ref());
+            }
+            changed
+        };
+        update_record(&self.inner.buckets, name.as_bytes(), noting)?
             .ok_or(StorageError::NoSuchBucket)
     }
 

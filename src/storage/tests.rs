@@ -1177,6 +1177,11 @@ fn a_restore_applies_only_to_the_object_it_was_asked_for() {
 fn lifecycle_rules_expire_transition_and_abort_what_is_due_only() {
     use super::lifecycle::{Expiration, Lifecycle, LifecycleRule, RuleFilter, Transition, When};
     let (_dir, store) = open_temp();
+    let unruled = put(&store, "old/a", b"aaa");
+    assert_eq!(
+        store.object_expiry("b", "old/a", &unruled).expect("expiry"),
+        None
+    );
     let rule = |id: &str, filter: RuleFilter| LifecycleRule {
         id: id.into(),
         enabled: true,
@@ -1204,7 +1209,11 @@ fn lifecycle_rules_expire_transition_and_abort_what_is_due_only() {
         .update_bucket("b", |meta| meta.lifecycle = Some(lifecycle.clone()))
         .expect("rules");
     // Every object here was written at 1 ms past the epoch.
-    put(&store, "old/a", b"aaa");
+    let old = put(&store, "old/a", b"aaa");
+    assert_eq!(
+        store.object_expiry("b", "old/a", &old).expect("expiry"),
+        Some((2 * 86_400, "expire".to_string()))
+    );
     put(&store, "keep/a", b"kept");
     let big = body(super::lifecycle::DEFAULT_TRANSITION_MINIMUM as usize);
     put(&store, "cold/big", &big);
@@ -1224,8 +1233,9 @@ fn lifecycle_rules_expire_transition_and_abort_what_is_due_only() {
     let stale = upload("up/x");
     let other = upload("elsewhere/x");
 
-    // Day 1 has not ended: only the transition (Days 0) is due.
-    let report = store.apply_lifecycle(86_399).expect("sweep");
+    // The first midnight: only the transition (Days 0) is due; the expiry (Days 1) is due at
+    // the second, since 1 ms past midnight rounds up.
+    let report = store.apply_lifecycle(86_400).expect("sweep");
     assert_eq!(
         (report.expired, report.transitioned, report.aborted),
         (0, 1, 0)
