@@ -190,12 +190,19 @@ fn rule_from(rule: xml::LifecycleRuleBody, index: usize) -> Result<LifecycleRule
         .noncurrent_version_transitions
         .into_iter()
         .map(|t| {
-            Ok::<_, S3Error>(NoncurrentTransition {
+            let transition = NoncurrentTransition {
                 noncurrent_days: days(t.noncurrent_days.as_deref(), "NoncurrentDays")?
                     .ok_or_else(|| s3_error!(MalformedXML))?,
                 newer_noncurrent_versions: newer_versions(t.newer_noncurrent_versions.as_deref())?,
                 storage_class: transition_class(t.storage_class.as_deref())?,
-            })
+            };
+            check_ia_minimum(
+                transition.storage_class,
+                transition.noncurrent_days,
+                "NoncurrentDays",
+                "NoncurrentVersionTransition",
+            )?;
+            Ok::<_, S3Error>(transition)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let abort_incomplete_after_days = rule
@@ -399,24 +406,31 @@ fn transition_from(t: xml::LifecycleTransitionBody) -> Result<Transition, S3Erro
         _ => return Err(s3_error!(MalformedXML)),
     };
     let storage_class = transition_class(t.storage_class.as_deref())?;
-    // The IA classes take objects 30 days old at the earliest.
     if let When::Days(days) = when {
-        let ia = matches!(
-            storage_class,
-            StorageClass::StandardIa | StorageClass::OnezoneIa
-        );
-        if ia && days < 30 {
-            return Err(s3_error!(
-                InvalidArgument,
-                "'Days' in Transition action must be greater than or equal to 30 for storageClass '{}'",
-                storage_class.name()
-            ));
-        }
+        check_ia_minimum(storage_class, days, "Days", "Transition")?;
     }
     Ok(Transition {
         when,
         storage_class,
     })
+}
+
+/// The IA classes take objects (or versions) 30 days old at the earliest.
+fn check_ia_minimum(
+    class: StorageClass,
+    days: u32,
+    name: &str,
+    action: &str,
+) -> Result<(), S3Error> {
+    let ia = matches!(class, StorageClass::StandardIa | StorageClass::OnezoneIa);
+    if ia && days < 30 {
+        return Err(s3_error!(
+            InvalidArgument,
+            "'{name}' in {action} action must be greater than or equal to 30 for storageClass '{}'",
+            class.name()
+        ));
+    }
+    Ok(())
 }
 
 /// One rule's transitions together: one per class, all by days or all by date (with its
@@ -619,6 +633,13 @@ mod tests {
         assert_eq!(
             parse(&twice).expect_err("duplicate").message,
             "Rule ID must be unique. Found same ID for more than one rule"
+        );
+        assert_eq!(
+            refused("<Filter/><Status>Enabled</Status><NoncurrentVersionTransition><NoncurrentDays>7</NoncurrentDays><StorageClass>ONEZONE_IA</StorageClass></NoncurrentVersionTransition>".into()),
+            (
+                "InvalidArgument".into(),
+                "'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 for storageClass 'ONEZONE_IA'".into()
+            )
         );
         assert_eq!(
             parse("<LifecycleConfiguration></LifecycleConfiguration>")

@@ -262,15 +262,15 @@ impl Lifecycle {
 
     /// Whether an object of `size` may be transitioned to `class` by `rule`.
     fn size_allows(&self, rule: &LifecycleRule, class: StorageClass, size: u64) -> bool {
-        // A filter naming a minimum size replaces the default minimum.
-        if rule.filter.size_bounds().0.is_some() {
+        // A filter naming a size (either bound) takes precedence over the default minimum.
+        let (greater, less) = rule.filter.size_bounds();
+        if greater.is_some() || less.is_some() {
             return true;
         }
-        let glacier = matches!(
-            class,
-            StorageClass::Glacier | StorageClass::DeepArchive | StorageClass::GlacierIr
-        );
-        (self.minimum_varies_by_class && glacier) || size >= DEFAULT_TRANSITION_MINIMUM
+        // `varies_by_storage_class` lets small objects into Glacier Flexible Retrieval and
+        // Deep Archive only; every other class keeps the minimum.
+        let flexible_or_deep = matches!(class, StorageClass::Glacier | StorageClass::DeepArchive);
+        (self.minimum_varies_by_class && flexible_or_deep) || size >= DEFAULT_TRANSITION_MINIMUM
     }
 
     /// The days after which an upload of `key` is aborted, the earliest of the rules'.
@@ -590,6 +590,23 @@ mod tests {
             Due::MoveTo(StorageClass::Glacier)
         );
         assert_eq!(varies.due("k", &small, created + 40 * DAY), Due::Nothing);
+        // Instant retrieval keeps the minimum; a size filter, either bound, lifts it.
+        let mut instant = rule(RuleFilter::Everything);
+        instant.transitions = vec![Transition {
+            when: When::Days(1),
+            storage_class: StorageClass::GlacierIr,
+        }];
+        let mut instant_varies = lifecycle(vec![instant.clone()]);
+        instant_varies.minimum_varies_by_class = true;
+        assert_eq!(
+            instant_varies.due("k", &small, created + 9 * DAY),
+            Due::Nothing
+        );
+        instant.filter = RuleFilter::SizeLessThan(100);
+        assert_eq!(
+            lifecycle(vec![instant]).due("k", &small, created + 9 * DAY),
+            Due::MoveTo(StorageClass::GlacierIr)
+        );
     }
 
     #[test]
