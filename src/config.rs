@@ -27,8 +27,9 @@ pub enum Command {
     /// Print a SigV4 presigned URL for an object (any method, signed headers), or with --post
     /// the fields of a presigned POST form as JSON.
     Presign(PresignArgs),
-    /// Manage a running server's issued keys, revocations and temp-URL keys (admin API, signed
-    /// with the root key); prints the server's JSON answer.
+    /// Manage a running server's issued keys, revocations and temp-URL keys, and apply its
+    /// buckets' lifecycle rules (admin API, signed with the root key); prints the server's JSON
+    /// answer.
     Admin(AdminArgs),
 }
 

@@ -165,6 +165,11 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(year, month, day);
+    // February 31st and the like: not a day of that month.
+    let (y, m, d) = civil_from_days(days);
+    if (y, i64::from(m), i64::from(d)) != (year, month, day) {
+        return None;
+    }
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs)
 }
 
@@ -234,6 +239,8 @@ mod tests {
             "9223372036854775807-01-01T00:00:00Z",
             "10000-01-01T00:00:00Z",
             "2026-13-01T00:00:00Z",
+            "2027-02-31T00:00:00Z",
+            "2026-04-31T00:00:00Z",
             "2026-01-01T24:00:00Z",
             "2026-01-01T00:00:00+99:00",
             "2026-01-01",

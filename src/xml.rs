@@ -228,7 +228,7 @@ pub struct LifecycleRuleBody {
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleFilterBody {
     pub prefix: Option<String>,
-    pub tag: Option<Tag>,
+    pub tag: Option<LifecycleTagBody>,
     pub object_size_greater_than: Option<String>,
     pub object_size_less_than: Option<String>,
     pub and: Option<LifecycleAndBody>,
@@ -239,9 +239,17 @@ pub struct LifecycleFilterBody {
 pub struct LifecycleAndBody {
     pub prefix: Option<String>,
     #[serde(default, rename = "Tag")]
-    pub tags: Vec<Tag>,
+    pub tags: Vec<LifecycleTagBody>,
     pub object_size_greater_than: Option<String>,
     pub object_size_less_than: Option<String>,
+}
+
+/// A filter's tag: S3 takes one without a Value.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleTagBody {
+    pub key: String,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

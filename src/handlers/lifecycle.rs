@@ -21,6 +21,8 @@ use std::collections::HashSet;
 const MAX_RULES: usize = 1000;
 const MAX_ID_CHARS: usize = 255;
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest object size a filter may name: 5 TB, S3's largest object.
+const MAX_FILTER_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 
 /// `x-amz-transition-default-minimum-object-size`, and its two values.
 const MINIMUM_SIZE_HEADER: &str = "x-amz-transition-default-minimum-object-size";
@@ -205,6 +207,7 @@ fn rule_from(rule: xml::LifecycleRuleBody, index: usize) -> Result<LifecycleRule
             Ok::<_, S3Error>(transition)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    check_noncurrent(noncurrent_expiration.as_ref(), &noncurrent_transitions)?;
     let abort_incomplete_after_days = rule
         .abort_incomplete_multipart_upload
         .map(|a| {
@@ -247,8 +250,7 @@ fn rule_from(rule: xml::LifecycleRuleBody, index: usize) -> Result<LifecycleRule
 /// S3 names a rule sent without an ID; a made-up one is unique within its configuration.
 fn made_up_id(index: usize) -> String {
     let seed = format!("{}:{index}", timefmt::now_ms());
-    let digest = Sha256::digest(seed.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(&digest[..36.min(digest.len())])
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(seed.as_bytes()))
 }
 
 fn filter_from(filter: xml::LifecycleFilterBody) -> Result<RuleFilter, S3Error> {
@@ -277,16 +279,16 @@ fn filter_from(filter: xml::LifecycleFilterBody) -> Result<RuleFilter, S3Error> 
     Ok(match (prefix, tag, greater, less, and) {
         (Some(prefix), ..) => RuleFilter::Prefix(prefix),
         (_, Some(tag), ..) => {
-            let pair = (tag.key, tag.value);
-            tagging::validate_tags(std::slice::from_ref(&pair))?;
+            let pair = tag_pair(tag);
+            tagging::check_each_tag(std::slice::from_ref(&pair))?;
             RuleFilter::Tag(pair)
         }
         (_, _, Some(n), ..) => RuleFilter::SizeGreaterThan(n),
         (_, _, _, Some(n), _) => RuleFilter::SizeLessThan(n),
         (_, _, _, _, Some(and)) => {
-            let tags: Vec<(String, String)> =
-                and.tags.into_iter().map(|t| (t.key, t.value)).collect();
-            tagging::validate_tags(&tags)?;
+            let tags: Vec<(String, String)> = and.tags.into_iter().map(tag_pair).collect();
+            // Unlike an object's tag set, a filter's has no limit of 10.
+            tagging::check_each_tag(&tags)?;
             let greater = size(
                 and.object_size_greater_than.as_deref(),
                 "ObjectSizeGreaterThan",
@@ -311,27 +313,40 @@ fn filter_from(filter: xml::LifecycleFilterBody) -> Result<RuleFilter, S3Error> 
     })
 }
 
-fn size(text: Option<&str>, name: &str) -> Result<Option<u64>, S3Error> {
+/// A whole number from 0 to `max`, if given.
+fn bounded(text: Option<&str>, name: &str, max: u64) -> Result<Option<u64>, S3Error> {
     text.map(|t| {
-        t.trim().parse::<u64>().map_err(|_| {
-            s3_error!(InvalidArgument, "'{name}' must be a nonnegative integer")
+        t.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| {
+                s3_error!(
+                    InvalidArgument,
+                    "'{name}' must be an integer from 0 to {max}"
+                )
                 .detail("ArgumentName", name.to_string())
                 .detail("ArgumentValue", t.to_string())
-        })
+            })
     })
     .transpose()
 }
 
-/// A days count, which must be a whole number of at least 0.
+/// An object size of a filter: S3 takes up to 5 TB.
+/// A filter's tag; one without a Value matches objects whose tag has an empty value.
+fn tag_pair(tag: xml::LifecycleTagBody) -> (String, String) {
+    (tag.key, tag.value.unwrap_or_default())
+}
+
+fn size(text: Option<&str>, name: &str) -> Result<Option<u64>, S3Error> {
+    bounded(text, name, MAX_FILTER_SIZE)
+}
+
+/// A days count: a whole number that SDKs can read back as a 32-bit integer.
 fn days(text: Option<&str>, name: &str) -> Result<Option<u32>, S3Error> {
-    text.map(|t| {
-        t.trim().parse::<u32>().map_err(|_| {
-            s3_error!(InvalidArgument, "'{name}' must be a nonnegative integer")
-                .detail("ArgumentName", name.to_string())
-                .detail("ArgumentValue", t.to_string())
-        })
-    })
-    .transpose()
+    let days = bounded(text, name, i32::MAX as u64)?;
+    // Bounded above by i32::MAX, so the conversion cannot fail.
+    Ok(days.and_then(|d| u32::try_from(d).ok()))
 }
 
 /// A days count that must be at least 1, as S3 words its refusal.
@@ -360,8 +375,11 @@ fn newer_versions(text: Option<&str>) -> Result<Option<u32>, S3Error> {
 
 /// A lifecycle `Date`: ISO 8601, at midnight UTC.
 fn date(text: &str) -> Result<i64, S3Error> {
-    let secs = timefmt::parse_rfc3339(text)
-        .ok_or_else(|| s3_error!(InvalidArgument, "Invalid date: {text}"))?;
+    let secs = timefmt::parse_rfc3339(text).ok_or_else(|| {
+        s3_error!(InvalidArgument, "'Date' must be an ISO 8601 date")
+            .detail("ArgumentName", "Date")
+            .detail("ArgumentValue", text.to_string())
+    })?;
     if secs % 86_400 != 0 {
         return Err(s3_error!(InvalidArgument, "'Date' must be at midnight GMT")
             .detail("ArgumentName", "Date")
@@ -415,6 +433,34 @@ fn transition_from(t: xml::LifecycleTransitionBody) -> Result<Transition, S3Erro
     })
 }
 
+/// The noncurrent actions together, as [`check_transitions`] for current versions: one
+/// transition per class, and the expiration after every transition.
+fn check_noncurrent(
+    expiration: Option<&NoncurrentExpiration>,
+    transitions: &[NoncurrentTransition],
+) -> Result<(), S3Error> {
+    let mut classes = HashSet::new();
+    if transitions
+        .iter()
+        .any(|t| !classes.insert(t.storage_class.name()))
+    {
+        return Err(s3_error!(
+            InvalidRequest,
+            "'StorageClass' must be different for 'NoncurrentVersionTransition' actions in same 'Rule'"
+        ));
+    }
+    let latest = transitions.iter().map(|t| t.noncurrent_days).max();
+    if let (Some(e), Some(latest)) = (expiration, latest) {
+        if e.noncurrent_days <= latest {
+            return Err(s3_error!(
+                InvalidArgument,
+                "'NoncurrentDays' in the NoncurrentVersionExpiration action must be greater than 'NoncurrentDays' in the NoncurrentVersionTransition action"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The IA classes take objects (or versions) 30 days old at the earliest.
 fn check_ia_minimum(
     class: StorageClass,
@@ -458,6 +504,46 @@ fn check_transitions(
             InvalidRequest,
             "Found mixed 'Date' and 'Days' based Expiration and Transition actions in lifecycle rule"
         ));
+    }
+    // S3 keeps an object 30 days in an IA class before a Glacier class takes it.
+    for ia in transitions.iter().filter(|t| {
+        matches!(
+            t.storage_class,
+            StorageClass::StandardIa | StorageClass::OnezoneIa
+        )
+    }) {
+        for glacier in transitions.iter().filter(|t| {
+            matches!(
+                t.storage_class,
+                StorageClass::Glacier | StorageClass::DeepArchive
+            )
+        }) {
+            if let (When::Days(a), When::Days(b)) = (ia.when, glacier.when) {
+                if u64::from(b) < u64::from(a) + 30 {
+                    return Err(s3_error!(
+                        InvalidArgument,
+                        "'Days' in the Transition action for StorageClass '{}' must be at least 30 more than 'Days' in the Transition action for StorageClass '{}'",
+                        glacier.storage_class.name(),
+                        ia.storage_class.name()
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(Expiration::At(When::Date(expire))) = expiration {
+        let latest = transitions
+            .iter()
+            .filter_map(|t| match t.when {
+                When::Date(d) => Some(d),
+                When::Days(_) => None,
+            })
+            .max();
+        if latest.is_some_and(|d| *expire <= d) {
+            return Err(s3_error!(
+                InvalidArgument,
+                "'Date' in the Expiration action must be later than 'Date' in the Transition action"
+            ));
+        }
     }
     if let Some(Expiration::At(When::Days(expire))) = expiration {
         let latest = transitions
@@ -648,5 +734,87 @@ mod tests {
                 .as_str(),
             "MalformedXML"
         );
+    }
+
+    #[test]
+    fn rules_whose_actions_conflict_or_overflow_are_refused() {
+        let status = "<Filter/><Status>Enabled</Status>";
+        let transition = |days: &str, class: &str| {
+            format!(
+                "<Transition><Days>{days}</Days><StorageClass>{class}</StorageClass></Transition>"
+            )
+        };
+        let code = |inner: String| refusal(&inner).0;
+        // A Glacier class 30 days after an IA one at the earliest.
+        let close = format!(
+            "{status}{}{}",
+            transition("30", "STANDARD_IA"),
+            transition("59", "GLACIER")
+        );
+        assert_eq!(code(close), "InvalidArgument");
+        let apart = format!(
+            "{status}{}{}",
+            transition("30", "STANDARD_IA"),
+            transition("60", "GLACIER")
+        );
+        assert!(parse(&rule(&apart)).is_ok());
+        let by_date = format!(
+            "{status}<Transition><Date>2027-02-01T00:00:00Z</Date><StorageClass>GLACIER</StorageClass></Transition>\
+             <Expiration><Date>2027-01-01T00:00:00Z</Date></Expiration>"
+        );
+        assert_eq!(code(by_date), "InvalidArgument");
+        let noncurrent = |expire: u32, transition: u32| {
+            format!(
+                "{status}<NoncurrentVersionTransition><NoncurrentDays>{transition}</NoncurrentDays><StorageClass>GLACIER</StorageClass></NoncurrentVersionTransition>\
+                 <NoncurrentVersionExpiration><NoncurrentDays>{expire}</NoncurrentDays></NoncurrentVersionExpiration>"
+            )
+        };
+        assert_eq!(code(noncurrent(10, 10)), "InvalidArgument");
+        assert!(parse(&rule(&noncurrent(11, 10))).is_ok());
+        let twice = format!(
+            "{status}<NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays><StorageClass>GLACIER</StorageClass></NoncurrentVersionTransition>\
+             <NoncurrentVersionTransition><NoncurrentDays>2</NoncurrentDays><StorageClass>GLACIER</StorageClass></NoncurrentVersionTransition>"
+        );
+        assert_eq!(code(twice), "InvalidRequest");
+        // Numbers SDKs read back as 32-bit integers; sizes up to 5 TB.
+        assert_eq!(
+            code(format!(
+                "{status}<Expiration><Days>3000000000</Days></Expiration>"
+            )),
+            "InvalidArgument"
+        );
+        let huge = "<Filter><ObjectSizeGreaterThan>5497558138881</ObjectSizeGreaterThan></Filter>";
+        assert_eq!(
+            code(format!(
+                "{huge}<Status>Enabled</Status><Expiration><Days>1</Days></Expiration>"
+            )),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(format!(
+                "{status}<Expiration><Date>2027-02-31T00:00:00Z</Date></Expiration>"
+            )),
+            "InvalidArgument"
+        );
+    }
+
+    #[test]
+    fn filter_tags_may_lack_a_value_and_be_more_than_ten() {
+        let keyed = parse(&rule(
+            "<Filter><Tag><Key>archive</Key></Tag></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration>",
+        ))
+        .expect("valid");
+        assert_eq!(
+            keyed[0].filter,
+            RuleFilter::Tag(("archive".into(), String::new()))
+        );
+        let eleven: String = (0..11)
+            .map(|i| format!("<Tag><Key>k{i}</Key><Value>v</Value></Tag>"))
+            .collect();
+        let many = parse(&rule(&format!(
+            "<Filter><And>{eleven}</And></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration>"
+        )))
+        .expect("valid");
+        assert_eq!(many[0].filter.tags().len(), 11);
     }
 }

@@ -4,7 +4,8 @@
 //! - read: GetObject, HeadObject, object tagging/ACL reads, ListParts, bucket CORS/ACL reads;
 //! - write: PutObject, CopyObject (plus read on the source), multipart uploads, tagging and ACL
 //!   changes, RestoreObject, form POST (checked in `post.rs` once the key is known),
-//!   CreateBucket and bucket settings (whole-bucket scope only);
+//!   CreateBucket and bucket settings (whole-bucket scope only; lifecycle rules, which delete
+//!   objects, also need delete on the whole bucket);
 //! - list: the listings (their `prefix` must lie inside the scope) and ListBuckets (filtered);
 //! - delete: DeleteObject, DeleteObjects (per key, in `delete.rs`), DeleteBucket (whole bucket).
 //!
@@ -43,15 +44,18 @@ fn need(endpoint: &Endpoint) -> Need<'_> {
         | E::PutBucketTagging { bucket }
         | E::PutPublicAccessBlock { bucket }
         | E::PutBucketOwnershipControls { bucket }
-        | E::PutBucketPolicy { bucket }
-        | E::PutBucketLifecycle { bucket } => Need::Bucket(Write, bucket),
+        | E::PutBucketPolicy { bucket } => Need::Bucket(Write, bucket),
+        // Lifecycle rules delete objects: they need the whole bucket's delete besides write.
+        E::PutBucketLifecycle { bucket } | E::DeleteBucketLifecycle { bucket } => Need::All(vec![
+            Need::Bucket(Write, bucket),
+            Need::Bucket(Delete, bucket),
+        ]),
         E::DeleteBucketCors { bucket }
         | E::DeleteBucketEncryption { bucket }
         | E::DeleteBucketTagging { bucket }
         | E::DeletePublicAccessBlock { bucket }
         | E::DeleteBucketOwnershipControls { bucket }
-        | E::DeleteBucketPolicy { bucket }
-        | E::DeleteBucketLifecycle { bucket } => Need::Bucket(Write, bucket),
+        | E::DeleteBucketPolicy { bucket } => Need::Bucket(Write, bucket),
         E::DeleteBucket { bucket } => Need::Bucket(Delete, bucket),
         E::GetBucketCors { bucket }
         | E::GetBucketAcl { bucket }
@@ -232,5 +236,16 @@ mod tests {
         assert!(authorize(&deleter, &buckets).is_err());
         let delete_bucket = Endpoint::DeleteBucket { bucket: "b".into() };
         assert!(authorize(&deleter, &delete_bucket).is_err(), "prefix scope");
+    }
+
+    #[test]
+    fn lifecycle_rules_need_delete_on_the_whole_bucket_besides_write() {
+        let put = Endpoint::PutBucketLifecycle { bucket: "b".into() };
+        let remove = Endpoint::DeleteBucketLifecycle { bucket: "b".into() };
+        for endpoint in [&put, &remove] {
+            assert!(authorize(&scope(true, true, true, false, "b", ""), endpoint).is_err());
+            assert!(authorize(&scope(false, true, false, true, "b", "p/"), endpoint).is_err());
+            assert!(authorize(&scope(false, true, false, true, "b", ""), endpoint).is_ok());
+        }
     }
 }

@@ -146,7 +146,7 @@ pub fn validate_tags(tags: &[(String, String)]) -> Result<(), S3Error> {
 }
 
 /// Unique keys of 1..=128 characters, not starting with `aws:`, values up to 256.
-fn check_each_tag(tags: &[(String, String)]) -> Result<(), S3Error> {
+pub fn check_each_tag(tags: &[(String, String)]) -> Result<(), S3Error> {
     let mut seen = HashSet::new();
     for (key, value) in tags {
         let key_chars = key.chars().count();

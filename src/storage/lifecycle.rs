@@ -32,6 +32,16 @@ pub const DEFAULT_TRANSITION_MINIMUM: u64 = 128 * 1024;
 /// Objects listed per page while a bucket's rules are applied.
 const PAGE: usize = 1000;
 
+/// The first page of a whole bucket's listing.
+fn whole_bucket() -> ListQuery {
+    ListQuery {
+        prefix: String::new(),
+        delimiter: None,
+        start_after: None,
+        max_keys: PAGE,
+    }
+}
+
 /// A bucket's lifecycle configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
@@ -189,6 +199,13 @@ fn coldness(class: StorageClass) -> u8 {
     }
 }
 
+/// Whether S3's lifecycle moves an object of class `from` to `to`: only colder, and never from
+/// One Zone-IA to Glacier Instant Retrieval (the one pair of the waterfall S3 excludes).
+fn transition_supported(from: StorageClass, to: StorageClass) -> bool {
+    coldness(to) > coldness(from)
+        && !(from == StorageClass::OnezoneIa && to == StorageClass::GlacierIr)
+}
+
 /// Whether a lifecycle rule may move objects into `class` (S3's transition targets).
 pub fn is_transition_target(class: StorageClass) -> bool {
     coldness(class) > 0
@@ -200,6 +217,8 @@ pub struct SweepReport {
     pub expired: u64,
     pub transitioned: u64,
     pub aborted: u64,
+    /// Buckets whose rules could not be applied (logged); the others were.
+    pub failed_buckets: u64,
 }
 
 /// What is due for one object at `now`: expiry, or the coldest class it should be in.
@@ -247,6 +266,7 @@ impl Lifecycle {
             for t in &rule.transitions {
                 let colder = target.is_none_or(|c| coldness(t.storage_class) > coldness(c));
                 if colder
+                    && transition_supported(object.storage_class, t.storage_class)
                     && t.when.due(created) <= now
                     && self.size_allows(rule, t.storage_class, object.size)
                 {
@@ -255,7 +275,7 @@ impl Lifecycle {
             }
         }
         match target {
-            Some(class) if coldness(class) > coldness(object.storage_class) => Due::MoveTo(class),
+            Some(class) if transition_supported(object.storage_class, class) => Due::MoveTo(class),
             _ => Due::Nothing,
         }
     }
@@ -366,20 +386,39 @@ impl Store {
 
     /// Applies every bucket's lifecycle rules as of `now` (seconds). An object replaced while
     /// its rule was being applied is left alone; the next sweep judges the new one.
+    /// One bucket failing (deleted meanwhile, a damaged record) leaves the others to be done.
     pub fn apply_lifecycle(&self, now: i64) -> StorageResult<SweepReport> {
         let mut report = SweepReport::default();
         for (bucket, meta) in self.list_buckets()? {
             let Some(lifecycle) = meta.lifecycle else {
                 continue;
             };
-            if lifecycle.acts_on_objects() {
-                self.apply_to_objects(&bucket, &lifecycle, now, &mut report)?;
-            }
-            if lifecycle.aborts_uploads() {
-                self.abort_due_uploads(&bucket, &lifecycle, now, &mut report)?;
+            let applied = self.apply_to_bucket(&bucket, &lifecycle, now, &mut report);
+            match applied {
+                Ok(()) | Err(super::StorageError::NoSuchBucket) => {}
+                Err(e) => {
+                    report.failed_buckets += 1;
+                    tracing::error!(bucket, error = %e, "applying the bucket's lifecycle rules failed");
+                }
             }
         }
         Ok(report)
+    }
+
+    fn apply_to_bucket(
+        &self,
+        bucket: &str,
+        lifecycle: &Lifecycle,
+        now: i64,
+        report: &mut SweepReport,
+    ) -> StorageResult<()> {
+        if lifecycle.acts_on_objects() {
+            self.apply_to_objects(bucket, lifecycle, now, report)?;
+        }
+        if lifecycle.aborts_uploads() {
+            self.abort_due_uploads(bucket, lifecycle, now, report)?;
+        }
+        Ok(())
     }
 
     fn apply_to_objects(
@@ -389,27 +428,26 @@ impl Store {
         now: i64,
         report: &mut SweepReport,
     ) -> StorageResult<()> {
-        let mut query = ListQuery {
-            prefix: String::new(),
-            delimiter: None,
-            start_after: None,
-            max_keys: PAGE,
-        };
+        let mut query = whole_bucket();
         loop {
             let page = self.list_objects(bucket, &query)?;
             for entry in &page.entries {
                 let ListEntry::Object { key, meta } = entry else {
                     continue;
                 };
-                match lifecycle.due(key, meta, now) {
+                // Judged again on the record the change is made to: an overwrite or a retag
+                // since the listing counts.
+                let due = lifecycle.due(key, meta, now);
+                let still_due = |current: &ObjectMeta| lifecycle.due(key, current, now) == due;
+                match due {
                     Due::Nothing => {}
                     Due::Expire => {
-                        if self.delete_object_if_same(bucket, key, meta)? {
+                        if self.delete_object_if(bucket, key, still_due)? {
                             report.expired += 1;
                         }
                     }
                     Due::MoveTo(class) => {
-                        if self.set_storage_class_if_same(bucket, key, meta, class)? {
+                        if self.set_storage_class_if(bucket, key, class, still_due)? {
                             report.transitioned += 1;
                         }
                     }
@@ -429,12 +467,7 @@ impl Store {
         now: i64,
         report: &mut SweepReport,
     ) -> StorageResult<()> {
-        let mut query = ListQuery {
-            prefix: String::new(),
-            delimiter: None,
-            start_after: None,
-            max_keys: PAGE,
-        };
+        let mut query = whole_bucket();
         let mut upload_marker: Option<String> = None;
         loop {
             let page = self.list_uploads(bucket, &query, upload_marker.as_deref())?;
@@ -580,6 +613,23 @@ mod tests {
         );
         let frozen = object(DEFAULT_TRANSITION_MINIMUM, StorageClass::DeepArchive, &[]);
         assert_eq!(l.due("k", &frozen, created + 95 * DAY), Due::Nothing);
+        // The one pair of the waterfall S3 leaves out: One Zone-IA to Instant Retrieval.
+        assert!(!transition_supported(
+            StorageClass::OnezoneIa,
+            StorageClass::GlacierIr
+        ));
+        assert!(transition_supported(
+            StorageClass::OnezoneIa,
+            StorageClass::Glacier
+        ));
+        assert!(transition_supported(
+            StorageClass::StandardIa,
+            StorageClass::GlacierIr
+        ));
+        assert!(!transition_supported(
+            StorageClass::Glacier,
+            StorageClass::StandardIa
+        ));
         // Small objects stay unless the bucket lets the Glacier classes take them.
         let small = object(10, StorageClass::Standard, &[]);
         assert_eq!(l.due("k", &small, created + 95 * DAY), Due::Nothing);

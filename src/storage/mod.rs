@@ -456,31 +456,21 @@ impl Store {
 
     /// Deletes an object; returns whether it existed. Its data is freed once no reader needs it.
     pub fn delete_object(&self, bucket: &str, key: &str) -> StorageResult<bool> {
-        self.delete_object_where(bucket, key, |_| true)
+        self.delete_object_if(bucket, key, |_| true)
     }
 
-    /// Deletes the object `seen` (as read before) if it is still the one under its key, which
-    /// a lifecycle expiry must not mistake for a newer write; returns whether it did.
-    pub fn delete_object_if_same(
+    /// Moves the object under `key` to `class` if `condition` holds for its record as it is at
+    /// the moment of the change (a lifecycle transition judges the object it changes, not one
+    /// read earlier); returns whether it did.
+    pub fn set_storage_class_if(
         &self,
         bucket: &str,
         key: &str,
-        seen: &ObjectMeta,
-    ) -> StorageResult<bool> {
-        self.delete_object_where(bucket, key, |current| is_same_object(current, seen))
-    }
-
-    /// Moves the object `seen` to `class` if it is still the one under its key (a lifecycle
-    /// transition); returns whether it did.
-    pub fn set_storage_class_if_same(
-        &self,
-        bucket: &str,
-        key: &str,
-        seen: &ObjectMeta,
         class: StorageClass,
+        condition: impl Fn(&ObjectMeta) -> bool,
     ) -> StorageResult<bool> {
         let moved = self.try_update_object(bucket, key, |meta| {
-            if !is_same_object(meta, seen) {
+            if !condition(meta) {
                 return Err(StorageError::ObjectReplaced);
             }
             meta.storage_class = class;
@@ -493,9 +483,10 @@ impl Store {
         }
     }
 
-    /// Deletes the object under `key` if `condition` holds for its record, in the transaction
-    /// that removes it; returns whether one was deleted.
-    fn delete_object_where(
+    /// Deletes the object under `key` if `condition` holds for its record, judged in the
+    /// transaction that removes it (a lifecycle expiry judges the object it deletes, not one
+    /// read earlier); returns whether one was deleted.
+    pub fn delete_object_if(
         &self,
         bucket: &str,
         key: &str,
@@ -884,13 +875,6 @@ mod tests;
 
 /// Applies `change` to the record at `key` with compare-and-swap, retrying when another writer got
 /// there first; `None` when there is no record.
-/// Whether `current` is the object `seen` was read as (not a newer write under its key).
-fn is_same_object(current: &ObjectMeta, seen: &ObjectMeta) -> bool {
-    current.etag == seen.etag
-        && current.last_modified_ms == seen.last_modified_ms
-        && current.segments == seen.segments
-}
-
 fn update_record<T: serde::Serialize + serde::de::DeserializeOwned>(
     tree: &sled::Tree,
     key: &[u8],
@@ -912,4 +896,11 @@ fn update_record<T: serde::Serialize + serde::de::DeserializeOwned>(
             return Ok(Some(true));
         }
     }
+}
+
+/// Whether `current` is the object `seen` was read as (not a newer write under its key).
+fn is_same_object(current: &ObjectMeta, seen: &ObjectMeta) -> bool {
+    current.etag == seen.etag
+        && current.last_modified_ms == seen.last_modified_ms
+        && current.segments == seen.segments
 }

@@ -1270,7 +1270,7 @@ fn lifecycle_rules_expire_transition_and_abort_what_is_due_only() {
 }
 
 #[test]
-fn lifecycle_actions_leave_an_object_written_since_it_was_read() {
+fn conditional_deletes_and_class_changes_judge_the_record_they_change() {
     let (_dir, store) = open_temp();
     let seen = put(&store, "k", b"first");
     let mut w = store.begin_write().expect("begin");
@@ -1280,16 +1280,26 @@ fn lifecycle_actions_leave_an_object_written_since_it_was_read() {
         ..Default::default()
     };
     w.commit("b", "k", newer, 2).expect("commit");
+    let judged = |object: &ObjectMeta| {
+        let object = object.clone();
+        move |current: &ObjectMeta| is_same_object(current, &object)
+    };
     assert!(!store
-        .delete_object_if_same("b", "k", &seen)
+        .delete_object_if("b", "k", judged(&seen))
         .expect("delete"));
     assert!(!store
-        .set_storage_class_if_same("b", "k", &seen, StorageClass::Glacier)
+        .set_storage_class_if("b", "k", StorageClass::Glacier, judged(&seen))
         .expect("move"));
     let current = store.object("b", "k").expect("read").expect("kept");
     assert_eq!(current.storage_class, StorageClass::Standard);
     assert!(store
-        .delete_object_if_same("b", "k", &current)
+        .set_storage_class_if("b", "k", StorageClass::Glacier, judged(&current))
+        .expect("move"));
+    let moved = store.object("b", "k").expect("read").expect("kept");
+    assert_eq!(moved.storage_class, StorageClass::Glacier);
+    assert!(store
+        .delete_object_if("b", "k", judged(&moved))
         .expect("delete"));
     assert!(store.object("b", "k").expect("read").is_none());
+    assert!(!store.delete_object_if("b", "k", |_| true).expect("gone"));
 }
