@@ -27,7 +27,6 @@ ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-GRANT_HEADERS_MESSAGE = "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
 
 # Beyond the owner's FULL_CONTROL, what each canned ACL grants to S3's predefined groups.
 GROUP_GRANTS = {
@@ -437,35 +436,49 @@ def test_access_control_policy_that_is_no_canned_acl(server, s3, bucket, owner_i
     assert grants(s3.get_bucket_acl(Bucket=bucket)) == expected_grants(owner_id, "private")
 
 
-@pytest.mark.minis3_only
-def test_grant_headers_are_not_implemented(s3, bucket, owner_id):
+@pytest.mark.minis3_only  # moto keeps any grant; minis3 takes those that make a canned ACL
+def test_grant_headers_that_make_a_canned_acl_are_taken(server, s3, bucket, owner_id):
     everyone = f'uri="{ALL_USERS}"'
-    err = expect_client_error(
-        s3.put_object, "NotImplemented", 501, Bucket=bucket, Key="k", Body=b"x", GrantRead=everyone
-    )
-    assert err["Error"]["Message"] == GRANT_HEADERS_MESSAGE
-    assert keys_in(s3, bucket) == []
-
-    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
-    expect_client_error(s3.put_object_acl, "NotImplemented", 501, Bucket=bucket, Key="k", GrantFullControl=everyone)
-    expect_client_error(s3.put_bucket_acl, "NotImplemented", 501, Bucket=bucket, GrantWrite=everyone)
-    expect_client_error(
-        s3.copy_object,
-        "NotImplemented",
-        501,
-        Bucket=bucket,
-        Key="copy",
-        CopySource={"Bucket": bucket, "Key": "k"},
-        GrantReadACP=everyone,
-    )
-    expect_client_error(s3.create_multipart_upload, "NotImplemented", 501, Bucket=bucket, Key="mp", GrantRead=everyone)
-    assert keys_in(s3, bucket) == ["k"]
-    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", GrantRead=everyone)
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == expected_grants(owner_id, "public-read")
+    assert requests.get(f"{server.url}/{bucket}/k", timeout=HTTP_TIMEOUT).status_code == 200
+    # The owner's own grant and the canned ACL it makes.
+    s3.put_object_acl(Bucket=bucket, Key="k", GrantFullControl=f'id="{owner_id}"')
     assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == expected_grants(owner_id, "private")
+    assert requests.get(f"{server.url}/{bucket}/k", timeout=HTTP_TIMEOUT).status_code == 403
+    s3.put_bucket_acl(Bucket=bucket, GrantRead=everyone, GrantWrite=everyone)
+    assert grants(s3.get_bucket_acl(Bucket=bucket)) == expected_grants(owner_id, "public-read-write")
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"}, GrantRead=everyone)
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="copy")) == expected_grants(owner_id, "public-read")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", GrantRead=everyone)["UploadId"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
 
+
+@pytest.mark.minis3_only  # moto keeps any grant
+def test_grant_headers_no_canned_acl_makes_are_refused_and_change_nothing(s3, bucket, owner_id):
+    someone = 'id="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"'
+    err = expect_client_error(
+        s3.put_object, "NotImplemented", 501, Bucket=bucket, Key="k", Body=b"x", GrantRead=someone
+    )
+    assert "canned ACLs" in err["Error"]["Message"]
+    assert keys_in(s3, bucket) == []
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    expect_client_error(s3.put_object_acl, "NotImplemented", 501, Bucket=bucket, Key="k", GrantFullControl=someone)
+    expect_client_error(s3.put_object_acl, "InvalidRequest", 400, Bucket=bucket, Key="k", ACL="public-read",
+                        GrantRead=f'uri="{ALL_USERS}"')
+    expect_client_error(s3.put_object_acl, "InvalidArgument", 400, Bucket=bucket, Key="k", GrantRead="nonsense")
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == expected_grants(owner_id, "private")
     name = bucket_name("grant-create")
-    expect_client_error(s3.create_bucket, "NotImplemented", 501, Bucket=name, GrantWriteACP=everyone)
+    expect_client_error(s3.create_bucket, "NotImplemented", 501, Bucket=name, GrantWriteACP=someone)
     expect_client_error(s3.head_bucket, "404", 404, Bucket=name)
+
+
+def test_the_cli_grants_flag_makes_an_object_public(server, cli, s3, bucket, tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"shared")
+    cli.run("s3", "cp", str(path), f"s3://{bucket}/f.txt", "--grants", f"read=uri={ALL_USERS}")
+    assert requests.get(f"{server.url}/{bucket}/f.txt", timeout=HTTP_TIMEOUT).content == b"shared"
 
 
 @pytest.mark.minis3_only

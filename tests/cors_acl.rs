@@ -472,23 +472,46 @@ async fn acl_documents_and_refusals() {
         (501, "NotImplemented")
     );
 
-    let grant = call(
-        app,
-        Req::new("PUT", "/acls/g")
-            .header(
-                "x-amz-grant-read",
-                "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"",
-            )
+    // Grant headers are taken where they make a canned ACL's grants, refused otherwise.
+    let grant = |key: &str, header: &str, value: &str| {
+        Req::new("PUT", &format!("/acls/{key}"))
+            .header(header, value)
             .body("x")
-            .signed(),
+    };
+    let all_users = "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"";
+    let public = call(app, grant("g", "x-amz-grant-read", all_users).signed()).await;
+    assert_eq!(public.status, 200, "{}", public.text());
+    assert_eq!(
+        call(app, Req::new("GET", "/acls/g").anonymous())
+            .await
+            .status,
+        200
+    );
+    let doc = call(app, Req::new("GET", "/acls/g?acl").signed())
+        .await
+        .text();
+    assert_eq!(elements(&doc, "Permission"), ["FULL_CONTROL", "READ"]);
+    let other = call(
+        app,
+        grant("h", "x-amz-grant-read", "id=\"0123456789abcdef\"").signed(),
     )
     .await;
     assert_eq!(
-        (grant.status, grant.error_code().as_str()),
+        (other.status, other.error_code().as_str()),
         (501, "NotImplemented")
     );
-    assert!(grant.text().contains("x-amz-grant"));
-    let head = call(app, Req::new("HEAD", "/acls/g").signed()).await;
+    let both = grant("h", "x-amz-grant-read", all_users).header("x-amz-acl", "public-read");
+    let both = call(app, both.signed()).await;
+    assert_eq!(
+        (both.status, both.error_code().as_str()),
+        (400, "InvalidRequest")
+    );
+    let bad = call(app, grant("h", "x-amz-grant-write", "nonsense").signed()).await;
+    assert_eq!(
+        (bad.status, bad.error_code().as_str()),
+        (400, "InvalidArgument")
+    );
+    let head = call(app, Req::new("HEAD", "/acls/h").signed()).await;
     assert_eq!(head.status, 404, "a refused PUT stores nothing");
     let bad = call(
         app,

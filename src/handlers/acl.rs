@@ -44,25 +44,82 @@ pub fn parse_canned_acl(name: &str) -> Result<CannedAcl, S3Error> {
     })
 }
 
-/// The ACL a request asks for with `x-amz-acl` (private when absent). Any `x-amz-grant-*` header is
-/// refused: ignoring it would leave the object less open (or more) than the client believes.
+/// The ACL a request asks for with `x-amz-acl` or `x-amz-grant-*` headers (private when
+/// neither).
 pub fn requested_acl(ctx: &RequestContext<'_>) -> Result<CannedAcl, S3Error> {
     Ok(named_acl(ctx)?.unwrap_or(CannedAcl::Private))
 }
 
-/// The canned ACL `x-amz-acl` names, if the request names one ([`requested_acl`]'s rules).
+/// The canned ACL a request names: by `x-amz-acl`, or by `x-amz-grant-*` headers whose grants
+/// are exactly one canned ACL's (the owner's full control implied: minis3 has one owner, who
+/// always has it). Grants no canned ACL makes are refused as `NotImplemented` rather than
+/// dropped, which would leave the object less open (or more) than the client believes.
 pub fn named_acl(ctx: &RequestContext<'_>) -> Result<Option<CannedAcl>, S3Error> {
-    if let Some(name) = names::GRANTS
-        .iter()
-        .find(|name| ctx.req.headers().contains_key(*name))
-    {
-        return Err(s3_error!(
-            NotImplemented,
-            "minis3 supports canned ACLs (x-amz-acl) only; x-amz-grant-* headers are not implemented."
-        )
-        .detail("Header", name.as_str()));
+    let canned = ctx.header(names::ACL);
+    let mut grants: Vec<(Party<'_>, &str)> = Vec::new();
+    let mut any_grant = false;
+    for (header, permission) in names::GRANTS.iter().zip(GRANT_PERMISSIONS) {
+        for value in ctx.req.headers().get_all(header) {
+            any_grant = true;
+            let text = value.to_str().map_err(|_| bad_grant(header.as_str(), ""))?;
+            grants.extend(
+                grantees(header.as_str(), text)?
+                    .into_iter()
+                    .map(|g| (g, permission)),
+            );
+        }
     }
-    ctx.header(names::ACL).map(parse_canned_acl).transpose()
+    match (canned, any_grant) {
+        (Some(_), true) => Err(s3_error!(
+            InvalidRequest,
+            "Specifying both Canned ACLs and Header Grants is not allowed"
+        )),
+        (Some(name), false) => parse_canned_acl(name).map(Some),
+        (None, true) => {
+            // The owner's own grants say nothing a canned ACL does not.
+            let owner_id = owner().id;
+            grants.retain(|(party, _)| *party != Party::Account(owner_id));
+            Ok(Some(match canned_from_grants(grants)? {
+                CannedAcl::Private => CannedAcl::BucketOwnerFullControl,
+                acl => acl,
+            }))
+        }
+        (None, false) => Ok(None),
+    }
+}
+
+/// The permission each of [`names::GRANTS`] gives, in its order.
+const GRANT_PERMISSIONS: [&str; 5] = ["READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"];
+
+/// The grantees of an `x-amz-grant-*` header: `id="..."`, `uri="..."` (or `emailAddress`, which
+/// no canned ACL names), comma-separated.
+fn grantees<'a>(header: &str, text: &'a str) -> Result<Vec<Party<'a>>, S3Error> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(|grantee| {
+            let (kind, value) = grantee
+                .split_once('=')
+                .ok_or_else(|| bad_grant(header, grantee))?;
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            match kind.trim() {
+                "id" => Ok(Party::Account(value)),
+                "uri" => Ok(Party::Group(value)),
+                "emailAddress" => Err(not_canned()),
+                _ => Err(bad_grant(header, grantee)),
+            }
+        })
+        .collect()
+}
+
+fn bad_grant(header: &str, grantee: &str) -> S3Error {
+    s3_error!(InvalidArgument, "Invalid grantee in {header}: {grantee}")
+        .detail("ArgumentName", header.to_string())
+        .detail("ArgumentValue", grantee.to_string())
 }
 
 /// Whether S3 counts an ACL as public: it grants AllUsers or AuthenticatedUsers something.
@@ -147,7 +204,7 @@ pub fn grants_public_write(acl: CannedAcl) -> bool {
 }
 
 /// Who a canned ACL grants something besides the owner.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Party<'a> {
     /// A predefined group, by URI.
     Group(&'a str),
@@ -207,6 +264,14 @@ fn canned_from_policy(body: &[u8]) -> Result<CannedAcl, S3Error> {
             _ => return Err(not_canned()),
         }
     }
+    if !owner_full_control {
+        return Err(not_canned());
+    }
+    canned_from_grants(sent)
+}
+
+/// The canned ACL whose grants besides the owner's are exactly `sent`.
+fn canned_from_grants(mut sent: Vec<(Party<'_>, &str)>) -> Result<CannedAcl, S3Error> {
     sent.sort();
     sent.dedup();
     let candidates = [
@@ -222,7 +287,7 @@ fn canned_from_policy(body: &[u8]) -> Result<CannedAcl, S3Error> {
         .find(|acl| {
             let mut wanted: Vec<&(Party<'_>, &str)> = extra_grants(*acl).iter().collect();
             wanted.sort();
-            owner_full_control && wanted.into_iter().eq(sent.iter())
+            wanted.into_iter().eq(sent.iter())
         })
         .ok_or_else(not_canned)
 }
@@ -241,7 +306,10 @@ async fn acl_to_set(
 ) -> Result<CannedAcl, S3Error> {
     let document = body.read_to_end(MAX_POLICY_BYTES).await?;
     let has_body = !document.iter().all(u8::is_ascii_whitespace);
-    let has_header = ctx.header(names::ACL).is_some();
+    let has_header = ctx.header(names::ACL).is_some()
+        || names::GRANTS
+            .iter()
+            .any(|name| ctx.req.headers().contains_key(name));
     match (has_header, has_body) {
         (true, true) => Err(s3_error!(UnexpectedContent)),
         (false, true) => {
@@ -424,6 +492,59 @@ pub async fn handle_delete_ownership_controls(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn grant_headers_name_the_canned_acl_of_the_same_grants() {
+        let parse = |header: &str, text: &'static str| grantees(header, text);
+        let all_users = parse(
+            "x-amz-grant-read",
+            "uri=http://acs.amazonaws.com/groups/global/AllUsers",
+        )
+        .expect("grantee");
+        assert_eq!(all_users, [Party::Group(ALL_USERS)]);
+        let quoted = parse(
+            "x-amz-grant-write",
+            r#" uri="http://acs.amazonaws.com/groups/global/AllUsers" , id="abc""#,
+        )
+        .expect("grantees");
+        assert_eq!(quoted, [Party::Group(ALL_USERS), Party::Account("abc")]);
+        assert_eq!(
+            parse("x-amz-grant-read", "nonsense")
+                .expect_err("bad")
+                .code
+                .as_str(),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            parse("x-amz-grant-read", "emailAddress=a@b.c")
+                .expect_err("email")
+                .code
+                .as_str(),
+            "NotImplemented"
+        );
+        let read = vec![(Party::Group(ALL_USERS), "READ")];
+        assert_eq!(
+            canned_from_grants(read.clone()).expect("canned"),
+            CannedAcl::PublicRead
+        );
+        let mut read_write = read.clone();
+        read_write.push((Party::Group(ALL_USERS), "WRITE"));
+        read_write.push((Party::Group(ALL_USERS), "READ"));
+        assert_eq!(
+            canned_from_grants(read_write).expect("canned"),
+            CannedAcl::PublicReadWrite
+        );
+        assert_eq!(
+            canned_from_grants(Vec::new()).expect("canned"),
+            CannedAcl::Private
+        );
+        let odd = vec![(Party::Account("someone-else"), "READ")];
+        assert_eq!(
+            canned_from_grants(odd).expect_err("odd").code.as_str(),
+            "NotImplemented"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -325,8 +325,15 @@ impl<'a> AnonymousFacts<'a> {
     /// Whether the ACL the request names for what it writes (`x-amz-acl`, or a form's `acl`)
     /// grants anyone but the owner something. One the handler will refuse counts as granting.
     pub fn names_granting_acl(&self) -> bool {
-        self.header("x-amz-acl")
-            .is_some_and(|name| super::acl::parse_canned_acl(&name).map_or(true, grants_others))
+        // Grant headers (not a form's) count as granting: they are seldom the owner's alone.
+        let grant_headers = self.form_fields.is_none()
+            && super::names::GRANTS
+                .iter()
+                .any(|name| self.req.headers().contains_key(name));
+        grant_headers
+            || self
+                .header("x-amz-acl")
+                .is_some_and(|name| super::acl::parse_canned_acl(&name).map_or(true, grants_others))
     }
 
     /// Whether the request sets tags on what it writes.
