@@ -122,6 +122,11 @@ fn bad_grant(header: &str, grantee: &str) -> S3Error {
         .detail("ArgumentValue", grantee.to_string())
 }
 
+/// Whether a canned ACL grants anyone but the owner something.
+pub fn grants_others(acl: CannedAcl) -> bool {
+    !extra_grants(acl).is_empty()
+}
+
 /// Whether S3 counts an ACL as public: it grants AllUsers or AuthenticatedUsers something.
 pub fn is_public(acl: CannedAcl) -> bool {
     matches!(

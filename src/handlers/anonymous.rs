@@ -29,10 +29,10 @@ pub fn authorize(store: &Store, endpoint: &Endpoint, req: &HttpRequest) -> Resul
             ));
         }
     }
-    let policy = AnonymousPolicy::of(&meta, bucket)?;
     if matches!(endpoint, Endpoint::PostObject { .. }) {
         return Ok(());
     }
+    let policy = AnonymousPolicy::of(&meta, bucket)?;
     if policy.restricted() {
         return Err(s3_error!(AccessDenied));
     }

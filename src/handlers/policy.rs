@@ -17,7 +17,7 @@ use crate::auth::body::RequestBody;
 use crate::error::S3Error;
 use crate::router::{Endpoint, ListParams};
 use crate::s3_error;
-use crate::storage::{BucketMeta, CannedAcl};
+use crate::storage::BucketMeta;
 use crate::timefmt;
 use crate::xml;
 use actix_web::{HttpRequest, HttpResponse};
@@ -193,14 +193,6 @@ fn tag_value<'t>(tags: &'t [(String, String)], lower_key: &str) -> Option<&'t st
         .map(|(_, v)| v.as_str())
 }
 
-/// Whether a canned ACL grants anyone but the owner something.
-fn grants_others(acl: CannedAcl) -> bool {
-    !matches!(
-        acl,
-        CannedAcl::Private | CannedAcl::BucketOwnerRead | CannedAcl::BucketOwnerFullControl
-    )
-}
-
 /// Form fields that stand in for request headers: (header, field).
 const FORM_HEADERS: &[(&str, &str)] = &[
     ("x-amz-acl", "acl"),
@@ -331,9 +323,9 @@ impl<'a> AnonymousFacts<'a> {
                 .iter()
                 .any(|name| self.req.headers().contains_key(name));
         grant_headers
-            || self
-                .header("x-amz-acl")
-                .is_some_and(|name| super::acl::parse_canned_acl(&name).map_or(true, grants_others))
+            || self.header("x-amz-acl").is_some_and(|name| {
+                super::acl::parse_canned_acl(&name).map_or(true, super::acl::grants_others)
+            })
     }
 
     /// Whether the request sets tags on what it writes.

@@ -456,7 +456,7 @@ impl Store {
 
     /// Deletes an object; returns whether it existed. Its data is freed once no reader needs it.
     pub fn delete_object(&self, bucket: &str, key: &str) -> StorageResult<bool> {
-        self.delete_object_if(bucket, key, |_| true)
+        self.delete_object_where(bucket, key, None)
     }
 
     /// Moves the object under `key` to `class` if `condition` holds for its record as it is at
@@ -492,18 +492,31 @@ impl Store {
         key: &str,
         condition: impl Fn(&ObjectMeta) -> bool,
     ) -> StorageResult<bool> {
+        self.delete_object_where(bucket, key, Some(&condition))
+    }
+
+    /// Deletes the object under `key`, if `condition` (when there is one) holds for its record;
+    /// a plain delete reads nothing before removing.
+    fn delete_object_where(
+        &self,
+        bucket: &str,
+        key: &str,
+        condition: Option<&dyn Fn(&ObjectMeta) -> bool>,
+    ) -> StorageResult<bool> {
         self.require_bucket(bucket)?;
         let tree_key = records::object_tree_key(bucket, key.as_bytes());
         let old = (&self.inner.objects, &self.inner.garbage).transaction(|(objects, garbage)| {
-            let Some(current) = objects.get(tree_key.as_slice())? else {
-                return Ok(None);
-            };
-            let keep = match records::decode_object(&current) {
-                Ok((meta, _)) => !condition(&meta),
-                Err(e) => return Err(ConflictableTransactionError::Abort(e)),
-            };
-            if keep {
-                return Ok(None);
+            if let Some(condition) = condition {
+                let Some(current) = objects.get(tree_key.as_slice())? else {
+                    return Ok(None);
+                };
+                let keep = match records::decode_object(&current) {
+                    Ok((meta, _)) => !condition(&meta),
+                    Err(e) => return Err(ConflictableTransactionError::Abort(e)),
+                };
+                if keep {
+                    return Ok(None);
+                }
             }
             let old = objects.remove(tree_key.as_slice())?;
             if let Some(old) = &old {
